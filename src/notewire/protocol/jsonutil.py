@@ -1,0 +1,55 @@
+"""Strict JSON for the wire: UTF-8, compact, and no NaN or Infinity.
+
+The Jupyter spec requires standard JSON, which has no NaN or Infinity. Python's json
+module accepts and emits them by default, so both directions are locked down here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import MalformedMessage
+
+JSONDict = dict[str, Any]
+
+_encoder = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
+)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise MalformedMessage(f"JSON holds {name}, which standard JSON does not allow")
+
+
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def dumps(obj: Any) -> bytes:
+    """Serialize to UTF-8 JSON bytes. Raises MalformedMessage for NaN, Infinity or
+    values JSON cannot hold (the caller built a bad message)."""
+    try:
+        return _encoder.encode(obj).encode("utf-8", "replace")
+    except ValueError as exc:  # NaN / Infinity
+        raise MalformedMessage(f"cannot encode as JSON: {exc}") from None
+    except TypeError as exc:
+        raise MalformedMessage(f"cannot encode as JSON: {exc}") from None
+
+
+def loads(data: bytes | memoryview | str) -> Any:
+    """Parse UTF-8 JSON. Raises MalformedMessage with the reason."""
+    try:
+        text = data if isinstance(data, str) else bytes(data).decode("utf-8")
+        return _decoder.decode(text)
+    except UnicodeDecodeError as exc:
+        raise MalformedMessage(f"frame is not UTF-8: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise MalformedMessage(f"frame is not JSON: {exc}") from None
+
+
+def loads_dict(data: bytes | memoryview, what: str) -> JSONDict:
+    """Parse a frame that must hold a JSON object; `what` names it in errors."""
+    value = loads(data)
+    if not isinstance(value, dict):
+        raise MalformedMessage(f"{what} must be a JSON object, got {type(value).__name__}")
+    return value

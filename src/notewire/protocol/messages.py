@@ -1,0 +1,166 @@
+"""The message envelope: header, parent header, metadata, content and buffers.
+
+Content stays a plain JSON dict here because the envelope must carry every message
+type, including ones we do not know. `notewire.protocol.content` turns the content of
+known types into typed objects; that is done once, where a message enters a process.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .errors import MalformedMessage
+from .jsonutil import JSONDict
+
+PROTOCOL_VERSION = "5.5"
+
+Buffer = bytes | memoryview
+
+
+def new_id() -> str:
+    """A fresh message or session id (uuid4 hex)."""
+    return uuid.uuid4().hex
+
+
+def _default_username() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return os.environ.get("USER", "notewire")
+
+
+DEFAULT_USERNAME = _default_username()
+
+
+def utc_now_iso() -> str:
+    """ISO-8601 with timezone, as the spec requires since 5.1."""
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """A message header. `extra` keeps fields we do not model (subshell_id, ...) so
+    that a header copied into a reply's parent_header is copied whole."""
+
+    msg_id: str
+    msg_type: str
+    session: str
+    username: str = DEFAULT_USERNAME
+    date: str = ""
+    version: str = PROTOCOL_VERSION
+    extra: JSONDict = field(default_factory=dict)
+
+    def to_dict(self) -> JSONDict:
+        d: JSONDict = {
+            "msg_id": self.msg_id,
+            "msg_type": self.msg_type,
+            "session": self.session,
+            "username": self.username,
+            "date": self.date,
+            "version": self.version,
+        }
+        if self.extra:
+            d.update(self.extra)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: JSONDict, what: str = "header") -> Header:
+        """Validate and build a header. Raises MalformedMessage naming the bad field."""
+        for name in ("msg_id", "msg_type"):
+            if not isinstance(d.get(name), str) or not d[name]:
+                raise MalformedMessage(f"{what} needs a non-empty string {name!r}, got {d.get(name)!r}")
+        strings = {}
+        for name in ("session", "username", "date", "version"):
+            value = d.get(name, "")
+            if not isinstance(value, str):
+                raise MalformedMessage(f"{what} field {name!r} must be a string, got {value!r}")
+            strings[name] = value
+        extra = {k: v for k, v in d.items() if k not in _HEADER_FIELDS}
+        return cls(
+            msg_id=d["msg_id"],
+            msg_type=d["msg_type"],
+            session=strings["session"],
+            username=strings["username"] or DEFAULT_USERNAME,
+            date=strings["date"],
+            version=strings["version"] or PROTOCOL_VERSION,
+            extra=extra,
+        )
+
+
+_HEADER_FIELDS = frozenset(("msg_id", "msg_type", "session", "username", "date", "version"))
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One Jupyter message. `parent_header` is None when the message has no parent
+    (it travels as `{}`). Buffers are not signed and are passed through uncopied."""
+
+    header: Header
+    content: JSONDict
+    parent_header: Header | None = None
+    metadata: JSONDict = field(default_factory=dict)
+    buffers: tuple[Buffer, ...] = ()
+
+    @property
+    def msg_type(self) -> str:
+        return self.header.msg_type
+
+    @property
+    def msg_id(self) -> str:
+        return self.header.msg_id
+
+    @property
+    def parent_id(self) -> str | None:
+        return self.parent_header.msg_id if self.parent_header else None
+
+    def to_dict(self) -> JSONDict:
+        """The dict form jupyter_client uses (buffers as a list)."""
+        return {
+            "header": self.header.to_dict(),
+            "msg_id": self.header.msg_id,
+            "msg_type": self.header.msg_type,
+            "parent_header": self.parent_header.to_dict() if self.parent_header else {},
+            "metadata": self.metadata,
+            "content": self.content,
+            "buffers": list(self.buffers),
+        }
+
+
+def make_message(
+    msg_type: str,
+    content: JSONDict,
+    *,
+    session: str,
+    parent: Header | None = None,
+    metadata: JSONDict | None = None,
+    buffers: Sequence[Buffer] = (),
+    username: str = DEFAULT_USERNAME,
+) -> Message:
+    """Build a message with a fresh msg_id and the current time."""
+    header = Header(
+        msg_id=new_id(),
+        msg_type=msg_type,
+        session=session,
+        username=username,
+        date=utc_now_iso(),
+    )
+    return Message(
+        header=header,
+        content=content,
+        parent_header=parent,
+        metadata=metadata if metadata is not None else {},
+        buffers=tuple(buffers),
+    )
+
+
+def reply_type(request_type: str) -> str:
+    """`execute_request` -> `execute_reply`. Raises MalformedMessage for non-requests."""
+    if not request_type.endswith("_request"):
+        raise MalformedMessage(f"{request_type!r} is not a request type")
+    return request_type[: -len("_request")] + "_reply"
+
