@@ -1,0 +1,33 @@
+"""`python -m notewire.kernel -f CONNECTION_FILE`"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from notewire.protocol import InvalidConnectionInfo, read_connection_file
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m notewire.kernel", description="The notewire Python kernel."
+    )
+    parser.add_argument("-f", "--connection-file", required=True, type=Path,
+                        help="Jupyter connection file: where to bind and the signing key")
+    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.__stderr__,
+                        format="[notewire.kernel %(levelname)s] %(message)s")
+    try:
+        info = read_connection_file(args.connection_file)
+    except (OSError, InvalidConnectionInfo) as exc:
+        parser.error(f"cannot use connection file {args.connection_file}: {exc}")
+    from .app import KernelApp  # imported late: IPython is slow to import
+
+    return KernelApp(info, args.connection_file).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

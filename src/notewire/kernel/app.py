@@ -1,0 +1,189 @@
+"""Wiring: sockets, threads and the shell loop of one kernel process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import zmq
+import zmq.asyncio
+
+from notewire.protocol import Buffer, ConnectionInfo, Message, ReplayGuard, write_connection_file
+
+from . import comms
+from .context import Kernel
+from .control import ControlThread
+from .dispatch import Send, abort_reply, dispatch_shell, parse
+from .ports import bind
+from .iopub import IOPubThread, Publisher
+from .outputs import Outputs
+from .session import Session
+from .shell import KernelShell
+from .stdin import Stdin
+
+log = logging.getLogger("notewire.kernel")
+
+SHUTDOWN_GRACE = 5.0  # seconds user code gets to unwind before the process exits anyway
+_COPY_THRESHOLD = 64 * 1024
+
+
+def _heartbeat(context: zmq.Context[zmq.Socket[bytes]], info: ConnectionInfo, ready: threading.Event, port: list[int]) -> None:
+    socket = context.socket(zmq.ROUTER)
+    socket.setsockopt(zmq.LINGER, 0)
+    port.append(bind(socket, info, "hb"))
+    ready.set()
+    try:
+        zmq.proxy(socket, socket)  # echoes every ping, in C, without the GIL
+    except zmq.ZMQError:
+        pass  # the context was destroyed at exit, taking this socket with it
+
+
+def _frames_of(zmq_frames: Sequence[zmq.Frame]) -> list[Buffer]:
+    # Small frames as bytes (cheap to parse); big buffers stay zero-copy views.
+    return [f.bytes if len(f) < _COPY_THRESHOLD else f.buffer for f in zmq_frames]
+
+
+class KernelApp:
+    def __init__(self, info: ConnectionInfo, connection_file: Path | None = None) -> None:
+        self.info = info
+        self.connection_file = connection_file
+        self.context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+        self.session = Session(info.signer())
+        self.iopub = IOPubThread(self.context, info, self.session)
+        self.publisher = Publisher(self.context, self.iopub.inproc, self.session)
+        self.outputs = Outputs(self.publisher)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._exit_code = 0
+
+    def request_stop(self, restart: bool) -> None:
+        """Called from the control thread after the shutdown reply is sent."""
+        loop, stop = self._loop, self._stop
+        if loop is None or stop is None:
+            os._exit(0)
+        self.kernel.interrupt()  # unwind user code that is still running
+        loop.call_soon_threadsafe(stop.set)
+        # If user code ignores the interrupt, leave anyway: the client asked us to go.
+        timer = threading.Timer(SHUTDOWN_GRACE, os._exit, args=(0,))
+        timer.daemon = True
+        timer.start()
+
+    def run(self) -> int:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        shell = KernelShell.instance()
+        sys.stdout, sys.stderr = self.outputs.stdout, self.outputs.stderr  # type: ignore[assignment]
+        shell.init_kernel_io(self.outputs)
+        stdin_socket = self.context.socket(zmq.ROUTER)
+        control_socket = self.context.socket(zmq.ROUTER)
+        ports = {
+            "stdin_port": bind(stdin_socket, self.info, "stdin"),
+            "control_port": bind(control_socket, self.info, "control"),
+        }
+        self.kernel = Kernel(
+            session=self.session,
+            publisher=self.publisher,
+            outputs=self.outputs,
+            shell=shell,
+            stdin=Stdin(stdin_socket, self.session, self.outputs),
+            comms=comms.install(self.outputs),
+            request_stop=self.request_stop,
+        )
+        signal.signal(signal.SIGINT, self.kernel.on_sigint)
+        self.iopub.start()
+        self.outputs.start()
+        return asyncio.run(self._main(control_socket, ports))
+
+    async def _main(self, control_socket: zmq.Socket[bytes], ports: dict[str, int]) -> int:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        actx = zmq.asyncio.Context.shadow(self.context)
+        shell_socket = actx.socket(zmq.ROUTER)
+        ports["shell_port"] = bind(shell_socket, self.info, "shell")
+        hb_ready, hb_port = threading.Event(), []
+        threading.Thread(
+            target=_heartbeat, args=(self.context, self.info, hb_ready, hb_port), daemon=True, name="notewire-heartbeat"
+        ).start()
+        hb_ready.wait(5)
+        ports["hb_port"] = hb_port[0]
+        self._report_ports(ports)
+        control = ControlThread(self.kernel, control_socket)
+        control.start()
+        self.publisher.status("starting", None)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                serving = tg.create_task(self._serve_shell(shell_socket))
+                await self._stop.wait()
+                serving.cancel()
+        finally:
+            control.stop()
+            self._close(shell_socket)
+        return self._exit_code
+
+    def _report_ports(self, ports: dict[str, int]) -> None:
+        """With tcp port 0 the kernel picks its ports; write them back for the client."""
+        chosen = {**ports, "iopub_port": self.iopub.port}
+        if self.connection_file is None or all(self.info.to_dict()[n] == p for n, p in chosen.items()):
+            return
+        data = self.info.to_dict() | chosen
+        write_connection_file(self.connection_file, ConnectionInfo.from_dict(data))
+
+    async def _serve_shell(self, socket: zmq.asyncio.Socket) -> None:
+        replay = ReplayGuard()
+
+        def send(msg: Message, idents: Sequence[bytes]) -> None:
+            socket.send_multipart(self.session.frames(msg, idents))
+
+        while True:
+            frames = _frames_of(await socket.recv_multipart(copy=False))
+            parsed = parse(self.kernel, frames, replay, "shell")
+            if parsed is None:
+                continue
+            idents, msg = parsed
+            reply = await dispatch_shell(self.kernel, idents, msg, send)
+            if (
+                msg.msg_type == "execute_request"
+                and reply is not None
+                and getattr(reply, "status", "ok") == "error"
+                and msg.content.get("stop_on_error", True)
+            ):
+                await self._abort_queued(socket, replay, send)
+
+    async def _abort_queued(self, socket: zmq.asyncio.Socket, replay: ReplayGuard, send: Send) -> None:
+        """After a failed cell, skip the execute_requests already waiting: they were
+        sent expecting it to succeed. Other requests are served as usual."""
+        while True:
+            try:
+                raw = await socket.recv_multipart(zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                return
+            parsed = parse(self.kernel, _frames_of(raw), replay, "shell")
+            if parsed is None:
+                continue
+            idents, msg = parsed
+            if msg.msg_type == "execute_request":
+                self.publisher.status("busy", msg.header)
+                send(abort_reply(self.kernel, msg), idents)
+                self.publisher.status("idle", msg.header)
+            else:
+                await dispatch_shell(self.kernel, idents, msg, send)
+
+    def _close(self, shell_socket: zmq.asyncio.Socket) -> None:
+        shell = self.kernel.shell
+        try:
+            shell.history_manager.end_session()
+        except Exception:  # a broken history database must not block the exit
+            log.exception("could not close the history session")
+        self.outputs.stop()
+        self.publisher.close()
+        self.iopub.stop()
+        shell_socket.close(linger=1000)
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        self.context.destroy(linger=1000)
+

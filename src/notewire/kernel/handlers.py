@@ -1,0 +1,198 @@
+"""One function per request type. Each takes the kernel and a decoded request and
+returns the reply content (or None for messages that get no reply). The dispatcher
+owns the envelope: busy/idle, output routing, error replies and sending."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+from IPython.core.completer import provisionalcompleter, rectify_completions
+from IPython.utils.tokenutil import token_at_cursor
+
+import notewire
+from notewire.protocol import PROTOCOL_VERSION
+from notewire.protocol import content as c
+
+from .comms import as_comm_dict
+from .context import Kernel, Request
+
+LANGUAGE_INFO = {
+    "name": "python",
+    "version": ".".join(map(str, sys.version_info[:3])),
+    "mimetype": "text/x-python",
+    "file_extension": ".py",
+    "pygments_lexer": "ipython3",
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "nbconvert_exporter": "python",
+}
+
+
+def kernel_info(k: Kernel, req: Request) -> c.Content:
+    return c.KernelInfoReply(
+        protocol_version=PROTOCOL_VERSION,
+        implementation="notewire",
+        implementation_version=notewire.__version__,
+        language_info=LANGUAGE_INFO,
+        banner=k.shell.banner,
+        help_links=[
+            {"text": "Python Reference", "url": "https://docs.python.org/3/"},
+            {"text": "IPython Reference", "url": "https://ipython.readthedocs.io/"},
+        ],
+        supported_features=[],
+    )
+
+
+async def execute(k: Kernel, req: Request) -> c.Content:
+    assert isinstance(req.content, c.ExecuteRequest)
+    code = req.content.code
+    silent = req.content.silent
+    store_history = req.content.store_history and not silent
+    shell = k.shell
+    k.outputs.begin(req.msg.header, muted=silent)
+    # The count this cell shows; without history the counter does not move, so the
+    # cell shares the previous count, as the reply will say.
+    count = shell.execution_count if store_history else shell.execution_count - 1
+    if not silent:
+        k.outputs.emit("execute_input", {"code": code, "execution_count": count})
+    shell.last_traceback = None
+
+    with k.stdin.bound(req.idents, req.msg.header, req.content.allow_stdin):
+        try:
+            transformed: str | None = shell.transform_cell(code)
+            preprocessing_error = None
+        except Exception:
+            transformed, preprocessing_error = None, sys.exc_info()
+        if shell.should_run_async(
+            code, transformed_cell=transformed, preprocessing_exc_tuple=preprocessing_error
+        ):
+            task = asyncio.ensure_future(
+                shell.run_cell_async(
+                    code,
+                    store_history=store_history,
+                    silent=silent,
+                    transformed_cell=transformed,
+                    preprocessing_exc_tuple=preprocessing_error,
+                )
+            )
+            with k.running_user_code("async"):
+                k.cancel_async = task.cancel
+                result = await task
+        else:
+            with k.running_user_code("sync"):
+                result = shell.run_cell(code, store_history=store_history, silent=silent)
+
+    payload = shell.payload_manager.read_payload()
+    shell.payload_manager.clear_payload()
+    count = shell.execution_count - 1
+    error = result.error_before_exec or result.error_in_exec
+    if error is not None:
+        return c.ErrorReply(
+            msg_type="execute_reply",
+            ename=type(error).__name__,
+            evalue=str(error),
+            traceback=shell.last_traceback or [],
+            execution_count=count,
+        )
+    expressions = shell.user_expressions(req.content.user_expressions) if not silent else {}
+    return c.ExecuteReply(
+        execution_count=count, user_expressions=expressions, payload=payload
+    )
+
+
+def complete(k: Kernel, req: Request) -> c.Content:
+    assert isinstance(req.content, c.CompleteRequest)
+    code = req.content.code
+    cursor = len(code) if req.content.cursor_pos is None else req.content.cursor_pos
+    with provisionalcompleter():
+        found = list(rectify_completions(code, k.shell.Completer.completions(code, cursor)))
+    if not found:
+        return c.CompleteReply(matches=[], cursor_start=cursor, cursor_end=cursor)
+    types = [
+        {
+            "start": m.start,
+            "end": m.end,
+            "text": m.text,
+            "type": m.type,
+            "signature": m.signature,
+        }
+        for m in found
+    ]
+    return c.CompleteReply(
+        matches=[m.text for m in found],
+        cursor_start=found[0].start,
+        cursor_end=found[0].end,
+        metadata={"_jupyter_types_experimental": types},
+    )
+
+
+def inspect(k: Kernel, req: Request) -> c.Content:
+    assert isinstance(req.content, c.InspectRequest)
+    code = req.content.code
+    cursor = len(code) if req.content.cursor_pos is None else req.content.cursor_pos
+    name = token_at_cursor(code, cursor)
+    try:
+        bundle = k.shell.object_inspect_mime(name, detail_level=req.content.detail_level)
+    except KeyError:
+        return c.InspectReply(found=False)
+    return c.InspectReply(found=True, data=bundle)
+
+
+def is_complete(k: Kernel, req: Request) -> c.Content:
+    assert isinstance(req.content, c.IsCompleteRequest)
+    status, indent = k.shell.input_transformer_manager.check_complete(req.content.code)
+    if status == "incomplete":
+        return c.IsCompleteReply(status="incomplete", indent=" " * (indent or 0))
+    return c.IsCompleteReply(status=status)
+
+
+def history(k: Kernel, req: Request) -> c.Content:
+    assert isinstance(req.content, c.HistoryRequest)
+    r = req.content
+    hm = k.shell.history_manager
+    rows: Any
+    if r.hist_access_type == "tail":
+        rows = hm.get_tail(r.n or 10, raw=r.raw, output=r.output, include_latest=True)
+    elif r.hist_access_type == "range":
+        # Session 0 and negative numbers are relative to this session; answer with
+        # the absolute number, as the rows of `tail` do.
+        session = r.session if r.session > 0 else hm.session_number + r.session
+        rows = hm.get_range(session, r.start, r.stop, raw=r.raw, output=r.output)
+    else:
+        rows = hm.search(r.pattern, raw=r.raw, output=r.output, n=r.n, unique=r.unique)
+    return c.HistoryReply(history=[list(row) for row in rows])
+
+
+def comm_info(k: Kernel, req: Request) -> c.Content:
+    assert isinstance(req.content, c.CommInfoRequest)
+    target = req.content.target_name
+    comms = {
+        comm_id: {"target_name": comm.target_name}
+        for comm_id, comm in k.comms.comms.items()
+        if target is None or comm.target_name == target
+    }
+    return c.CommInfoReply(comms=comms)
+
+
+def comm_open(k: Kernel, req: Request) -> None:
+    k.comms.comm_open(None, None, as_comm_dict(req.msg))  # type: ignore[arg-type]
+
+
+def comm_msg(k: Kernel, req: Request) -> None:
+    k.comms.comm_msg(None, None, as_comm_dict(req.msg))  # type: ignore[arg-type]
+
+
+def comm_close(k: Kernel, req: Request) -> None:
+    k.comms.comm_close(None, None, as_comm_dict(req.msg))  # type: ignore[arg-type]
+
+
+def shutdown(k: Kernel, req: Request) -> c.Content:
+    # The control loop stops the kernel once this reply is on its way.
+    assert isinstance(req.content, c.ShutdownRequest)
+    return c.ShutdownReply(restart=req.content.restart)
+
+
+def interrupt(k: Kernel, req: Request) -> c.Content:
+    k.interrupt()
+    return c.InterruptReply()

@@ -1,0 +1,127 @@
+"""sys.stdout / sys.stderr replacements that publish `stream` messages.
+
+The first write after a quiet spell is published at once, so a single print shows up
+immediately; later writes within FLUSH_INTERVAL are coalesced into one message, so a
+loop of 100,000 prints costs a handful of messages instead of 100,000. Nothing is
+dropped; a buffer past MAX_CHUNK is sent right away to bound memory and message size.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Callable
+
+from notewire.protocol import Header
+
+FLUSH_INTERVAL = 0.05  # seconds
+MAX_CHUNK = 1 << 20  # characters
+
+PublishStream = Callable[[str, str, Header | None], None]  # (name, text, parent)
+
+
+class OutStream(io.TextIOBase):
+    """A text stream whose writes become `stream` messages for the current parent."""
+
+    def __init__(self, name: str, publish: PublishStream, flusher: Flusher) -> None:
+        super().__init__()
+        self.name = name  # type: ignore[misc]
+        self._publish = publish
+        self._flusher = flusher
+        self._lock = threading.Lock()  # guards _parts, _size, _parent
+        self._flush_lock = threading.Lock()  # keeps swap-and-publish ordered
+        self._parts: list[str] = []
+        self._size = 0
+        self._parent: Header | None = None
+        self._muted = False
+        self._last_flush = 0.0
+
+    # --- io.TextIOBase ---
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation(f"{self.name} of the notewire kernel has no file descriptor")
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        if self._muted or not s:
+            return len(s)
+        with self._lock:
+            first = not self._parts
+            self._parts.append(s)
+            self._size += len(s)
+            big = self._size >= MAX_CHUNK
+        if big:
+            self.flush()
+        elif first:
+            self._flusher.schedule(self, self._last_flush + FLUSH_INTERVAL)
+        return len(s)
+
+    def flush(self) -> None:
+        """Publish what is buffered. Blocks until it is handed to IOPub, so output
+        published after this call (display data, idle) comes after it."""
+        with self._flush_lock:
+            with self._lock:
+                if not self._parts:
+                    return
+                text = "".join(self._parts)
+                self._parts.clear()
+                self._size = 0
+                parent = self._parent
+            self._last_flush = time.monotonic()
+            self._publish(self.name, text, parent)
+
+    # --- kernel side ---
+    def set_parent(self, parent: Header | None, *, muted: bool = False) -> None:
+        """Route later writes to `parent`; earlier writes go out to the old parent first."""
+        self.flush()
+        with self._lock:
+            self._parent = parent
+            self._muted = muted
+
+
+class Flusher(threading.Thread):
+    """One background thread that flushes streams at their deadlines, so output
+    appears while user code holds the main thread."""
+
+    def __init__(self) -> None:
+        super().__init__(name="notewire-stream-flush", daemon=True)
+        self._cond = threading.Condition()
+        self._due: dict[OutStream, float] = {}
+        self._stopped = False
+
+    def schedule(self, stream: OutStream, deadline: float) -> None:
+        with self._cond:
+            if stream not in self._due:
+                self._due[stream] = deadline
+                self._cond.notify()
+
+    def run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._due and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                now = time.monotonic()
+                stream, deadline = min(self._due.items(), key=lambda item: item[1])
+                if deadline > now:
+                    self._cond.wait(deadline - now)
+                    continue
+                del self._due[stream]
+            stream.flush()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()

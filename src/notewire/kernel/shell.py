@@ -1,0 +1,99 @@
+"""IPython's InteractiveShell, wired to publish its output as Jupyter messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core import page, payloadpage
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets import Type
+
+from .outputs import Outputs
+
+
+class KernelDisplayPublisher(DisplayPublisher):
+    """`display()` and `clear_output()` become display_data / update_display_data /
+    clear_output messages."""
+
+    outputs: Outputs | None = None
+
+    def publish(  # type: ignore[override]
+        self,
+        data: dict[str, Any],
+        metadata: dict[str, Any] | None = None,
+        source: Any = None,
+        *,
+        transient: dict[str, Any] | None = None,
+        update: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        assert self.outputs is not None, "the kernel wires outputs before running code"
+        content: dict[str, Any] = {"data": data, "metadata": metadata or {}}
+        content["transient"] = transient or {}
+        if update and "display_id" not in content["transient"]:
+            raise ValueError("update_display_data needs a display_id")
+        self.outputs.emit("update_display_data" if update else "display_data", content)
+
+    def clear_output(self, wait: bool = False) -> None:
+        assert self.outputs is not None
+        self.outputs.emit("clear_output", {"wait": wait})
+
+
+class KernelDisplayHook(DisplayHook):
+    """The value of a cell's last expression becomes an execute_result."""
+
+    outputs: Outputs | None = None
+
+    def start_displayhook(self) -> None:
+        if self.outputs is not None:
+            self.outputs.flush()
+
+    def write_output_prompt(self) -> None:
+        pass  # the frontend draws the prompt from execution_count
+
+    def write_format_data(self, format_dict: dict[str, Any], md_dict: dict[str, Any] | None = None) -> None:
+        assert self.outputs is not None
+        self.outputs.emit(
+            "execute_result",
+            {"execution_count": self.prompt_count, "data": format_dict, "metadata": md_dict or {}},
+        )
+
+    def finish_displayhook(self) -> None:
+        pass
+
+
+class KernelShell(InteractiveShell):
+    """The shell user code runs in. Tracebacks are published as `error` messages."""
+
+    displayhook_class = Type(KernelDisplayHook)
+    display_pub_class = Type(KernelDisplayPublisher)
+
+    outputs: Outputs | None = None
+    last_traceback: list[str] | None = None
+
+    def init_kernel_io(self, outputs: Outputs) -> None:
+        self.outputs = outputs
+        self.display_pub.outputs = outputs  # type: ignore[attr-defined]
+        self.displayhook.outputs = outputs  # type: ignore[attr-defined]
+        # `obj?` and `%page` go to the frontend's pager as an execute_reply payload.
+        self.set_hook("show_in_pager", page.as_hook(payloadpage.page), 99)
+        # `!cmd` output must pass through sys.stdout to be captured; os.system would
+        # write to the process's file descriptors, which no frontend sees.
+        self.system = self.system_piped  # type: ignore[method-assign]
+
+    def _showtraceback(self, etype: Any, evalue: Any, stb: list[str]) -> None:
+        self.last_traceback = stb
+        if self.outputs is None:
+            super()._showtraceback(etype, evalue, stb)
+            return
+        self.outputs.emit(
+            "error",
+            {"ename": getattr(etype, "__name__", str(etype)), "evalue": str(evalue), "traceback": stb},
+        )
+
+    def enable_gui(self, gui: str | None = None) -> None:
+        # The kernel has no GUI event loop integration yet; figures use inline display.
+        if gui not in (None, "inline"):
+            raise NotImplementedError(f"GUI event loop {gui!r} is not supported by the notewire kernel")
