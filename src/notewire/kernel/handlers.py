@@ -161,7 +161,10 @@ def history(k: Kernel, req: Request) -> c.Content:
         rows = hm.get_range(session, r.start, r.stop, raw=r.raw, output=r.output)
     else:
         rows = hm.search(r.pattern, raw=r.raw, output=r.output, n=r.n, unique=r.unique)
-    return c.HistoryReply(history=[list(row) for row in rows])
+    # IPython numbers the live session 0 in some rows; clients need the real number
+    # to ask for a range again later.
+    current = hm.session_number
+    return c.HistoryReply(history=[[s or current, line, entry] for s, line, entry in rows])
 
 
 def comm_info(k: Kernel, req: Request) -> c.Content:
