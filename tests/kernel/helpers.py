@@ -1,0 +1,68 @@
+"""Driving a kernel with jupyter_client's BlockingKernelClient, waiting on events."""
+
+from __future__ import annotations
+
+import queue
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_client.blocking.client import BlockingKernelClient
+
+TIMEOUT = 20.0
+
+
+@dataclass
+class Run:
+    """What one request produced: its shell reply and its iopub messages up to idle."""
+
+    reply: dict[str, Any]
+    iopub: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return self.reply["content"]
+
+    def of_type(self, msg_type: str) -> list[dict[str, Any]]:
+        return [m["content"] for m in self.iopub if m["msg_type"] == msg_type]
+
+    @property
+    def types(self) -> list[str]:
+        return [m["msg_type"] for m in self.iopub]
+
+    def stdout(self) -> str:
+        return "".join(c["text"] for c in self.of_type("stream") if c["name"] == "stdout")
+
+
+def collect(kc: BlockingKernelClient, msg_id: str, timeout: float = TIMEOUT, channel: str = "shell") -> Run:
+    """Wait for both the reply and the idle status of `msg_id`; they travel on
+    different sockets and may arrive in either order."""
+    deadline = time.monotonic() + timeout
+    get_reply = kc.get_shell_msg if channel == "shell" else kc.get_control_msg
+    reply = None
+    while reply is None:
+        msg = get_reply(timeout=max(0.01, deadline - time.monotonic()))
+        if msg["parent_header"].get("msg_id") == msg_id:
+            reply = msg
+    run = Run(reply)
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(0.01, deadline - time.monotonic()))
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        run.iopub.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return run
+
+
+def execute(kc: BlockingKernelClient, code: str, timeout: float = TIMEOUT, **kwargs: Any) -> Run:
+    return collect(kc, kc.execute(code, **kwargs), timeout)
+
+
+def drain_iopub(kc: BlockingKernelClient) -> None:
+    while True:
+        try:
+            kc.get_iopub_msg(timeout=0.05)
+        except queue.Empty:
+            return
+
+
