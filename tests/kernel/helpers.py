@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,3 +67,11 @@ def drain_iopub(kc: BlockingKernelClient) -> None:
             return
 
 
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def plain(text: str) -> str:
+    """`text` without ANSI colour codes (tracebacks and inspect output are coloured)."""
+    return _ANSI.sub("", text)

@@ -72,7 +72,9 @@ class Stdin:
             if not self._socket.poll(100):
                 continue
             reply = self._receive()
-            if reply is not None and reply[0] == msg.msg_id:
+            # jupyter_client sends input_reply without a parent header, so a reply
+            # with none answers the pending request; one for another request is stale.
+            if reply is not None and reply[0] in (None, msg.msg_id):
                 return reply[1]
 
     def _receive(self) -> tuple[str | None, str] | None:
