@@ -35,7 +35,9 @@ class Run:
         return "".join(c["text"] for c in self.of_type("stream") if c["name"] == "stdout")
 
 
-def collect(kc: BlockingKernelClient, msg_id: str, timeout: float = TIMEOUT, channel: str = "shell") -> Run:
+def collect(
+    kc: BlockingKernelClient, msg_id: str, timeout: float = TIMEOUT, channel: str = "shell"
+) -> Run:
     """Wait for both the reply and the idle status of `msg_id`; they travel on
     different sockets and may arrive in either order."""
     deadline = time.monotonic() + timeout
@@ -65,8 +67,6 @@ def drain_iopub(kc: BlockingKernelClient) -> None:
             kc.get_iopub_msg(timeout=0.05)
         except queue.Empty:
             return
-
-
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

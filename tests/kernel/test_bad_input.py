@@ -9,7 +9,15 @@ import pytest
 import zmq
 from jupyter_client.manager import KernelManager
 
-from notewire.protocol import ConnectionInfo, Message, ReplayGuard, Signer, from_frames, make_message, to_frames
+from notewire.protocol import (
+    ConnectionInfo,
+    Message,
+    ReplayGuard,
+    Signer,
+    from_frames,
+    make_message,
+    to_frames,
+)
 
 TIMEOUT_MS = 10_000
 
@@ -57,7 +65,11 @@ class RawClient:
 def raw() -> Iterator[RawClient]:
     km = KernelManager(kernel_name="notewire")
     km.start_kernel()
-    client = RawClient(ConnectionInfo.from_dict(km.get_connection_info(session=False) | {"key": km.session.key.decode()}))
+    client = RawClient(
+        ConnectionInfo.from_dict(
+            km.get_connection_info(session=False) | {"key": km.session.key.decode()}
+        )
+    )
     try:
         yield client
     finally:
@@ -130,7 +142,9 @@ def test_output_burst_with_a_slow_reader_loses_nothing(raw: RawClient) -> None:
     count, size = 5000, 20_000
     request = raw.request(
         "execute_request",
-        {"code": f"from IPython.display import display, HTML\nfor i in range({count}):\n    display(HTML(str(i).ljust({size}, '.')))"},
+        {
+            "code": f"from IPython.display import display, HTML\nfor i in range({count}):\n    display(HTML(str(i).ljust({size}, '.')))"
+        },
     )
     time.sleep(3)  # the reader stalls on purpose while the kernel produces ~100 MB
     seen, idle = 0, False

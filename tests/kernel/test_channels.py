@@ -22,9 +22,13 @@ comm.get_comm_manager().register_target("echo", _echo_target)
 """
 
 
-def _shell_request(kc: BlockingKernelClient, msg_type: str, content: dict, buffers: list[bytes] | None = None) -> str:
+def _shell_request(
+    kc: BlockingKernelClient, msg_type: str, content: dict, buffers: list[bytes] | None = None
+) -> str:
     msg = kc.session.msg(msg_type, content)
-    kc.shell_channel.send(msg) if buffers is None else kc.session.send(kc.shell_channel.socket, msg, buffers=buffers)
+    kc.shell_channel.send(msg) if buffers is None else kc.session.send(
+        kc.shell_channel.socket, msg, buffers=buffers
+    )
     return msg["header"]["msg_id"]
 
 
@@ -43,12 +47,20 @@ def _iopub_until_idle(kc: BlockingKernelClient, msg_id: str) -> list[dict]:
 def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
     execute(kc, ECHO_TARGET)
     comm_id = uuid.uuid4().hex
-    opened = _iopub_until_idle(kc, _shell_request(kc, "comm_open", {"comm_id": comm_id, "target_name": "echo", "data": {"x": 1}}))
+    opened = _iopub_until_idle(
+        kc,
+        _shell_request(
+            kc, "comm_open", {"comm_id": comm_id, "target_name": "echo", "data": {"x": 1}}
+        ),
+    )
     assert [m["msg_type"] for m in opened] == ["status", "comm_msg", "status"]
     assert opened[1]["content"]["data"] == {"opened_with": {"x": 1}}
 
     payload = bytes(range(256)) * 400  # 100 KiB, every byte value
-    echoed = _iopub_until_idle(kc, _shell_request(kc, "comm_msg", {"comm_id": comm_id, "data": {"n": 2}}, [payload, b"\x00"]))
+    echoed = _iopub_until_idle(
+        kc,
+        _shell_request(kc, "comm_msg", {"comm_id": comm_id, "data": {"n": 2}}, [payload, b"\x00"]),
+    )
     reply = [m for m in echoed if m["msg_type"] == "comm_msg"][0]
     assert reply["content"] == {"comm_id": comm_id, "data": {"echo": {"n": 2}}}
     assert [bytes(b) for b in reply["buffers"]] == [payload, b"\x00"]
@@ -56,20 +68,30 @@ def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
     info = kc.comm_info(target_name="echo")
     assert comm_id in collect(kc, info).content["comms"]
 
-    closed = _iopub_until_idle(kc, _shell_request(kc, "comm_close", {"comm_id": comm_id, "data": {"bye": True}}))
+    closed = _iopub_until_idle(
+        kc, _shell_request(kc, "comm_close", {"comm_id": comm_id, "data": {"bye": True}})
+    )
     assert "closed {'bye': True}\n" in [m["content"].get("text") for m in closed]
     assert comm_id not in collect(kc, kc.comm_info()).content["comms"]
 
 
 def test_comm_open_to_unknown_target_is_closed_back(kc: BlockingKernelClient) -> None:
     comm_id = uuid.uuid4().hex
-    seen = _iopub_until_idle(kc, _shell_request(kc, "comm_open", {"comm_id": comm_id, "target_name": "no-such-target", "data": {}}))
+    seen = _iopub_until_idle(
+        kc,
+        _shell_request(
+            kc, "comm_open", {"comm_id": comm_id, "target_name": "no-such-target", "data": {}}
+        ),
+    )
     assert [m["msg_type"] for m in seen] == ["status", "comm_close", "status"]
     assert seen[1]["content"]["comm_id"] == comm_id
 
 
 def test_kernel_opened_comm_reaches_client(kc: BlockingKernelClient) -> None:
-    run = execute(kc, "import comm\nc = comm.create_comm(target_name='from-kernel', data={'hello': 1}, buffers=[b'raw'])")
+    run = execute(
+        kc,
+        "import comm\nc = comm.create_comm(target_name='from-kernel', data={'hello': 1}, buffers=[b'raw'])",
+    )
     opened = [m for m in run.iopub if m["msg_type"] == "comm_open"][0]
     assert opened["content"]["target_name"] == "from-kernel"
     assert opened["content"]["data"] == {"hello": 1}
@@ -77,7 +99,10 @@ def test_kernel_opened_comm_reaches_client(kc: BlockingKernelClient) -> None:
 
 
 def test_input_and_getpass_over_stdin(kc: BlockingKernelClient) -> None:
-    msg_id = kc.execute("name = input('Name? ')\nimport getpass\npw = getpass.getpass('Pw? ')\nprint(name, len(pw))", allow_stdin=True)
+    msg_id = kc.execute(
+        "name = input('Name? ')\nimport getpass\npw = getpass.getpass('Pw? ')\nprint(name, len(pw))",
+        allow_stdin=True,
+    )
     first = kc.get_stdin_msg(timeout=TIMEOUT)
     assert first["content"] == {"prompt": "Name? ", "password": False}
     assert first["parent_header"]["msg_id"] == msg_id
@@ -100,7 +125,11 @@ def _wait_started(kc: BlockingKernelClient, code: str) -> str:
     deadline = time.monotonic() + TIMEOUT
     while True:
         msg = kc.get_iopub_msg(timeout=deadline - time.monotonic())
-        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream" and "started" in msg["content"]["text"]:
+        if (
+            msg["parent_header"].get("msg_id") == msg_id
+            and msg["msg_type"] == "stream"
+            and "started" in msg["content"]["text"]
+        ):
             return msg_id
 
 
@@ -118,7 +147,9 @@ def test_interrupt_by_signal(fresh_kernel: tuple[KernelManager, BlockingKernelCl
     assert execute(kc, "print('alive')").stdout() == "alive\n"
 
 
-def test_interrupt_by_control_message(fresh_kernel: tuple[KernelManager, BlockingKernelClient]) -> None:
+def test_interrupt_by_control_message(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
     km, kc = fresh_kernel
     msg_id = _wait_started(kc, SLEEPER)
     request = kc.session.msg("interrupt_request", {})
@@ -129,7 +160,9 @@ def test_interrupt_by_control_message(fresh_kernel: tuple[KernelManager, Blockin
     assert execute(kc, "print('alive')").stdout() == "alive\n"
 
 
-def test_interrupt_while_waiting_for_input(fresh_kernel: tuple[KernelManager, BlockingKernelClient]) -> None:
+def test_interrupt_while_waiting_for_input(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
     km, kc = fresh_kernel
     msg_id = kc.execute("input('never answered')", allow_stdin=True)
     kc.get_stdin_msg(timeout=TIMEOUT)
@@ -137,13 +170,17 @@ def test_interrupt_while_waiting_for_input(fresh_kernel: tuple[KernelManager, Bl
     assert collect(kc, msg_id).content["ename"] == "KeyboardInterrupt"
 
 
-def test_sigint_while_idle_does_not_kill(fresh_kernel: tuple[KernelManager, BlockingKernelClient]) -> None:
+def test_sigint_while_idle_does_not_kill(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
     km, kc = fresh_kernel
     km.signal_kernel(signal.SIGINT)
     assert execute(kc, "print('still here')").stdout() == "still here\n"
 
 
-def test_control_answers_while_user_code_runs(fresh_kernel: tuple[KernelManager, BlockingKernelClient]) -> None:
+def test_control_answers_while_user_code_runs(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
     km, kc = fresh_kernel
     msg_id = _wait_started(kc, SLEEPER)
     request = kc.session.msg("kernel_info_request", {})
@@ -155,7 +192,9 @@ def test_control_answers_while_user_code_runs(fresh_kernel: tuple[KernelManager,
     collect(kc, msg_id)
 
 
-def test_shutdown_on_control_exits_cleanly(fresh_kernel: tuple[KernelManager, BlockingKernelClient]) -> None:
+def test_shutdown_on_control_exits_cleanly(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
     km, kc = fresh_kernel
     request = kc.session.msg("shutdown_request", {"restart": False})
     kc.control_channel.send(request)
@@ -167,16 +206,23 @@ def test_shutdown_on_control_exits_cleanly(fresh_kernel: tuple[KernelManager, Bl
     assert km.provisioner.process.wait(timeout=TIMEOUT) == 0
 
 
-def test_shutdown_while_busy_still_exits(fresh_kernel: tuple[KernelManager, BlockingKernelClient]) -> None:
+def test_shutdown_while_busy_still_exits(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
     km, kc = fresh_kernel
-    _wait_started(kc, "import time\nprint('started', flush=True)\nwhile True:\n    try:\n        time.sleep(1)\n    except KeyboardInterrupt:\n        pass\n")
+    _wait_started(
+        kc,
+        "import time\nprint('started', flush=True)\nwhile True:\n    try:\n        time.sleep(1)\n    except KeyboardInterrupt:\n        pass\n",
+    )
     kc.control_channel.send(kc.session.msg("shutdown_request", {"restart": False}))
     assert kc.get_control_msg(timeout=TIMEOUT)["msg_type"] == "shutdown_reply"
     assert km.provisioner is not None and km.provisioner.process is not None
     km.provisioner.process.wait(timeout=15)
 
 
-def test_restart_gives_a_fresh_namespace(fresh_kernel: tuple[KernelManager, BlockingKernelClient]) -> None:
+def test_restart_gives_a_fresh_namespace(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
     km, kc = fresh_kernel
     execute(kc, "marker = 1")
     km.restart_kernel(now=False)

@@ -32,12 +32,25 @@ class NotewireKernelTests(jupyter_kernel_test.KernelTests):
     code_execute_result = [
         {"code": "1+2+3", "result": "6"},
         {"code": "[n*n for n in range(3)]", "result": "[0, 1, 4]"},
-        {"code": "from IPython.display import HTML; HTML('<b>x</b>')", "result": "<b>x</b>", "mime": "text/html"},
+        {
+            "code": "from IPython.display import HTML; HTML('<b>x</b>')",
+            "result": "<b>x</b>",
+            "mime": "text/html",
+        },
     ]
     code_display_data = [
-        {"code": "from IPython.display import HTML, display; display(HTML('<b>test</b>'))", "mime": "text/html"},
-        {"code": "from IPython.display import Math, display; display(Math(r'\\frac{1}{2}'))", "mime": "text/latex"},
-        {"code": "from IPython.display import JSON, display; display(JSON({'a': 1}))", "mime": "application/json"},
+        {
+            "code": "from IPython.display import HTML, display; display(HTML('<b>test</b>'))",
+            "mime": "text/html",
+        },
+        {
+            "code": "from IPython.display import Math, display; display(Math(r'\\frac{1}{2}'))",
+            "mime": "text/latex",
+        },
+        {
+            "code": "from IPython.display import JSON, display; display(JSON({'a': 1}))",
+            "mime": "application/json",
+        },
     ]
 
     code_history_pattern = "1?2*"

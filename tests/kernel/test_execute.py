@@ -79,7 +79,11 @@ def test_display_update_and_clear(kc: BlockingKernelClient) -> None:
 def test_print_then_display_keeps_order(kc: BlockingKernelClient) -> None:
     run = execute(kc, "print('before')\ndisplay('mid')\nprint('after')")
     assert run.types[2:-1] == ["stream", "display_data", "stream"]
-    assert [c.get("text") for c in (m["content"] for m in run.iopub[2:-1])] == ["before\n", None, "after\n"]
+    assert [c.get("text") for c in (m["content"] for m in run.iopub[2:-1])] == [
+        "before\n",
+        None,
+        "after\n",
+    ]
 
 
 def test_magics_shell_and_pager(kc: BlockingKernelClient) -> None:

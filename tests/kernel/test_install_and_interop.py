@@ -14,8 +14,20 @@ from jupyter_client.manager import start_new_kernel
 
 def test_install_prefix_is_found_by_jupyter(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "notewire.cli", "kernel", "install", "--prefix", str(tmp_path), "--name", "nw-test"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "notewire.cli",
+            "kernel",
+            "install",
+            "--prefix",
+            str(tmp_path),
+            "--name",
+            "nw-test",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "nw-test" in done.stdout
     spec_file = tmp_path / "share" / "jupyter" / "kernels" / "nw-test" / "kernel.json"
@@ -29,7 +41,12 @@ def test_install_prefix_is_found_by_jupyter(tmp_path: Path) -> None:
 
 def test_install_user_goes_to_the_jupyter_data_dir(tmp_path: Path) -> None:
     env = {"JUPYTER_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    subprocess.run([sys.executable, "-m", "notewire.cli", "kernel", "install", "--user"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "notewire.cli", "kernel", "install", "--user"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     assert (tmp_path / "kernels" / "notewire" / "kernel.json").is_file()
 
 
@@ -43,11 +60,20 @@ def test_full_session_with_jupyter_client() -> None:
         outputs: list[dict[str, Any]] = []
         reply = kc.execute_interactive(
             "import sys\nprint('out'); print('err', file=sys.stderr)\ndisplay({'a': 1}, raw=True)\n2 ** 10",
-            output_hook=outputs.append, timeout=20,
+            output_hook=outputs.append,
+            timeout=20,
         )
         assert reply["content"]["status"] == "ok"
-        kinds = [(m["msg_type"], m["content"].get("name")) for m in outputs if m["msg_type"] != "status"]
-        assert kinds == [("execute_input", None), ("stream", "stdout"), ("stream", "stderr"), ("display_data", None), ("execute_result", None)]
+        kinds = [
+            (m["msg_type"], m["content"].get("name")) for m in outputs if m["msg_type"] != "status"
+        ]
+        assert kinds == [
+            ("execute_input", None),
+            ("stream", "stdout"),
+            ("stream", "stderr"),
+            ("display_data", None),
+            ("execute_result", None),
+        ]
 
         assert kc.complete("pri", reply=True)["content"]["matches"] == ["print"]
         assert kc.inspect("print", reply=True)["content"]["found"] is True

@@ -14,12 +14,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m notewire.kernel", description="The notewire Python kernel."
     )
-    parser.add_argument("-f", "--connection-file", required=True, type=Path,
-                        help="Jupyter connection file: where to bind and the signing key")
+    parser.add_argument(
+        "-f",
+        "--connection-file",
+        required=True,
+        type=Path,
+        help="Jupyter connection file: where to bind and the signing key",
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.__stderr__,
-                        format="[notewire.kernel %(levelname)s] %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.__stderr__,
+        format="[notewire.kernel %(levelname)s] %(message)s",
+    )
     try:
         info = read_connection_file(args.connection_file)
     except (OSError, InvalidConnectionInfo) as exc:

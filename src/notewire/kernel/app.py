@@ -20,9 +20,9 @@ from . import comms
 from .context import Kernel
 from .control import ControlThread
 from .dispatch import Send, abort_reply, dispatch_shell, parse
-from .ports import bind
 from .iopub import IOPubThread, Publisher
 from .outputs import Outputs
+from .ports import bind
 from .session import Session
 from .shell import KernelShell
 from .stdin import Stdin
@@ -33,7 +33,12 @@ SHUTDOWN_GRACE = 5.0  # seconds user code gets to unwind before the process exit
 _COPY_THRESHOLD = 64 * 1024
 
 
-def _heartbeat(context: zmq.Context[zmq.Socket[bytes]], info: ConnectionInfo, ready: threading.Event, port: list[int]) -> None:
+def _heartbeat(
+    context: zmq.Context[zmq.Socket[bytes]],
+    info: ConnectionInfo,
+    ready: threading.Event,
+    port: list[int],
+) -> None:
     socket = context.socket(zmq.ROUTER)
     socket.setsockopt(zmq.LINGER, 0)
     port.append(bind(socket, info, "hb"))
@@ -108,7 +113,10 @@ class KernelApp:
         ports["shell_port"] = bind(shell_socket, self.info, "shell")
         hb_ready, hb_port = threading.Event(), []
         threading.Thread(
-            target=_heartbeat, args=(self.context, self.info, hb_ready, hb_port), daemon=True, name="notewire-heartbeat"
+            target=_heartbeat,
+            args=(self.context, self.info, hb_ready, hb_port),
+            daemon=True,
+            name="notewire-heartbeat",
         ).start()
         hb_ready.wait(5)
         ports["hb_port"] = hb_port[0]
@@ -129,7 +137,9 @@ class KernelApp:
     def _report_ports(self, ports: dict[str, int]) -> None:
         """With tcp port 0 the kernel picks its ports; write them back for the client."""
         chosen = {**ports, "iopub_port": self.iopub.port}
-        if self.connection_file is None or all(self.info.to_dict()[n] == p for n, p in chosen.items()):
+        if self.connection_file is None or all(
+            self.info.to_dict()[n] == p for n, p in chosen.items()
+        ):
             return
         data = self.info.to_dict() | chosen
         write_connection_file(self.connection_file, ConnectionInfo.from_dict(data))
@@ -155,7 +165,9 @@ class KernelApp:
             ):
                 await self._abort_queued(socket, replay, send)
 
-    async def _abort_queued(self, socket: zmq.asyncio.Socket, replay: ReplayGuard, send: Send) -> None:
+    async def _abort_queued(
+        self, socket: zmq.asyncio.Socket, replay: ReplayGuard, send: Send
+    ) -> None:
         """After a failed cell, skip the execute_requests already waiting: they were
         sent expecting it to succeed. Other requests are served as usual."""
         while True:
@@ -186,4 +198,3 @@ class KernelApp:
         shell_socket.close(linger=1000)
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         self.context.destroy(linger=1000)
-

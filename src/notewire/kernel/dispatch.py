@@ -54,7 +54,9 @@ CONTROL: Mapping[str, Handler] = {
 Send = Callable[[Message, Sequence[bytes]], None]
 
 
-def parse(k: Kernel, frames: Sequence[Buffer], replay: ReplayGuard, channel: str) -> tuple[list[bytes], Message] | None:
+def parse(
+    k: Kernel, frames: Sequence[Buffer], replay: ReplayGuard, channel: str
+) -> tuple[list[bytes], Message] | None:
     """Verify and decode frames; a bad message is logged and dropped (no reply: a
     forged message must not learn anything)."""
     try:
@@ -77,7 +79,9 @@ def _error_reply(msg: Message, exc: BaseException) -> c.ErrorReply | None:
     )
 
 
-def _prepare(table: Mapping[str, Handler], idents: list[bytes], msg: Message) -> tuple[Handler | None, Request | c.ErrorReply | None]:
+def _prepare(
+    table: Mapping[str, Handler], idents: list[bytes], msg: Message
+) -> tuple[Handler | None, Request | c.ErrorReply | None]:
     """Decode the content; unknown types and bad content become error replies."""
     handler = table.get(msg.msg_type)
     try:
@@ -89,7 +93,9 @@ def _prepare(table: Mapping[str, Handler], idents: list[bytes], msg: Message) ->
         return None, _error_reply(msg, exc)
 
 
-async def dispatch_shell(k: Kernel, idents: list[bytes], msg: Message, send: Send) -> c.Content | None:
+async def dispatch_shell(
+    k: Kernel, idents: list[bytes], msg: Message, send: Send
+) -> c.Content | None:
     """Run one shell request inside the envelope; returns the reply content sent."""
     parent = msg.header
     k.publisher.status("busy", parent)

@@ -96,9 +96,7 @@ async def execute(k: Kernel, req: Request) -> c.Content:
             execution_count=count,
         )
     expressions = shell.user_expressions(req.content.user_expressions) if not silent else {}
-    return c.ExecuteReply(
-        execution_count=count, user_expressions=expressions, payload=payload
-    )
+    return c.ExecuteReply(execution_count=count, user_expressions=expressions, payload=payload)
 
 
 def complete(k: Kernel, req: Request) -> c.Content:

@@ -39,10 +39,18 @@ def kernels_dir(*, user: bool = False, sys_prefix: bool = False, prefix: str | N
         return Path(sys.prefix) / "share" / "jupyter" / "kernels"
     if user:
         return user_data_dir() / "kernels"
-    return Path(sysconfig.get_config_var("prefix") or "/usr/local") / "share" / "jupyter" / "kernels"
+    return (
+        Path(sysconfig.get_config_var("prefix") or "/usr/local") / "share" / "jupyter" / "kernels"
+    )
 
 
-def install(*, user: bool = False, sys_prefix: bool = False, prefix: str | None = None, name: str = KERNEL_NAME) -> Path:
+def install(
+    *,
+    user: bool = False,
+    sys_prefix: bool = False,
+    prefix: str | None = None,
+    name: str = KERNEL_NAME,
+) -> Path:
     """Write `<kernels_dir>/<name>/kernel.json`; returns the spec folder."""
     folder = kernels_dir(user=user, sys_prefix=sys_prefix, prefix=prefix) / name
     folder.mkdir(parents=True, exist_ok=True)

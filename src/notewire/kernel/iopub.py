@@ -38,7 +38,9 @@ _COPY_THRESHOLD = 64 * 1024  # zero-copy sends pay off only for large frames
 class Publisher:
     """Thread-safe publishing onto IOPub. `mute()` drops output for silent requests."""
 
-    def __init__(self, context: zmq.Context[zmq.Socket[bytes]], endpoint: str, session: Session) -> None:
+    def __init__(
+        self, context: zmq.Context[zmq.Socket[bytes]], endpoint: str, session: Session
+    ) -> None:
         self._session = session
         self._push = context.socket(zmq.PUSH)
         self._push.setsockopt(zmq.SNDHWM, IOPUB_HWM)
@@ -78,7 +80,9 @@ class Publisher:
 class IOPubThread(threading.Thread):
     """Owns the XPUB socket. Forwards published frames and welcomes subscribers."""
 
-    def __init__(self, context: zmq.Context[zmq.Socket[bytes]], info: ConnectionInfo, session: Session) -> None:
+    def __init__(
+        self, context: zmq.Context[zmq.Socket[bytes]], info: ConnectionInfo, session: Session
+    ) -> None:
         super().__init__(name="notewire-iopub", daemon=True)
         self.inproc = f"inproc://notewire-iopub-{session.id}"
         self._session = session

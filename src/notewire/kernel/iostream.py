@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 from notewire.protocol import Header
@@ -29,10 +30,11 @@ class OutStream(io.TextIOBase):
         self.name = name  # type: ignore[misc]
         self._publish = publish
         self._flusher = flusher
-        self._lock = threading.Lock()  # guards _parts, _size, _parent
-        self._flush_lock = threading.Lock()  # keeps swap-and-publish ordered
-        self._parts: list[str] = []
-        self._size = 0
+        # Writers only append and the flusher only pops from the left, both atomic, so
+        # print() takes no lock and no write can slip between a swap and a publish.
+        self._parts: deque[str] = deque()
+        self._size = 0  # approximate under races; it only decides when to flush early
+        self._flush_lock = threading.Lock()  # keeps pop-and-publish ordered
         self._parent: Header | None = None
         self._muted = False
         self._last_flush = 0.0
@@ -56,38 +58,34 @@ class OutStream(io.TextIOBase):
             raise TypeError(f"write() argument must be str, not {type(s).__name__}")
         if self._muted or not s:
             return len(s)
-        with self._lock:
-            first = not self._parts
-            self._parts.append(s)
-            self._size += len(s)
-            big = self._size >= MAX_CHUNK
-        if big:
-            self.flush()
-        elif first:
+        parts = self._parts
+        parts.append(s)
+        self._size += len(s)
+        if len(parts) == 1:  # first write since the last flush
             self._flusher.schedule(self, self._last_flush + FLUSH_INTERVAL)
+        elif self._size >= MAX_CHUNK:
+            self.flush()
         return len(s)
 
     def flush(self) -> None:
         """Publish what is buffered. Blocks until it is handed to IOPub, so output
         published after this call (display data, idle) comes after it."""
         with self._flush_lock:
-            with self._lock:
-                if not self._parts:
-                    return
-                text = "".join(self._parts)
-                self._parts.clear()
-                self._size = 0
-                parent = self._parent
+            parts, chunks = self._parts, []
+            while parts:
+                chunks.append(parts.popleft())
+            if not chunks:
+                return
+            self._size = 0
             self._last_flush = time.monotonic()
-            self._publish(self.name, text, parent)
+            self._publish(self.name, "".join(chunks), self._parent)
 
     # --- kernel side ---
     def set_parent(self, parent: Header | None, *, muted: bool = False) -> None:
         """Route later writes to `parent`; earlier writes go out to the old parent first."""
         self.flush()
-        with self._lock:
-            self._parent = parent
-            self._muted = muted
+        self._parent = parent
+        self._muted = muted
 
 
 class Flusher(threading.Thread):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from IPython.core import page, payloadpage
@@ -53,7 +55,9 @@ class KernelDisplayHook(DisplayHook):
     def write_output_prompt(self) -> None:
         pass  # the frontend draws the prompt from execution_count
 
-    def write_format_data(self, format_dict: dict[str, Any], md_dict: dict[str, Any] | None = None) -> None:
+    def write_format_data(
+        self, format_dict: dict[str, Any], md_dict: dict[str, Any] | None = None
+    ) -> None:
         assert self.outputs is not None
         self.outputs.emit(
             "execute_result",
@@ -83,6 +87,13 @@ class KernelShell(InteractiveShell):
         # write to the process's file descriptors, which no frontend sees.
         self.system = self.system_piped  # type: ignore[method-assign]
 
+    @contextmanager
+    def _tee(self, channel: str) -> Iterator[None]:
+        # IPython 9 keeps a copy of every printed chunk in history_manager.outputs: an
+        # unbounded, never-trimmed list that also costs a Python call per write. The
+        # frontend keeps outputs, so the kernel does not.
+        yield
+
     def _showtraceback(self, etype: Any, evalue: Any, stb: list[str]) -> None:
         self.last_traceback = stb
         if self.outputs is None:
@@ -90,10 +101,16 @@ class KernelShell(InteractiveShell):
             return
         self.outputs.emit(
             "error",
-            {"ename": getattr(etype, "__name__", str(etype)), "evalue": str(evalue), "traceback": stb},
+            {
+                "ename": getattr(etype, "__name__", str(etype)),
+                "evalue": str(evalue),
+                "traceback": stb,
+            },
         )
 
     def enable_gui(self, gui: str | None = None) -> None:
         # The kernel has no GUI event loop integration yet; figures use inline display.
         if gui not in (None, "inline"):
-            raise NotImplementedError(f"GUI event loop {gui!r} is not supported by the notewire kernel")
+            raise NotImplementedError(
+                f"GUI event loop {gui!r} is not supported by the notewire kernel"
+            )
