@@ -98,6 +98,8 @@ def register(cls: type[C]) -> type[C]:
 
 def from_dict(cls: type[C], content: JSONDict, msg_type: str | None = None) -> C:
     """Validate `content` against `cls`. Raises MalformedMessage naming the field."""
+    if cls._msg_type_is_field and not msg_type:
+        raise TypeError(f"{cls.__name__} serves many reply types: pass msg_type")
     label = msg_type or cls.msg_type
     kwargs: dict[str, Any] = {}
     for name, check, required, type_name in cls._fields:

@@ -7,6 +7,7 @@ module accepts and emits them by default, so both directions are locked down her
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from .errors import MalformedMessage
@@ -22,7 +23,14 @@ def _refuse_constant(name: str) -> Any:
     raise MalformedMessage(f"JSON holds {name}, which standard JSON does not allow")
 
 
-_decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to inf
+        raise MalformedMessage(f"JSON number {text[:40]} is out of range for a float")
+    return value
+
+
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def dumps(obj: Any) -> bytes:
@@ -34,6 +42,8 @@ def dumps(obj: Any) -> bytes:
         raise MalformedMessage(f"cannot encode as JSON: {exc}") from None
     except TypeError as exc:
         raise MalformedMessage(f"cannot encode as JSON: {exc}") from None
+    except RecursionError:  # circular (check_circular is off) or absurdly deep
+        raise MalformedMessage("cannot encode as JSON: nested too deeply or circular") from None
 
 
 def loads(data: bytes | memoryview | str) -> Any:
@@ -45,6 +55,10 @@ def loads(data: bytes | memoryview | str) -> Any:
         raise MalformedMessage(f"frame is not UTF-8: {exc}") from None
     except json.JSONDecodeError as exc:
         raise MalformedMessage(f"frame is not JSON: {exc}") from None
+    except ValueError as exc:  # an integer longer than sys.get_int_max_str_digits()
+        raise MalformedMessage(f"frame holds an unusable JSON number: {exc}") from None
+    except RecursionError:
+        raise MalformedMessage("frame is not usable JSON: nested too deeply") from None
 
 
 def loads_dict(data: bytes | memoryview, what: str) -> JSONDict:

@@ -10,7 +10,6 @@ messages are unsigned and the signature frame is empty.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -35,8 +34,8 @@ class Signer:
             raise InvalidSignature(f"signature scheme must be hmac-<hash>, got {scheme!r}")
         digest = scheme[len("hmac-") :]
         try:
-            hashlib.new(digest)
-        except ValueError:
+            hmac.new(b"k", digestmod=digest)  # hashlib.new accepts shake_*, hmac does not
+        except (ValueError, TypeError):  # TypeError: empty digest name
             raise InvalidSignature(f"unknown hash {digest!r} in signature scheme {scheme!r}") from None
         self.key = key
         self._mac = hmac.new(key, digestmod=digest) if key else None
