@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from notewire.server.kernels import (
+    ExecutionResult,
+    Incoming,
     KernelConfig,
     KernelHandle,
     KernelManager,
@@ -111,3 +113,18 @@ async def wait_pid_exit(pid: int, limit: float = 10.0) -> None:
     finally:
         loop.remove_reader(fd)
         os.close(fd)
+
+
+async def run_until_sleeping(kernel: KernelHandle) -> asyncio.Task[ExecutionResult]:
+    """Start a long sleep in the kernel; return once it has printed that it sleeps."""
+    started = asyncio.Event()
+
+    def watch(incoming: Incoming) -> None:
+        if incoming.msg_type == "stream":
+            started.set()
+
+    code = "import time; print('sleeping', flush=True); time.sleep(30)"
+    task = asyncio.ensure_future(kernel.client.execute(code, on_output=watch))
+    async with asyncio.timeout(10):
+        await started.wait()
+    return task

@@ -25,7 +25,6 @@ from notewire.server.kernels import (
     Incoming,
     KernelClosed,
     KernelDied,
-    KernelHandle,
     KernelSpec,
     KernelTimeout,
     Subscription,
@@ -33,7 +32,15 @@ from notewire.server.kernels import (
     wait_ready,
 )
 
-from .conftest import make_config, process_gone, reaped, running_kernel, spec_with, wait_pid_exit
+from .conftest import (
+    make_config,
+    process_gone,
+    reaped,
+    run_until_sleeping,
+    running_kernel,
+    spec_with,
+    wait_pid_exit,
+)
 
 
 def states(result_iopub: tuple[Incoming, ...]) -> list[str]:
@@ -123,21 +130,6 @@ async def test_stdin_input_round_trip() -> None:
         refused = await kernel.client.execute("input()")
         assert refused.status == "error"
         assert refused.reply.content.ename == "StdinNotImplementedError"  # type: ignore[union-attr]
-
-
-async def run_until_sleeping(kernel: KernelHandle) -> asyncio.Task[object]:
-    """Start a long sleep in the kernel; return once it has printed that it sleeps."""
-    started = asyncio.Event()
-
-    def watch(incoming: Incoming) -> None:
-        if incoming.msg_type == "stream":
-            started.set()
-
-    code = "import time; print('sleeping', flush=True); time.sleep(30)"
-    task = asyncio.ensure_future(kernel.client.execute(code, on_output=watch))
-    async with asyncio.timeout(10):
-        await started.wait()
-    return task
 
 
 @pytest.mark.parametrize("mode", ["signal", "message"])
@@ -230,9 +222,9 @@ async def test_heartbeat_times_out_on_a_stopped_kernel_and_recovers() -> None:
     async with running_kernel(config=config) as kernel:
         assert kernel.pid is not None
         os.kill(kernel.pid, signal.SIGSTOP)
-        # Signals arrive asynchronously: wait (a blocking call that returns within
-        # milliseconds; SIGSTOP cannot be ignored) until every thread has stopped.
-        os.waitid(os.P_PID, kernel.pid, os.WSTOPPED)
+        # Signals arrive asynchronously: wait until every thread has stopped.
+        async with asyncio.timeout(10):
+            await asyncio.to_thread(os.waitid, os.P_PID, kernel.pid, os.WSTOPPED)
         try:
             with pytest.raises(KernelTimeout, match="heartbeat"):
                 await kernel.client.ping()

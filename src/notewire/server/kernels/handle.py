@@ -44,8 +44,8 @@ class KernelConfig:
     interrupt_timeout: float = 5.0  # for an interrupt_reply (message mode)
     port_retries: int = 3  # tcp: new ports after a kernel lost the race for one
     # A kernel_info reply proves shell works; an iopub message proves our SUB is
-    # subscribed. Kernels without iopub_welcome may publish their busy/idle before the
-    # subscription lands, so the request is repeated this often until one is seen.
+    # subscribed. Until both are seen, kernel_info is asked again this often (see
+    # wait_ready); a kernel still starting answers the extra requests once it is up.
     nudge_interval: float = 0.5
 
 
@@ -72,8 +72,10 @@ async def wait_ready(
     returns the kernel_info reply (None if the kernel answered with an error).
 
     No sleeps: an XPUB kernel greets every subscriber with iopub_welcome; for others
-    the busy/idle of our own request shows the subscription is live. Only when the reply
-    has come and iopub stayed silent for `nudge_interval` is the request sent again.
+    the busy/idle of our own request shows the subscription is live. When neither the
+    reply nor iopub has moved for `nudge_interval`, the request is sent again: a request
+    handed to a connection that was just closing (a restart) is lost, and kernels
+    without iopub_welcome may publish their busy/idle before our subscription lands.
     """
     sent: set[str] = set()
     info: KernelInfoReply | None = None
@@ -88,7 +90,7 @@ async def wait_ready(
         await ask()
         while not (replied and iopub_seen):
             try:
-                async with asyncio.timeout(nudge_interval if replied else None):
+                async with asyncio.timeout(nudge_interval):
                     incoming = await sub.get()
             except TimeoutError:
                 await ask()
@@ -133,6 +135,9 @@ class KernelHandle:
         self._context = context
         self._process: KernelProcess | None = None
         self._files = KernelFiles(config.launch, self.id)
+        # One restart or shutdown at a time; a shutdown asked for during a restart
+        # happens after it.
+        self._lifecycle = asyncio.Lock()
         self.connection_info: ConnectionInfo = self._files.new_connection(spec.name)
         self.client = self._new_client()
 
@@ -302,22 +307,23 @@ class KernelHandle:
         """Stop the kernel and start a new process on the same connection info, so
         connected clients keep working. `now` kills instead of asking. Also revives a
         dead kernel."""
-        self._require_process()
-        self.state = "restarting"
-        try:
-            await self._stop_process(now=now, restart=True)
-            self.death = None
-            await self._launch()
-        except BaseException:
-            self.state = "dead"
-            raise
+        async with self._lifecycle:
+            self._require_process()
+            self.state = "restarting"
+            try:
+                await self._stop_process(now=now, restart=True)
+                self.death = None
+                await self._launch()
+            except BaseException:
+                self.state = "dead"
+                raise
 
     async def shutdown(self, *, now: bool = False) -> None:
         """Stop the kernel for good: shutdown_request on control, wait for the exit up
         to shutdown_timeout, then kill its process group. Idempotent."""
-        if self.state == "shutdown":
-            return
-        await self._dispose(now=now)
+        async with self._lifecycle:
+            if self.state != "shutdown":
+                await self._dispose(now=now)
 
     async def _dispose(self, *, now: bool) -> None:
         try:
