@@ -8,15 +8,7 @@ to them over ZeroMQ, and keep them (and a pool of ready ones) under control.
 This package never imports `notewire.kernel`: a kernel is another process.
 """
 
-from .client import (
-    ClientConfig,
-    ExecutionResult,
-    Incoming,
-    KernelClient,
-    Subscription,
-    decode_content,
-    open_client,
-)
+from .client import ClientConfig, ExecutionResult, KernelClient, open_client
 from .errors import (
     InvalidKernelSpec,
     KernelClosed,
@@ -32,6 +24,7 @@ from .launcher import LaunchConfig
 from .manager import KernelManager, ManagerConfig
 from .pool import KernelPool
 from .process import ExitCause, KernelProcess
+from .routing import Incoming, Subscription, decode_content
 from .specs import KernelSpec, find_kernel_specs, get_kernel_spec, kernel_dirs, load_kernel_spec
 
 __all__ = [

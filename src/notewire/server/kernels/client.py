@@ -33,33 +33,22 @@ from zmq.utils.monitor import parse_monitor_message
 
 from notewire.protocol import (
     ConnectionInfo,
-    Content,
     Header,
-    MalformedMessage,
     Message,
     ProtocolError,
     ReplayGuard,
-    UnknownMessageType,
-    decode,
-    from_dict,
     from_frames,
     make_message,
     new_id,
     to_frames,
 )
-from notewire.protocol.content import (
-    ErrorReply,
-    InputRequest,
-    KernelInfoReply,
-    Status,
-    Stream,
-)
+from notewire.protocol.content import InputRequest, KernelInfoReply, Status, Stream
 
 from .errors import KernelClosed, KernelError, KernelTimeout
+from .routing import Incoming, MessageChannel, Subscription, decode_content
 
 log = logging.getLogger(__name__)
 
-MessageChannel = Literal["shell", "control", "iopub", "stdin"]
 _MESSAGE_CHANNELS: tuple[MessageChannel, ...] = ("shell", "control", "stdin", "iopub")
 InputHandler = Callable[[InputRequest], Awaitable[str]]
 _OUTPUT_TYPES = frozenset(
@@ -78,117 +67,6 @@ class ClientConfig:
     # them (kernel-protocol.md 3.1). A deep buffer here keeps bursts while our own
     # subscriptions apply back-pressure above it.
     iopub_hwm: int = 100_000
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """A message received from the kernel. `content` is the typed content, or None for
-    message types notewire.protocol does not model and for content that failed
-    validation (logged); `msg.content` always holds the raw dict."""
-
-    channel: MessageChannel
-    msg: Message
-    content: Content | None
-
-    @property
-    def msg_type(self) -> str:
-        return self.msg.msg_type
-
-    @property
-    def parent_id(self) -> str | None:
-        return self.msg.parent_id
-
-
-def decode_content(msg: Message) -> Content | None:
-    """Typed content for `msg`; None when its type is unknown or its content invalid.
-
-    Replies with `status: error` decode as ErrorReply when their own type does not fit
-    (a kernel_info_reply error has no protocol_version). ipykernel's `status: aborted`
-    replies carry no other field, so they stay untyped.
-    """
-    try:
-        return decode(msg)
-    except UnknownMessageType:
-        return None
-    except MalformedMessage as exc:
-        status = msg.content.get("status")
-        if status == "error" and msg.msg_type.endswith("_reply"):
-            with contextlib.suppress(MalformedMessage):
-                return from_dict(ErrorReply, msg.content, msg.msg_type)
-        if status != "aborted":
-            log.warning("kernel sent invalid %s content: %s", msg.msg_type, exc)
-        return None
-
-
-class Subscription:
-    """A bounded queue of incoming messages selected by channel and parent msg_id.
-
-    Iterate it or call `get()`; use it as a context manager (or call `close()`) so the
-    client stops delivering to it. After `fail(exc)`, messages already queued are still
-    returned, then `exc` is raised.
-    """
-
-    _FAILED: Any = object()
-
-    def __init__(
-        self,
-        client: KernelClient,
-        channels: frozenset[MessageChannel],
-        parent: str | None,
-        maxsize: int,
-    ) -> None:
-        self.channels = channels
-        self.parent = parent
-        self._client = client
-        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
-        self._failure: BaseException | None = None
-        self.closed = False
-
-    async def deliver(self, incoming: Incoming) -> None:
-        if not self.closed and self._failure is None:
-            await self._queue.put(incoming)
-
-    def fail(self, exc: BaseException) -> None:
-        if self._failure is None:
-            self._failure = exc
-            if self._queue.empty():
-                self._queue.put_nowait(self._FAILED)  # wake a reader blocked in get()
-
-    async def get(self) -> Incoming:
-        """The next message. Raises the failure given to `fail`, or KernelClosed."""
-        if self._queue.empty() and self._failure is not None:
-            raise self._failure
-        if self.closed and self._queue.empty():
-            raise KernelClosed("subscription closed")
-        item = await self._queue.get()
-        if item is self._FAILED:
-            assert self._failure is not None
-            raise self._failure
-        return item  # type: ignore[no-any-return]
-
-    def __aiter__(self) -> Subscription:
-        return self
-
-    async def __anext__(self) -> Incoming:
-        try:
-            return await self.get()
-        except KernelClosed:
-            raise StopAsyncIteration from None
-
-    def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        self._client._unsubscribe(self)
-        # Release a receive loop blocked on our full queue; nobody will read it now.
-        while not self._queue.empty():
-            self._queue.get_nowait()
-
-    def __enter__(self) -> Subscription:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +241,9 @@ class KernelClient:
         whose parent_header.msg_id is `parent`. Subscribe before sending the request."""
         if self._closed:
             raise KernelClosed("client closed")
-        sub = Subscription(self, frozenset(channels), parent, maxsize or self.config.queue_size)
+        sub = Subscription(
+            frozenset(channels), parent, maxsize or self.config.queue_size, self._unsubscribe
+        )
         if parent is None:
             self._wildcards.append(sub)
         else:

@@ -247,12 +247,14 @@ class KernelHandle:
             self.death = cause
             if self.state == "running":
                 self.state = "dead"
+            last = "\n".join(cause.output_tail[-5:])
             log.warning(
-                "kernel %s (%s, pid %d) %s",
+                "kernel %s (%s, pid %d) %s%s",
                 self.id[:8],
                 self.spec.name,
                 process.pid,
                 cause.describe(),
+                f"; its last output:\n{last}" if last else "",
             )
         # Requests in flight will never be answered by this process.
         self.client.fail_pending(KernelDied(cause))
