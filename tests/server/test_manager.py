@@ -137,3 +137,11 @@ async def test_ipc_does_not_retry_a_kernel_that_died(tmp_path: Path) -> None:
     async with KernelManager(make_config(transport="ipc")) as km:
         with pytest.raises(KernelLaunchError, match="Address already in use"):
             await km.start_kernel(spec)
+
+
+async def test_unusable_runtime_dir_leaves_nothing_behind(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 120)  # too long for a Unix socket path
+    async with KernelManager(make_config(runtime_dir=deep)) as km:
+        with pytest.raises(KernelLaunchError, match="too long"):
+            await km.start_kernel("python3")
+    assert list(deep.iterdir()) == []

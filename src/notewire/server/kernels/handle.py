@@ -134,11 +134,15 @@ class KernelHandle:
         self._tasks = tasks
         self._context = context
         self._process: KernelProcess | None = None
-        self._files = KernelFiles(config.launch, self.id)
         # One restart or shutdown at a time; a shutdown asked for during a restart
         # happens after it.
         self._lifecycle = asyncio.Lock()
-        self.connection_info: ConnectionInfo = self._files.new_connection(spec.name)
+        self._files = KernelFiles(config.launch, self.id)
+        try:
+            self.connection_info: ConnectionInfo = self._files.new_connection(spec.name)
+        except BaseException:
+            self._files.remove()
+            raise
         self.client = self._new_client()
 
     @classmethod
