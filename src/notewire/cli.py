@@ -21,14 +21,18 @@ def _kernel_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="notewire", description="notewire: a web notebook for Python.")
+    parser = argparse.ArgumentParser(
+        prog="notewire", description="notewire: a web notebook for Python."
+    )
     sub = parser.add_subparsers(dest="command")
     kernel = sub.add_parser("kernel", help="the notewire Python kernel")
     ksub = kernel.add_subparsers(dest="kernel_command", required=True)
     inst = ksub.add_parser("install", help="install the kernelspec so Jupyter tools find it")
     where = inst.add_mutually_exclusive_group()
     where.add_argument("--user", action="store_true", help="into the user's Jupyter data folder")
-    where.add_argument("--sys-prefix", action="store_true", help="into sys.prefix (the active environment)")
+    where.add_argument(
+        "--sys-prefix", action="store_true", help="into sys.prefix (the active environment)"
+    )
     where.add_argument("--prefix", metavar="P", help="into P/share/jupyter/kernels")
     inst.add_argument("--name", default="notewire", help="kernelspec name (default notewire)")
     inst.set_defaults(func=_kernel_install)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from jupyter_client.blocking.client import BlockingKernelClient
 
 from tests.kernel.helpers import collect, execute, plain
@@ -132,3 +134,18 @@ def test_large_output_is_complete(kc: BlockingKernelClient) -> None:
     run = execute(kc, "for i in range(200000): print(i)", timeout=60)
     assert run.stdout() == "".join(f"{i}\n" for i in range(200000))
     assert len(run.of_type("stream")) < 200  # coalesced, not one message per line
+
+
+def test_binary_repr_is_sent_as_base64(kc: BlockingKernelClient) -> None:
+    code = (
+        "class Blob:\n"
+        "    def _repr_png_(self):\n"
+        "        return b'\\x89PNG-not-really'\n"
+        "display(Blob())\n"
+        "Blob()\n"
+    )
+    run = execute(kc, code)
+    assert run.content["status"] == "ok"
+    shown = run.of_type("display_data")[0]["data"]["image/png"]
+    result = run.of_type("execute_result")[0]["data"]["image/png"]
+    assert base64.b64decode(shown) == base64.b64decode(result) == b"\x89PNG-not-really"

@@ -19,7 +19,7 @@ from notewire.protocol import Buffer, ConnectionInfo, Message, ReplayGuard, writ
 from . import comms
 from .context import Kernel
 from .control import ControlThread
-from .dispatch import Send, abort_reply, dispatch_shell, parse
+from .dispatch import abort_reply, dispatch_shell, parse
 from .iopub import IOPubThread, Publisher
 from .outputs import Outputs
 from .ports import bind
@@ -150,41 +150,46 @@ class KernelApp:
         def send(msg: Message, idents: Sequence[bytes]) -> None:
             socket.send_multipart(self.session.frames(msg, idents))
 
-        while True:
-            frames = _frames_of(await socket.recv_multipart(copy=False))
-            parsed = parse(self.kernel, frames, replay, "shell")
-            if parsed is None:
-                continue
-            idents, msg = parsed
-            reply = await dispatch_shell(self.kernel, idents, msg, send)
+        # Requests taken off the socket early, with whether to skip them.
+        taken: list[tuple[list[bytes], Message, bool]] = []
+
+        async def take_queue_on_error(msg: Message, reply: object) -> None:
+            # A failed cell with stop_on_error skips the execute_requests already
+            # waiting: they were sent expecting it to succeed. Take them before the
+            # reply goes out, so nothing sent after the client saw the error is skipped.
             if (
                 msg.msg_type == "execute_request"
-                and reply is not None
                 and getattr(reply, "status", "ok") == "error"
                 and msg.content.get("stop_on_error", True)
             ):
-                await self._abort_queued(socket, replay, send)
+                # (a NOBLOCK recv on an asyncio socket waits instead of failing,
+                # so ask the socket whether a message is there)
+                while socket.get(zmq.EVENTS) & zmq.POLLIN:
+                    raw = await socket.recv_multipart(copy=False)
+                    parsed = parse(self.kernel, _frames_of(raw), replay, "shell")
+                    if parsed is not None:
+                        waiting_idents, waiting = parsed
+                        skip = waiting.msg_type == "execute_request"
+                        taken.append((waiting_idents, waiting, skip))
 
-    async def _abort_queued(
-        self, socket: zmq.asyncio.Socket, replay: ReplayGuard, send: Send
-    ) -> None:
-        """After a failed cell, skip the execute_requests already waiting: they were
-        sent expecting it to succeed. Other requests are served as usual."""
         while True:
-            try:
-                raw = await socket.recv_multipart(zmq.NOBLOCK, copy=False)
-            except zmq.Again:
-                return
-            parsed = parse(self.kernel, _frames_of(raw), replay, "shell")
-            if parsed is None:
-                continue
-            idents, msg = parsed
-            if msg.msg_type == "execute_request":
+            if taken:
+                idents, msg, skip = taken.pop(0)
+            else:
+                frames = _frames_of(await socket.recv_multipart(copy=False))
+                parsed = parse(self.kernel, frames, replay, "shell")
+                if parsed is None:
+                    continue
+                (idents, msg), skip = parsed, False
+            if skip:
                 self.publisher.status("busy", msg.header)
                 send(abort_reply(self.kernel, msg), idents)
                 self.publisher.status("idle", msg.header)
             else:
-                await dispatch_shell(self.kernel, idents, msg, send)
+                try:
+                    await dispatch_shell(self.kernel, idents, msg, send, take_queue_on_error)
+                except Exception:  # a bug of ours must not end the kernel
+                    log.exception("failed to handle %s", msg.msg_type)
 
     def _close(self, shell_socket: zmq.asyncio.Socket) -> None:
         shell = self.kernel.shell

@@ -93,10 +93,20 @@ def _prepare(
         return None, _error_reply(msg, exc)
 
 
+BeforeReply = Callable[[Message, "c.Content | None"], Awaitable[None]]
+
+
 async def dispatch_shell(
-    k: Kernel, idents: list[bytes], msg: Message, send: Send
+    k: Kernel,
+    idents: list[bytes],
+    msg: Message,
+    send: Send,
+    before_reply: BeforeReply | None = None,
 ) -> c.Content | None:
-    """Run one shell request inside the envelope; returns the reply content sent."""
+    """Run one shell request inside the envelope; returns the reply content sent.
+
+    `before_reply` runs after the handler and before the reply leaves, when nothing the
+    client sends in answer to the reply can have arrived yet."""
     parent = msg.header
     k.publisher.status("busy", parent)
     k.outputs.begin(parent)
@@ -112,6 +122,8 @@ async def dispatch_shell(
             log.exception("handler for %s failed", msg.msg_type)
             reply = _error_reply(msg, exc)
     k.outputs.begin(parent)  # end a silent request's mute; flushes what was printed
+    if before_reply is not None:
+        await before_reply(msg, reply)
     if reply is not None:
         send(reply_message(k, msg, reply), idents)
     k.publisher.status("idle", parent)

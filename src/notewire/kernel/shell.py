@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,6 +14,17 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets import Type
 
 from .outputs import Outputs
+
+
+def jsonable_bundle(data: dict[str, Any]) -> dict[str, Any]:
+    """Binary mime data (a `_repr_png_` returning bytes) becomes base64 text, which is
+    how Jupyter carries images in JSON."""
+    return {
+        mime: base64.b64encode(value).decode("ascii")
+        if isinstance(value, bytes | bytearray)
+        else value
+        for mime, value in data.items()
+    }
 
 
 class KernelDisplayPublisher(DisplayPublisher):
@@ -32,7 +44,7 @@ class KernelDisplayPublisher(DisplayPublisher):
         **kwargs: Any,
     ) -> None:
         assert self.outputs is not None, "the kernel wires outputs before running code"
-        content: dict[str, Any] = {"data": data, "metadata": metadata or {}}
+        content: dict[str, Any] = {"data": jsonable_bundle(data), "metadata": metadata or {}}
         content["transient"] = transient or {}
         if update and "display_id" not in content["transient"]:
             raise ValueError("update_display_data needs a display_id")
@@ -61,7 +73,11 @@ class KernelDisplayHook(DisplayHook):
         assert self.outputs is not None
         self.outputs.emit(
             "execute_result",
-            {"execution_count": self.prompt_count, "data": format_dict, "metadata": md_dict or {}},
+            {
+                "execution_count": self.prompt_count,
+                "data": jsonable_bundle(format_dict),
+                "metadata": md_dict or {},
+            },
         )
 
     def finish_displayhook(self) -> None:
