@@ -248,3 +248,17 @@ def test_inspect_detail_levels(kc: BlockingKernelClient) -> None:
     assert "Adds things." in plain(brief["data"]["text/plain"])
     assert "return a + b" in plain(full["data"]["text/plain"])  # detail 1 shows the source
     assert collect(kc, kc.inspect("no_such_name_here", 5)).content["found"] is False
+
+
+def test_interrupting_a_print_loop_keeps_messages_whole(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    """Interrupts land while output is being sent; no message may be cut in half."""
+    km, kc = fresh_kernel
+    for _ in range(5):
+        msg_id = _wait_started(
+            kc, "print('started', flush=True)\nwhile True:\n    print('x' * 100, flush=True)"
+        )
+        km.interrupt_kernel()
+        assert collect(kc, msg_id).content["ename"] == "KeyboardInterrupt"
+    assert execute(kc, "print('alive')").stdout() == "alive\n"

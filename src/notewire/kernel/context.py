@@ -15,6 +15,7 @@ from comm.base_comm import CommManager
 from notewire.protocol import Message
 from notewire.protocol.content import Content
 
+from .interrupts import GATE
 from .iopub import Publisher
 from .outputs import Outputs
 from .session import Session
@@ -66,6 +67,8 @@ class Kernel:
         process group from killing an idle kernel. An awaiting cell is cancelled
         instead, since raising there would unwind the event loop itself."""
         if self.mode == "sync":
+            if GATE.hold():  # mid-send: raised when the send is complete
+                return
             raise KeyboardInterrupt
         if self.mode == "async" and self.cancel_async is not None:
             self.cancel_async()

@@ -24,6 +24,7 @@ import zmq
 from notewire.protocol import Buffer, ConnectionInfo, Header
 from notewire.protocol.jsonutil import JSONDict
 
+from .interrupts import GATE
 from .ports import bind
 from .session import Session
 
@@ -66,7 +67,7 @@ class Publisher:
         )
         frames = self._session.frames(msg, [topic])
         large = any(len(f) > _COPY_THRESHOLD for f in buffers)
-        with self._lock:
+        with GATE.shielded(), self._lock:
             self._push.send_multipart(frames, copy=not large)
 
     def status(self, state: str, parent: Header | None) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from notewire.protocol import Header
 
+from .interrupts import GATE
+
 FLUSH_INTERVAL = 0.05  # seconds
 MAX_CHUNK = 1 << 20  # characters
 
@@ -70,7 +72,7 @@ class OutStream(io.TextIOBase):
     def flush(self) -> None:
         """Publish what is buffered. Blocks until it is handed to IOPub, so output
         published after this call (display data, idle) comes after it."""
-        with self._flush_lock:
+        with GATE.shielded(), self._flush_lock:
             parts, chunks = self._parts, []
             while parts:
                 chunks.append(parts.popleft())
