@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from notewire.server.kernels import KernelSpec
+
 import argparse
 import sys
 
@@ -20,10 +25,57 @@ def _kernel_run(args: argparse.Namespace) -> int:
     return kernel_main(["-f", args.connection_file])
 
 
+async def _serve_kernel(name: str) -> None:
+    from notewire.server.kernels import KernelManager, ManagerConfig, NoSuchKernelSpec
+
+    async with KernelManager(ManagerConfig(default_kernel=name, pool_size=0)) as manager:
+        try:
+            spec = manager.kernel_spec(name)
+        except NoSuchKernelSpec:
+            if name != "notewire":
+                raise
+            spec = _builtin_spec()  # our own kernel runs without `notewire kernel install`
+        handle = await manager.start_kernel(spec)
+        print(f"notewire: kernel {name!r} is running (pid {handle.pid}).", flush=True)
+        print(f"Connect a Jupyter client with: jupyter console --existing {handle.connection_file}")
+        print("Press Ctrl-C to stop it.", flush=True)
+        await handle.wait_exit()
+        print(f"notewire: the kernel {handle.death.describe() if handle.death else 'stopped'}")
+
+
+def _builtin_spec() -> KernelSpec:
+    from pathlib import Path
+
+    from notewire.kernel.install import kernelspec
+    from notewire.server.kernels import KernelSpec
+
+    d = kernelspec()
+    return KernelSpec(
+        name="notewire",
+        argv=list(d["argv"]),  # type: ignore[call-overload]
+        display_name=str(d["display_name"]),
+        language="python",
+        resource_dir=Path(__file__).parent,
+    )
+
+
+def _main_job(args: argparse.Namespace) -> int:
+    # Until the notebook server lands, the main job runs a kernel for Jupyter clients.
+    import asyncio
+
+    try:
+        asyncio.run(_serve_kernel(args.kernel))
+    except KeyboardInterrupt:
+        print("\nnotewire: stopped; the kernel was shut down.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="notewire", description="notewire: a web notebook for Python."
     )
+    parser.add_argument("--kernel", default="notewire", help="kernelspec to run (default notewire)")
+    parser.set_defaults(func=_main_job)
     sub = parser.add_subparsers(dest="command")
     kernel = sub.add_parser("kernel", help="the notewire Python kernel")
     ksub = kernel.add_subparsers(dest="kernel_command", required=True)
@@ -45,9 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     return int(args.func(args))
 
 
