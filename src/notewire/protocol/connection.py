@@ -80,7 +80,9 @@ class ConnectionInfo:
     def from_dict(cls, d: object) -> ConnectionInfo:
         """Validate a parsed connection file. Raises InvalidConnectionInfo."""
         if not isinstance(d, dict):
-            raise InvalidConnectionInfo(f"connection info must be a JSON object, got {type(d).__name__}")
+            raise InvalidConnectionInfo(
+                f"connection info must be a JSON object, got {type(d).__name__}"
+            )
         transport = d.get("transport", "tcp")
         if transport not in ("tcp", "ipc"):
             raise InvalidConnectionInfo(f"transport must be 'tcp' or 'ipc', got {transport!r}")

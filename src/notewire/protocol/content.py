@@ -58,11 +58,15 @@ def _checker(tp: Any) -> tuple[Checker, str]:
     if origin is list or tp is list:
         args = typing.get_args(tp)
         if args and args[0] is str:
-            return (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)), "list of str"
+            return (
+                lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)
+            ), "list of str"
         return (lambda v: isinstance(v, list)), "list"
     if origin is Literal:
         allowed = frozenset(typing.get_args(tp))
-        return (lambda v: isinstance(v, str) and v in allowed), " | ".join(sorted(map(repr, allowed)))
+        return (lambda v: isinstance(v, str) and v in allowed), " | ".join(
+            sorted(map(repr, allowed))
+        )
     if origin in (typing.Union, types.UnionType):
         parts = [_checker(a) for a in typing.get_args(tp) if a is not type(None)]
         nullable = type(None) in typing.get_args(tp)

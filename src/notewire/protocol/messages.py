@@ -73,7 +73,9 @@ class Header:
         """Validate and build a header. Raises MalformedMessage naming the bad field."""
         for name in ("msg_id", "msg_type"):
             if not isinstance(d.get(name), str) or not d[name]:
-                raise MalformedMessage(f"{what} needs a non-empty string {name!r}, got {d.get(name)!r}")
+                raise MalformedMessage(
+                    f"{what} needs a non-empty string {name!r}, got {d.get(name)!r}"
+                )
         strings = {}
         for name in ("session", "username", "date", "version"):
             value = d.get(name, "")
@@ -163,4 +165,3 @@ def reply_type(request_type: str) -> str:
     if not request_type.endswith("_request"):
         raise MalformedMessage(f"{request_type!r} is not a request type")
     return request_type[: -len("_request")] + "_reply"
-

@@ -36,7 +36,9 @@ class Signer:
         try:
             hmac.new(b"k", digestmod=digest)  # hashlib.new accepts shake_*, hmac does not
         except (ValueError, TypeError):  # TypeError: empty digest name
-            raise InvalidSignature(f"unknown hash {digest!r} in signature scheme {scheme!r}") from None
+            raise InvalidSignature(
+                f"unknown hash {digest!r} in signature scheme {scheme!r}"
+            ) from None
         self.key = key
         self._mac = hmac.new(key, digestmod=digest) if key else None
 
@@ -73,7 +75,9 @@ class ReplayGuard:
         if not signature:
             return  # unsigned messages cannot be told apart from legitimate repeats
         if signature in self._seen:
-            raise ReplayedMessage(f"signature {signature[:16].decode('ascii', 'replace')}… seen before")
+            raise ReplayedMessage(
+                f"signature {signature[:16].decode('ascii', 'replace')}… seen before"
+            )
         self._seen[signature] = None
         if len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
