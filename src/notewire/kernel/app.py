@@ -20,7 +20,7 @@ from . import comms
 from .context import Kernel
 from .control import ControlThread
 from .dispatch import abort_reply, dispatch_shell, parse
-from .iopub import IOPubThread, Publisher
+from .iopub import IOPub, Publisher
 from .outputs import Outputs
 from .ports import bind
 from .session import Session
@@ -60,8 +60,8 @@ class KernelApp:
         self.connection_file = connection_file
         self.context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
         self.session = Session(info.signer())
-        self.iopub = IOPubThread(self.context, info, self.session)
-        self.publisher = Publisher(self.context, self.iopub.inproc, self.session)
+        self.iopub = IOPub(self.context, info, self.session)
+        self.publisher = Publisher(self.iopub, self.session)
         self.outputs = Outputs(self.publisher)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -198,7 +198,6 @@ class KernelApp:
         except Exception:  # a broken history database must not block the exit
             log.exception("could not close the history session")
         self.outputs.stop()
-        self.publisher.close()
         self.iopub.stop()
         shell_socket.close(linger=1000)
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
