@@ -96,6 +96,28 @@ def _prepare(
 BeforeReply = Callable[[Message, "c.Content | None"], Awaitable[None]]
 
 
+def _start(
+    table: Mapping[str, Handler], k: Kernel, idents: list[bytes], msg: Message
+) -> c.Content | None | Awaitable[c.Content | None]:
+    """Decode and call the handler; a failure becomes the error reply."""
+    handler, request = _prepare(table, idents, msg)
+    if handler is None or not isinstance(request, Request):
+        return request
+    try:
+        return handler(k, request)
+    except (Exception, KeyboardInterrupt) as exc:
+        log.exception("handler for %s failed", msg.msg_type)
+        return _error_reply(msg, exc)
+
+
+def _finish(
+    k: Kernel, idents: list[bytes], msg: Message, reply: c.Content | None, send: Send
+) -> None:
+    if reply is not None:
+        send(reply_message(k, msg, reply), idents)
+    k.publisher.status("idle", msg.header)
+
+
 async def dispatch_shell(
     k: Kernel,
     idents: list[bytes],
@@ -107,49 +129,32 @@ async def dispatch_shell(
 
     `before_reply` runs after the handler and before the reply leaves, when nothing the
     client sends in answer to the reply can have arrived yet."""
-    parent = msg.header
-    k.publisher.status("busy", parent)
-    k.outputs.begin(parent)
-    handler, request = _prepare(SHELL, idents, msg)
+    k.publisher.status("busy", msg.header)
+    k.outputs.begin(msg.header)
+    started = _start(SHELL, k, idents, msg)
     reply: c.Content | None
-    if handler is None or not isinstance(request, Request):
-        reply = request
-    else:
+    if inspect.isawaitable(started):
         try:
-            result = handler(k, request)
-            reply = await result if inspect.isawaitable(result) else result
+            reply = await started
         except (Exception, KeyboardInterrupt) as exc:
             log.exception("handler for %s failed", msg.msg_type)
             reply = _error_reply(msg, exc)
-    k.outputs.begin(parent)  # end a silent request's mute; flushes what was printed
+    else:
+        reply = started
+    k.outputs.begin(msg.header)  # end a silent request's mute; flushes what was printed
     if before_reply is not None:
         await before_reply(msg, reply)
-    if reply is not None:
-        send(reply_message(k, msg, reply), idents)
-    k.publisher.status("idle", parent)
+    _finish(k, idents, msg, reply, send)
     return reply
 
 
 def dispatch_control(k: Kernel, idents: list[bytes], msg: Message, send: Send) -> c.Content | None:
     """The control-thread envelope: busy/idle and the reply, without touching output
     routing, which belongs to the main thread."""
-    parent = msg.header
-    k.publisher.status("busy", parent)
-    handler, request = _prepare(CONTROL, idents, msg)
-    reply: c.Content | None
-    if handler is None or not isinstance(request, Request):
-        reply = request
-    else:
-        try:
-            result = handler(k, request)
-            assert not inspect.isawaitable(result), "control handlers are synchronous"
-            reply = result
-        except Exception as exc:
-            log.exception("control handler for %s failed", msg.msg_type)
-            reply = _error_reply(msg, exc)
-    if reply is not None:
-        send(reply_message(k, msg, reply), idents)
-    k.publisher.status("idle", parent)
+    k.publisher.status("busy", msg.header)
+    reply = _start(CONTROL, k, idents, msg)
+    assert not inspect.isawaitable(reply), "control handlers are synchronous"
+    _finish(k, idents, msg, reply, send)
     return reply
 
 
