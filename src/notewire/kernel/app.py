@@ -20,7 +20,7 @@ from . import comms
 from .context import Kernel
 from .control import ControlThread
 from .dispatch import abort_reply, dispatch_shell, parse
-from .iopub import IOPub, Publisher
+from .iopub import ZERO_COPY_MIN, IOPub, Publisher
 from .outputs import Outputs
 from .ports import bind
 from .session import Session
@@ -30,7 +30,6 @@ from .stdin import Stdin
 log = logging.getLogger("notewire.kernel")
 
 SHUTDOWN_GRACE = 5.0  # seconds user code gets to unwind before the process exits anyway
-_COPY_THRESHOLD = 64 * 1024
 
 
 def _heartbeat(
@@ -51,7 +50,7 @@ def _heartbeat(
 
 def _frames_of(zmq_frames: Sequence[zmq.Frame]) -> list[Buffer]:
     # Small frames as bytes (cheap to parse); big buffers stay zero-copy views.
-    return [f.bytes if len(f) < _COPY_THRESHOLD else f.buffer for f in zmq_frames]
+    return [f.bytes if len(f) < ZERO_COPY_MIN else f.buffer for f in zmq_frames]
 
 
 class KernelApp:

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # Messages, not bytes. Bounded so a stalled subscriber cannot exhaust memory; with
 # NODROP it makes publishers wait instead.
 IOPUB_HWM = 10_000
-_COPY_THRESHOLD = 64 * 1024  # zero-copy sends pay off only for large frames
+ZERO_COPY_MIN = 64 * 1024  # zero-copy pays off only for large frames, both ways
 # The notification descriptor is edge-triggered and a send on another thread can take
 # the edge, so the welcomer also looks on its own this often (seconds).
 _WELCOME_RECHECK = 0.05
@@ -116,7 +116,7 @@ class Publisher:
             if msg_type == "stream"
             else self._topic_prefix + msg_type.encode()
         )
-        large = any(len(f) > _COPY_THRESHOLD for f in buffers)
+        large = any(len(f) > ZERO_COPY_MIN for f in buffers)
         self._iopub.send(self._session.frames(msg, [topic]), copy=not large)
 
     def status(self, state: str, parent: Header | None) -> None:
