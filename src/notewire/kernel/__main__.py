@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"cannot use connection file {args.connection_file}: {exc}")
     from .app import KernelApp  # imported late: IPython is slow to import
 
-    return KernelApp(info, args.connection_file).run()
+    return KernelApp(info).run()
 
 
 if __name__ == "__main__":

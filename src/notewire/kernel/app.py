@@ -9,12 +9,11 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 
 import zmq
 import zmq.asyncio
 
-from notewire.protocol import Buffer, ConnectionInfo, Message, ReplayGuard, write_connection_file
+from notewire.protocol import Buffer, ConnectionInfo, Message, ReplayGuard
 
 from . import comms
 from .context import Kernel
@@ -22,7 +21,6 @@ from .control import ControlThread
 from .dispatch import abort_reply, dispatch_shell, parse
 from .iopub import ZERO_COPY_MIN, IOPub, Publisher
 from .outputs import Outputs
-from .ports import bind
 from .session import Session
 from .shell import KernelShell
 from .stdin import Stdin
@@ -32,16 +30,7 @@ log = logging.getLogger("notewire.kernel")
 SHUTDOWN_GRACE = 5.0  # seconds user code gets to unwind before the process exits anyway
 
 
-def _heartbeat(
-    context: zmq.Context[zmq.Socket[bytes]],
-    info: ConnectionInfo,
-    ready: threading.Event,
-    port: list[int],
-) -> None:
-    socket = context.socket(zmq.ROUTER)
-    socket.setsockopt(zmq.LINGER, 0)
-    port.append(bind(socket, info, "hb"))
-    ready.set()
+def _echo_heartbeats(socket: zmq.Socket[bytes]) -> None:
     try:
         zmq.proxy(socket, socket)  # echoes every ping, in C, without the GIL
     except zmq.ZMQError:
@@ -54,9 +43,8 @@ def _frames_of(zmq_frames: Sequence[zmq.Frame]) -> list[Buffer]:
 
 
 class KernelApp:
-    def __init__(self, info: ConnectionInfo, connection_file: Path | None = None) -> None:
+    def __init__(self, info: ConnectionInfo) -> None:
         self.info = info
-        self.connection_file = connection_file
         self.context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
         self.session = Session(info.signer())
         self.iopub = IOPub(self.context, info, self.session)
@@ -64,7 +52,6 @@ class KernelApp:
         self.outputs = Outputs(self.publisher)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self._exit_code = 0
 
     def request_stop(self, restart: bool) -> None:
         """Called from the control thread after the shutdown reply is sent."""
@@ -85,11 +72,9 @@ class KernelApp:
         sys.stdout, sys.stderr = self.outputs.stdout, self.outputs.stderr  # type: ignore[assignment]
         shell.init_kernel_io(self.outputs)
         stdin_socket = self.context.socket(zmq.ROUTER)
+        stdin_socket.bind(self.info.endpoint("stdin"))
         control_socket = self.context.socket(zmq.ROUTER)
-        ports = {
-            "stdin_port": bind(stdin_socket, self.info, "stdin"),
-            "control_port": bind(control_socket, self.info, "control"),
-        }
+        control_socket.bind(self.info.endpoint("control"))
         self.kernel = Kernel(
             session=self.session,
             publisher=self.publisher,
@@ -102,24 +87,21 @@ class KernelApp:
         signal.signal(signal.SIGINT, self.kernel.on_sigint)
         self.iopub.start()
         self.outputs.start()
-        return asyncio.run(self._main(control_socket, ports))
+        asyncio.run(self._main(control_socket))
+        return 0
 
-    async def _main(self, control_socket: zmq.Socket[bytes], ports: dict[str, int]) -> int:
+    async def _main(self, control_socket: zmq.Socket[bytes]) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         actx = zmq.asyncio.Context.shadow(self.context)
         shell_socket = actx.socket(zmq.ROUTER)
-        ports["shell_port"] = bind(shell_socket, self.info, "shell")
-        hb_ready, hb_port = threading.Event(), []
+        shell_socket.bind(self.info.endpoint("shell"))
+        heartbeat = self.context.socket(zmq.ROUTER)
+        heartbeat.setsockopt(zmq.LINGER, 0)
+        heartbeat.bind(self.info.endpoint("hb"))
         threading.Thread(
-            target=_heartbeat,
-            args=(self.context, self.info, hb_ready, hb_port),
-            daemon=True,
-            name="notewire-heartbeat",
+            target=_echo_heartbeats, args=(heartbeat,), daemon=True, name="notewire-heartbeat"
         ).start()
-        hb_ready.wait(5)
-        ports["hb_port"] = hb_port[0]
-        self._report_ports(ports)
         control = ControlThread(self.kernel, control_socket)
         control.start()
         self.publisher.status("starting", None)
@@ -131,17 +113,6 @@ class KernelApp:
         finally:
             control.stop()
             self._close(shell_socket)
-        return self._exit_code
-
-    def _report_ports(self, ports: dict[str, int]) -> None:
-        """With tcp port 0 the kernel picks its ports; write them back for the client."""
-        chosen = {**ports, "iopub_port": self.iopub.port}
-        if self.connection_file is None or all(
-            self.info.to_dict()[n] == p for n, p in chosen.items()
-        ):
-            return
-        data = self.info.to_dict() | chosen
-        write_connection_file(self.connection_file, ConnectionInfo.from_dict(data))
 
     async def _serve_shell(self, socket: zmq.asyncio.Socket) -> None:
         replay = ReplayGuard()

@@ -11,8 +11,6 @@ from typing import Any
 import comm
 from comm.base_comm import BaseComm, BuffersType, CommManager, MaybeDict
 
-from notewire.protocol import Message
-
 from .outputs import Outputs
 
 
@@ -48,8 +46,3 @@ def install(outputs: Outputs) -> CommManager:
     comm.create_comm = create_comm
     comm.get_comm_manager = lambda: manager
     return manager
-
-
-def as_comm_dict(msg: Message) -> dict[str, Any]:
-    """The dict shape the `comm` package's handlers expect."""
-    return msg.to_dict()

@@ -15,7 +15,6 @@ import notewire
 from notewire.protocol import PROTOCOL_VERSION
 from notewire.protocol import content as c
 
-from .comms import as_comm_dict
 from .context import Kernel, Request
 
 LANGUAGE_INFO = {
@@ -177,15 +176,15 @@ def comm_info(k: Kernel, req: Request) -> c.Content:
 
 
 def comm_open(k: Kernel, req: Request) -> None:
-    k.comms.comm_open(None, None, as_comm_dict(req.msg))  # type: ignore[arg-type]
+    k.comms.comm_open(None, None, req.msg.to_dict())  # type: ignore[arg-type]
 
 
 def comm_msg(k: Kernel, req: Request) -> None:
-    k.comms.comm_msg(None, None, as_comm_dict(req.msg))  # type: ignore[arg-type]
+    k.comms.comm_msg(None, None, req.msg.to_dict())  # type: ignore[arg-type]
 
 
 def comm_close(k: Kernel, req: Request) -> None:
-    k.comms.comm_close(None, None, as_comm_dict(req.msg))  # type: ignore[arg-type]
+    k.comms.comm_close(None, None, req.msg.to_dict())  # type: ignore[arg-type]
 
 
 def shutdown(k: Kernel, req: Request) -> c.Content:

@@ -28,7 +28,6 @@ from notewire.protocol import Buffer, ConnectionInfo, Header
 from notewire.protocol.jsonutil import JSONDict
 
 from .interrupts import GATE
-from .ports import bind
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,7 @@ class IOPub:
         self._xpub.setsockopt(zmq.XPUB_NODROP, 1)
         self._xpub.setsockopt(zmq.SNDHWM, IOPUB_HWM)
         self._xpub.setsockopt(zmq.LINGER, 2000)
-        self.port = bind(self._xpub, info, "iopub")
+        self._xpub.bind(info.endpoint("iopub"))
         self._fd = self._xpub.getsockopt(zmq.FD)
         self._thread = threading.Thread(target=self._welcome, name="notewire-iopub", daemon=True)
 
