@@ -26,9 +26,7 @@ def _shell_request(
     kc: BlockingKernelClient, msg_type: str, content: dict, buffers: list[bytes] | None = None
 ) -> str:
     msg = kc.session.msg(msg_type, content)
-    kc.shell_channel.send(msg) if buffers is None else kc.session.send(
-        kc.shell_channel.socket, msg, buffers=buffers
-    )
+    kc.session.send(kc.shell_channel.socket, msg, buffers=buffers)
     return msg["header"]["msg_id"]
 
 
