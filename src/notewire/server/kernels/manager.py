@@ -42,6 +42,9 @@ class ManagerConfig:
     pool_size: int = 1
     kernel_dirs: tuple[Path, ...] | None = None
     cwd: Path | None = None
+    # Specs available even when not installed (an installed one of the same name wins):
+    # the server's own kernel must work straight after `pip install`.
+    builtin_specs: tuple[KernelSpec, ...] = ()
 
 
 class KernelManager:
@@ -90,7 +93,8 @@ class KernelManager:
     def kernel_specs(self) -> dict[str, KernelSpec]:
         """Installed kernelspecs by name; read from disk on every call, as Jupyter does,
         so that newly installed kernels appear without a restart."""
-        return find_kernel_specs(self.config.kernel_dirs)
+        builtin = {spec.name: spec for spec in self.config.builtin_specs}
+        return builtin | find_kernel_specs(self.config.kernel_dirs)
 
     def kernel_spec(self, name: str | None = None) -> KernelSpec:
         """The kernelspec `name` (default: the configured default). Raises NoSuchKernelSpec."""
