@@ -1,0 +1,1 @@
+"""The notewire web server: Starlette app, security middleware, REST routes."""

@@ -1,0 +1,218 @@
+"""Jupyter's contents REST API, file downloads, and the kernelspec list.
+
+    GET    /api/contents/{path}    folder listing or file model; ?content=0|1,
+                                   ?type=notebook|file|directory, ?format=text|base64,
+                                   ?hash=0|1 (files read with content always carry it)
+    POST   /api/contents/{folder}  new untitled {"type", "ext"}, or {"copy_from": path}
+    PUT    /api/contents/{path}    save or upload {"type", "format", "content"[, "chunk"]};
+                                   `If-Match: <sha256>` refuses (409) a file changed since
+    PATCH  /api/contents/{path}    rename {"path": new}
+    DELETE /api/contents/{path}    ?recursive=1 for a folder that is not empty
+    GET|POST /api/contents/{path}/checkpoints; POST|DELETE .../checkpoints/checkpoint
+    GET    /files/{path}           the raw file, as an attachment in a CSP sandbox
+    GET    /api/kernelspecs        names, display names, languages; never env or keys
+
+Errors are `{"message", "reason"}` with 400 (bad input), 403 (refused path), 404, 409
+(conflict) or 413 (too big, from the body limit). File work runs in threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..contents import Contents
+from ..kernels.specs import KernelSpec, find_kernel_specs
+from .security import SANDBOX_CSP
+
+__all__ = ["contents_routes", "kernelspec_models", "kernelspec_routes"]
+
+T = TypeVar("T")
+_FLAGS = {"1": True, "true": True, "0": False, "false": False}
+
+
+def _flag(request: Request, name: str, default: bool) -> bool:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    if value.lower() not in _FLAGS:
+        raise HTTPException(400, f"{name} must be 0 or 1, got {value!r}")
+    return _FLAGS[value.lower()]
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object. 400 for malformed JSON, NaN/Infinity, or anything
+    but an object; an empty body is `{}` unless `required`."""
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            raise HTTPException(400, "a JSON body is required")
+        return {}
+    try:
+        body = json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError too
+        raise HTTPException(400, "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise HTTPException(400, "the body must be a JSON object")
+    return body
+
+
+def _string(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise HTTPException(400, f"{key!r} must be a string")
+    return value
+
+
+def _location(api_path: str) -> str:
+    return "/api/contents/" + quote(api_path)
+
+
+class _ContentsApi:
+    def __init__(self, contents: Contents) -> None:
+        self.contents = contents
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def item(self, request: Request) -> Response:
+        path = request.path_params.get("path", "")
+        c = self.contents
+        match request.method:
+            case "GET":
+                model = await self._run(
+                    c.get,
+                    path,
+                    content=_flag(request, "content", True),
+                    type=request.query_params.get("type"),
+                    format=request.query_params.get("format"),
+                    hash=_flag(request, "hash", False),
+                )
+                return JSONResponse(model)
+            case "POST":
+                body = await json_body(request, required=False)
+                if "copy_from" in body:
+                    model = await self._run(c.copy, _string(body, "copy_from"), path)
+                else:
+                    kind, ext = body.get("type", "file"), body.get("ext", "")
+                    model = await self._run(c.new_untitled, path, type=kind, ext=ext)
+                return JSONResponse(
+                    model, status_code=201, headers={"Location": _location(model["path"])}
+                )
+            case "PUT":
+                body = await json_body(request)
+                expect = request.headers.get("if-match")
+                expect = expect.strip().strip('"') if expect else None
+                model, created = await self._run(c.save, path, body, expect_hash=expect)
+                headers = {"Location": _location(model["path"])} if created else None
+                return JSONResponse(model, status_code=201 if created else 200, headers=headers)
+            case "PATCH":
+                body = await json_body(request)
+                model = await self._run(c.rename, path, _string(body, "path"))
+                return JSONResponse(model)
+            case "DELETE":
+                recursive = _flag(request, "recursive", False)
+                await self._run(c.delete, path, recursive=recursive)
+                return Response(status_code=204)
+        raise HTTPException(405)  # pragma: no cover - the route lists the methods
+
+    async def checkpoints(self, request: Request) -> Response:
+        path = request.path_params["path"]
+        if request.method == "POST":
+            model = await self._run(self.contents.create_checkpoint, path)
+            return JSONResponse(model, status_code=201)
+        return JSONResponse(await self._run(self.contents.list_checkpoints, path))
+
+    async def checkpoint(self, request: Request) -> Response:
+        path, checkpoint_id = request.path_params["path"], request.path_params["checkpoint_id"]
+        if request.method == "POST":
+            await self._run(self.contents.restore_checkpoint, path, checkpoint_id)
+        else:
+            await self._run(self.contents.delete_checkpoint, path, checkpoint_id)
+        return Response(status_code=204)
+
+    async def download(self, request: Request) -> Response:
+        os_path = await self._run(self.contents.download_path, request.path_params["path"])
+        return FileResponse(
+            os_path,
+            filename=os_path.name,
+            content_disposition_type="attachment",
+            headers={
+                "Content-Security-Policy": SANDBOX_CSP,
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+def contents_routes(contents: Contents) -> list[BaseRoute]:
+    api = _ContentsApi(contents)
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    return [
+        # Before the catch-all: `{path:path}` would swallow the /checkpoints suffix.
+        Route("/api/contents/{path:path}/checkpoints", api.checkpoints, methods=["GET", "POST"]),
+        Route(
+            "/api/contents/{path:path}/checkpoints/{checkpoint_id}",
+            api.checkpoint,
+            methods=["POST", "DELETE"],
+        ),
+        Route("/api/contents", api.item, methods=methods),
+        Route("/api/contents/{path:path}", api.item, methods=methods),
+        Route("/files/{path:path}", api.download, methods=["GET", "HEAD"]),
+    ]
+
+
+# --- kernelspecs ---------------------------------------------------------------------
+
+
+def kernelspec_models(specs: dict[str, KernelSpec], default: str | None = None) -> dict[str, Any]:
+    """The `/api/kernelspecs` body. Left out on purpose: `env` (it may hold secrets)."""
+    if default not in specs:
+        default = "python3" if "python3" in specs else min(specs, default=None)
+    return {
+        "default": default,
+        "kernelspecs": {
+            name: {
+                "name": name,
+                "spec": {
+                    "argv": list(spec.argv),
+                    "display_name": spec.display_name,
+                    "language": spec.language,
+                    "interrupt_mode": spec.interrupt_mode,
+                    "metadata": dict(spec.metadata),
+                },
+                "resources": {},
+            }
+            for name, spec in sorted(specs.items())
+        },
+    }
+
+
+def kernelspec_routes(
+    *,
+    dirs: Sequence[Path] | None = None,
+    builtin: Sequence[KernelSpec] = (),
+    default: str | None = None,
+) -> list[BaseRoute]:
+    """`dirs`: the kernels folders (None: Jupyter's data paths). `builtin`: specs
+    served when no installed spec has their name."""
+
+    async def kernelspecs(request: Request) -> Response:
+        found = await asyncio.to_thread(find_kernel_specs, dirs)
+        specs = {spec.name: spec for spec in builtin} | found
+        return JSONResponse(kernelspec_models(specs, default))
+
+    return [Route("/api/kernelspecs", kernelspecs, methods=["GET"])]
