@@ -1,0 +1,45 @@
+"""The server-side notebook document (docs/notebook-protocol.md, section 1). Pure: no
+sockets, no asyncio.
+
+    nb = parse_notebook(path.read_bytes())
+    doc = new_document(nb, trusted=False)
+    path.write_bytes(serialize_notebook(to_notebook(doc, like=nb)))
+
+`ipynb` reads and writes files, `schema` maps a notebook to the shared document and
+back.
+"""
+
+from .ipynb import NotebookFormatError, new_cell_id, parse_notebook, serialize_notebook
+from .schema import (
+    CELL_TYPES,
+    cell_index,
+    cell_source,
+    cells_array,
+    code_cells,
+    get_cell,
+    json_safe,
+    meta_map,
+    new_cell,
+    new_document,
+    output_map,
+    to_notebook,
+)
+
+__all__ = [
+    "CELL_TYPES",
+    "NotebookFormatError",
+    "cell_index",
+    "cell_source",
+    "cells_array",
+    "code_cells",
+    "get_cell",
+    "json_safe",
+    "meta_map",
+    "new_cell",
+    "new_cell_id",
+    "new_document",
+    "output_map",
+    "parse_notebook",
+    "serialize_notebook",
+    "to_notebook",
+]
