@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from notewire.server.kernels import KernelSpec
-
 import argparse
+import os
 import sys
 
 
@@ -25,60 +21,76 @@ def _kernel_run(args: argparse.Namespace) -> int:
     return kernel_main(["-f", args.connection_file])
 
 
-async def _serve_kernel(name: str) -> None:
-    from notewire.server.kernels import KernelManager, ManagerConfig, NoSuchKernelSpec
+def _main_job(args: argparse.Namespace) -> int:
+    from notewire.server.main import run_server
 
-    async with KernelManager(ManagerConfig(default_kernel=name, pool_size=0)) as manager:
-        try:
-            spec = manager.kernel_spec(name)
-        except NoSuchKernelSpec:
-            if name != "notewire":
-                raise
-            spec = _builtin_spec()  # our own kernel runs without `notewire kernel install`
-        handle = await manager.start_kernel(spec)
-        print(f"notewire: kernel {name!r} is running (pid {handle.pid}).", flush=True)
-        print(f"Connect a Jupyter client with: jupyter console --existing {handle.connection_file}")
-        print("Press Ctrl-C to stop it.", flush=True)
-        await handle.wait_exit()
-        print(f"notewire: the kernel {handle.death.describe() if handle.death else 'stopped'}")
-
-
-def _builtin_spec() -> KernelSpec:
-    from pathlib import Path
-
-    from notewire.kernel.install import kernelspec
-    from notewire.server.kernels import KernelSpec
-
-    d = kernelspec()
-    return KernelSpec(
-        name="notewire",
-        argv=list(d["argv"]),  # type: ignore[call-overload]
-        display_name=str(d["display_name"]),
-        language="python",
-        resource_dir=Path(__file__).parent,
+    return run_server(
+        path=args.path,
+        root=args.root,
+        ip=args.ip,
+        port=args.port,
+        open_browser=not args.no_browser,
+        kernel=args.kernel,
+        pool_size=args.pool_size,
+        password_hash=args.password_hash,
     )
 
 
-def _main_job(args: argparse.Namespace) -> int:
-    # Until the notebook server lands, the main job runs a kernel for Jupyter clients.
-    import asyncio
+def _password(args: argparse.Namespace) -> int:
+    import getpass
 
-    try:
-        asyncio.run(_serve_kernel(args.kernel))
-    except KeyboardInterrupt:
-        print("\nnotewire: stopped; the kernel was shut down.")
+    from notewire.server.web.auth import hash_password
+
+    first = getpass.getpass("Password: ")
+    if not first or first != getpass.getpass("Again: "):
+        print("notewire: the passwords were empty or differed", file=sys.stderr)
+        return 1
+    print(hash_password(first))
+    print("Start notewire with --password-hash set to the line above (or NOTEWIRE_PASSWORD_HASH).")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="notewire", description="notewire: a web notebook for Python."
+        prog="notewire",
+        description="notewire: a web notebook for Python. Starts the notebook server on "
+        "this machine and opens it in a browser.",
+        epilog="Other commands: `notewire kernel install|run` (the notewire Jupyter kernel), "
+        "`notewire password` (hash a password for --password-hash).",
     )
-    parser.add_argument("--kernel", default="notewire", help="kernelspec to run (default notewire)")
+    parser.add_argument(
+        "path", nargs="?", help="a notebook to open, or the folder to serve (default: here)"
+    )
+    parser.add_argument("--root", help="the folder notebooks are served from (default: PATH's)")
+    parser.add_argument(
+        "--ip",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; anything else "
+        "lets other machines reach the server)",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="do not open a browser, just print the URL"
+    )
+    parser.add_argument("--kernel", default="notewire", help="default kernelspec (notewire)")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=1,
+        help="kernels kept started ahead, per kernelspec in use (default 1; 0 turns it off)",
+    )
+    parser.add_argument(
+        "--password-hash",
+        default=os.environ.get("NOTEWIRE_PASSWORD_HASH"),
+        help="allow logging in with a password (its hash, from `notewire password`)",
+    )
     parser.set_defaults(func=_main_job)
-    sub = parser.add_subparsers(dest="command")
-    kernel = sub.add_parser("kernel", help="the notewire Python kernel")
-    ksub = kernel.add_subparsers(dest="kernel_command", required=True)
+    return parser
+
+
+def build_kernel_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="notewire kernel", description="the notewire kernel")
+    ksub = parser.add_subparsers(dest="kernel_command", required=True)
     inst = ksub.add_parser("install", help="install the kernelspec so Jupyter tools find it")
     where = inst.add_mutually_exclusive_group()
     where.add_argument("--user", action="store_true", help="into the user's Jupyter data folder")
@@ -95,8 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # Subcommands are words a notebook path is unlikely to be; a file by that name
+    # can still be opened as ./kernel.
+    if argv[:1] == ["kernel"]:
+        args = build_kernel_parser().parse_args(argv[1:])
+    elif argv[:1] == ["password"]:
+        args = argparse.Namespace(func=_password)
+    else:
+        args = build_parser().parse_args(argv)
     return int(args.func(args))
 
 

@@ -128,3 +128,14 @@ async def run_until_sleeping(kernel: KernelHandle) -> asyncio.Task[ExecutionResu
     async with asyncio.timeout(10):
         await started.wait()
     return task
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[object]:
+    """A real notebook server on 127.0.0.1:0 serving a fresh folder."""
+    from .notebook_server import running_server
+
+    root = tmp_path / "root"
+    root.mkdir()
+    async with running_server(root, tmp_path) as running:
+        yield running

@@ -1,0 +1,65 @@
+"""The notebook server, assembled: the web app and what lives as long as it does.
+
+The lifespan owns the kernel manager (every kernel dies with it) and a task group in
+which every open notebook runs; leaving it saves every notebook and shuts every
+kernel down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from .contents.paths import resolve
+from .kernels import KernelManager, ManagerConfig
+from .notebook.trust import Notary
+from .session.registry import Notebooks
+from .session.session import SessionConfig
+from .web import kernels_api, pages
+from .web.app import ServerConfig, create_app
+
+
+@dataclass(frozen=True, slots=True)
+class NotebookServerConfig:
+    web: ServerConfig
+    kernels: ManagerConfig = field(default_factory=ManagerConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
+    trust_db: Path | None = None  # None: Jupyter's signature database, shared with Jupyter
+    trust_secret: Path | None = None
+
+
+def build_app(config: NotebookServerConfig) -> Starlette:
+    root = config.web.root.resolve()
+    kernels = config.kernels
+    if kernels.cwd is None:  # kernels start next to the notebooks, not where we were run
+        kernels = replace(kernels, cwd=root)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        notary = Notary(config.trust_db, config.trust_secret)
+        try:
+            async with KernelManager(kernels) as manager, asyncio.TaskGroup() as tasks:
+                notebooks = Notebooks(
+                    resolve=lambda path: resolve(root, path),
+                    manager=manager,
+                    notary=notary,
+                    config=config.session,
+                    tasks=tasks,
+                )
+                app.state.notebooks = notebooks
+                app.state.kernels = manager
+                try:
+                    yield
+                finally:
+                    await notebooks.close_all()
+        finally:
+            notary.close()
+
+    return create_app(
+        config.web, routes=[*kernels_api.routes(), *pages.routes()], lifespan=lifespan
+    )

@@ -1,0 +1,56 @@
+"""The comms open between a notebook's kernel and its browsers.
+
+Kept so that a browser that attaches later can re-open every comm that is still open
+(it then asks the kernel for the current state, as widget libraries do).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class OpenComm:
+    content: dict[str, Any]
+    metadata: dict[str, Any]
+    buffers: tuple[bytes, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "content": self.content,
+            "metadata": self.metadata,
+            "buffers_b64": [base64.b64encode(b).decode("ascii") for b in self.buffers],
+        }
+
+
+class Comms:
+    def __init__(self) -> None:
+        self._open: dict[str, OpenComm] = {}
+
+    def track(
+        self,
+        msg_type: str,
+        content: dict[str, Any],
+        metadata: dict[str, Any],
+        buffers: tuple[bytes, ...],
+    ) -> None:
+        """Record a comm_open or comm_close, whichever side sent it."""
+        comm_id = content.get("comm_id")
+        if not isinstance(comm_id, str):
+            return
+        if msg_type == "comm_open":
+            self._open[comm_id] = OpenComm(content, metadata, buffers)
+        elif msg_type == "comm_close":
+            self._open.pop(comm_id, None)
+
+    def clear(self) -> None:
+        """The kernel restarted or died: its comms are gone."""
+        self._open.clear()
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [comm.to_json() for comm in self._open.values()]

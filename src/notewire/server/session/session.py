@@ -1,0 +1,529 @@
+"""One open notebook on the server: its document, kernel, run queue and browsers.
+
+The session lives as long as the notebook is open on the server, whether or not any
+browser is attached: outputs keep arriving in the document, autosave keeps writing
+them to disk, and a browser that comes back gets everything by the Yjs sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pycrdt
+
+from notewire.protocol import new_id
+from notewire.protocol.content import (
+    ClearOutput,
+    DisplayData,
+    Error,
+    ExecuteInput,
+    ExecuteResult,
+    InputRequest,
+    Status,
+    Stream,
+    UpdateDisplayData,
+)
+from notewire.protocol.frames import JsonFrame
+
+from ..kernels import Incoming, KernelError, KernelManager
+from ..notebook import schema
+from ..notebook.outputs import OutputLimits, OutputWriter
+from .comms import Comms
+from .kernel import KernelStatus, NotebookKernel, input_request_json
+from .peers import Peer, Peers
+from .runner import RunQueue
+from .storage import Conflict, NotebookStore
+
+log = logging.getLogger(__name__)
+
+_OUTPUTS = (Stream, DisplayData, UpdateDisplayData, ExecuteResult, Error, ClearOutput)
+_COMM_TYPES = frozenset(("comm_open", "comm_msg", "comm_close"))
+
+
+class CommandError(Exception):
+    """A browser's command that cannot be done; the message goes back to it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionConfig:
+    autosave_interval: float = 10.0  # seconds between saves of unsaved changes
+    disk_check_interval: float = 2.0  # seconds between looks at the file on disk
+    limits: OutputLimits = field(default_factory=OutputLimits)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class _Input:
+    request: str
+    cell: str
+    incoming: Incoming
+
+
+class NotebookSession:
+    """Use `await NotebookSession.open(...)` inside the server's task group; `close()`
+    saves and stops everything."""
+
+    def __init__(self, store: NotebookStore, manager: KernelManager, config: SessionConfig) -> None:
+        self.store = store
+        self.config = config
+        self.peers = Peers()
+        self.comms = Comms()
+        self.doc = pycrdt.Doc()
+        self.doc_id = ""
+        self._loaded: dict[str, Any] | None = None  # as read from disk
+        self.trusted = True
+        self._manager = manager
+        self._writer: OutputWriter | None = None
+        self._version = 0  # bumped by every change of the document
+        self._saved_version = 0
+        self._last_saved: str | None = None
+        self._conflict = False
+        self._input: _Input | None = None
+        self._progress = asyncio.Event()  # set (and replaced) when a cell ends or a save is done
+        self._tasks = asyncio.TaskGroup()
+        self._main: asyncio.Task[None] | None = None
+        self.kernel = NotebookKernel(
+            manager,
+            cwd=store.folder,
+            tasks=self._tasks,
+            on_iopub=self._on_iopub,
+            on_status=self._on_kernel_status,
+        )
+        self.queue = RunQueue(self.kernel, self, self._on_input_request)
+        self._commands: dict[str, Callable[[Peer, JsonFrame], Awaitable[None]]] = {
+            "run": self._cmd_run,
+            "interrupt": self._cmd_interrupt,
+            "restart": self._cmd_restart,
+            "clear_queue": self._cmd_clear_queue,
+            "change_kernel": self._cmd_change_kernel,
+            "complete": self._cmd_kernel_request,
+            "inspect": self._cmd_kernel_request,
+            "input_reply": self._cmd_input_reply,
+            "comm_open": self._cmd_comm,
+            "comm_msg": self._cmd_comm,
+            "comm_close": self._cmd_comm,
+            "save": self._cmd_save,
+            "resolve_conflict": self._cmd_resolve_conflict,
+            "restore_checkpoint": self._cmd_restore_checkpoint,
+            "trust": self._cmd_trust,
+        }
+
+    # --- lifetime ------------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        store: NotebookStore,
+        manager: KernelManager,
+        config: SessionConfig,
+        tasks: asyncio.TaskGroup,
+    ) -> NotebookSession:
+        """Load the notebook (raises the store's errors for a missing or broken file)
+        and start its kernel in the background."""
+        session = cls(store, manager, config)
+        notebook, trusted = await store.load()
+        session._replace_document(notebook, trusted)
+        started = asyncio.Event()
+        session._main = tasks.create_task(session._run(started), name=f"notebook {store.path}")
+        await started.wait()
+        return session
+
+    async def _run(self, started: asyncio.Event) -> None:
+        try:
+            async with self._tasks:
+                started.set()
+                self._tasks.create_task(self.kernel.start(self._kernel_name()), name="kernel-start")
+                self._tasks.create_task(self.queue.run(), name="run-queue")
+                self._tasks.create_task(self._autosave(), name="autosave")
+        finally:
+            started.set()
+
+    async def close(self) -> None:
+        """Save what is unsaved, shut the kernel down, stop."""
+        with contextlib.suppress(Conflict, OSError):
+            await self.save()
+        await self.kernel.shutdown()
+        if self._main is not None:
+            self._main.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._main
+
+    def _kernel_name(self) -> str | None:
+        spec = self._metadata().get("kernelspec")
+        name = spec.get("name") if isinstance(spec, dict) else None
+        return name if isinstance(name, str) else None
+
+    # --- the document --------------------------------------------------------------
+
+    def _replace_document(self, notebook: dict[str, Any], trusted: bool) -> None:
+        self.doc = schema.new_document(notebook, trusted=trusted)
+        self._loaded = notebook
+        self.doc_id = new_id()
+        self.trusted = trusted
+        self._writer = OutputWriter(self.doc, self.config.limits)
+        self._version = self._saved_version = 0
+        self.doc.observe(self._on_doc_change)
+
+    def _on_doc_change(self, _event: Any) -> None:
+        was_clean = not self.dirty
+        self._version += 1
+        self.peers.doc_changed()
+        if was_clean:
+            self.peers.send_json(self.save_status())
+
+    @property
+    def dirty(self) -> bool:
+        return self._version != self._saved_version
+
+    def hello(self) -> dict[str, Any]:
+        return {
+            "type": "hello",
+            "doc_id": self.doc_id,
+            "path": self.store.path,
+            "kernel": self.kernel.status.to_json(),
+            "input": self._input_json(),
+            "comms": self.comms.to_json(),
+            "save": self.save_status(),
+            "trusted": self.trusted,
+        }
+
+    def save_status(self) -> dict[str, Any]:
+        return {
+            "type": "save",
+            "dirty": self.dirty,
+            "last_saved": self._last_saved,
+            "checkpoint": self.store.checkpoint_time(),
+        }
+
+    def _metadata(self) -> dict[str, Any]:
+        return dict(schema.meta_map(self.doc).get("metadata") or {})
+
+    def _code_cells(self) -> list[pycrdt.Map]:
+        return [c for c in schema.cells_array(self.doc) if c.get("cell_type") == "code"]
+
+    def _cell(self, cell_id: str) -> pycrdt.Map | None:
+        return schema.get_cell(self.doc, cell_id)
+
+    # RunQueue's view of the document.
+
+    def is_code_cell(self, cell_id: str) -> bool:
+        cell = self._cell(cell_id)
+        return cell is not None and cell.get("cell_type") == "code"
+
+    def cell_source(self, cell_id: str) -> str | None:
+        cell = self._cell(cell_id)
+        return None if cell is None else schema.cell_source(cell)
+
+    def set_run_state(self, cell_id: str, state: str) -> None:
+        cell = self._cell(cell_id)
+        if cell is not None:
+            cell["run_state"] = state
+
+    def start_cell(self, cell_id: str) -> None:
+        assert self._writer is not None
+        cell = self._cell(cell_id)
+        if cell is None:
+            return
+        with self.doc.transaction():
+            self._writer.clear(cell_id)
+            cell["execution_count"] = None
+            cell["run_state"] = "running"
+            cell["trusted"] = True  # what this session's kernel produces is the user's own
+            self._set_timing(cell, "iopub.status.busy", _now(), reset=True)
+
+    def finish_cell(self, cell_id: str, reply: Incoming | None, state: str) -> None:
+        self._end_input(cell_id)
+        self._notify_progress()
+        cell = self._cell(cell_id)
+        if cell is None:
+            return
+        with self.doc.transaction():
+            cell["run_state"] = state
+            if reply is not None:
+                count = reply.msg.content.get("execution_count")
+                if isinstance(count, int):
+                    cell["execution_count"] = count
+                self._set_timing(cell, "shell.execute_reply", reply.msg.header.date)
+                self._set_timing(cell, "iopub.status.idle", _now())
+
+    def fail_cell(self, cell_id: str, ename: str, evalue: str) -> None:
+        assert self._writer is not None
+        self._end_input(cell_id)
+        self._notify_progress()
+        with self.doc.transaction():
+            self._writer.apply(
+                cell_id, Error(ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+            )
+            self.set_run_state(cell_id, "error")
+
+    def _set_timing(self, cell: pycrdt.Map, key: str, value: str, *, reset: bool = False) -> None:
+        metadata = dict(cell.get("metadata") or {})
+        timing = {} if reset else dict(metadata.get("execution") or {})
+        timing[key] = value
+        metadata["execution"] = timing
+        cell["metadata"] = metadata
+
+    # --- kernel events -------------------------------------------------------------
+
+    def _on_iopub(self, incoming: Incoming, cell_id: str | None) -> None:
+        content = incoming.content
+        if incoming.msg_type in _COMM_TYPES:
+            msg = incoming.msg
+            buffers = tuple(bytes(b) for b in msg.buffers)
+            self.comms.track(msg.msg_type, msg.content, msg.metadata, buffers)
+            body = {"type": msg.msg_type, "content": msg.content, "metadata": msg.metadata}
+            self.peers.send_json(body, buffers)
+        elif isinstance(content, _OUTPUTS):
+            if cell_id is not None or isinstance(content, UpdateDisplayData):
+                assert self._writer is not None
+                self._writer.apply(cell_id or "", content)
+        elif isinstance(content, ExecuteInput) and cell_id is not None:
+            cell = self._cell(cell_id)
+            if cell is not None:
+                with self.doc.transaction():
+                    cell["execution_count"] = content.execution_count
+                    self._set_timing(cell, "iopub.execute_input", incoming.msg.header.date)
+        elif isinstance(content, Status) and content.execution_state == "restarting":
+            self.comms.clear()
+
+    def _on_kernel_status(self, status: KernelStatus) -> None:
+        if status.state in ("restarting", "dead", "starting", "none"):
+            self.comms.clear()
+        self.peers.send_json({"type": "kernel", **status.to_json()})
+
+    def _on_input_request(self, incoming: Incoming, cell_id: str) -> None:
+        assert isinstance(incoming.content, InputRequest)
+        self._input = _Input(new_id(), cell_id, incoming)
+        self.peers.send_json(self._input_json() or {})
+
+    def _input_json(self) -> dict[str, Any] | None:
+        pending = self._input
+        if pending is None:
+            return None
+        assert isinstance(pending.incoming.content, InputRequest)
+        return input_request_json(pending.request, pending.cell, pending.incoming.content)
+
+    def _end_input(self, cell_id: str) -> None:
+        if self._input is not None and self._input.cell == cell_id:
+            self.peers.send_json({"type": "input_done", "request": self._input.request})
+            self._input = None
+
+    # --- browsers ------------------------------------------------------------------
+
+    def attach(self, peer: Peer) -> dict[str, Any]:
+        """Add a browser; returns the hello to send it first."""
+        self.peers.add(peer)
+        return self.hello()
+
+    def detach(self, peer: Peer) -> None:
+        self.peers.remove(peer)
+
+    def apply_sync(self, payload: bytes) -> bytes | None:
+        """Apply a y-protocols sync message (without its tag byte); returns the reply
+        for a SyncStep1. The update is the browser's edit: sources, cells, metadata."""
+        return pycrdt.handle_sync_message(payload, self.doc)
+
+    def relay_awareness(self, sender: Peer, payload: bytes) -> None:
+        for peer in self.peers:
+            if peer is not sender:
+                peer.send_awareness(payload)
+
+    async def command(self, peer: Peer, frame: JsonFrame) -> None:
+        """Carry out one browser command; a failure is answered with an error message
+        to that browser alone."""
+        handler = self._commands.get(frame.type)
+        req = frame.body.get("req")
+        try:
+            if handler is None:
+                raise CommandError(f"unknown message type {frame.type!r}")
+            await handler(peer, frame)
+        except (CommandError, KernelError, Conflict, OSError, ValueError) as exc:
+            body: dict[str, Any] = {"type": "error", "message": str(exc), "about": frame.type}
+            if req is not None:
+                body["req"] = req
+            peer.send_json(body)
+
+    # --- commands ------------------------------------------------------------------
+
+    async def _cmd_run(self, peer: Peer, frame: JsonFrame) -> None:
+        cells = frame.body.get("cells")
+        if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
+            raise CommandError("run needs 'cells': a list of cell ids")
+        self.queue.add(cells)
+
+    async def _cmd_interrupt(self, peer: Peer, frame: JsonFrame) -> None:
+        self.queue.clear()
+        await self.kernel.interrupt()
+
+    async def _cmd_restart(self, peer: Peer, frame: JsonFrame) -> None:
+        self.queue.clear()
+        await self.kernel.restart()
+        if frame.body.get("run_all"):
+            self.queue.add(schema.code_cells(self.doc))
+
+    async def _cmd_clear_queue(self, peer: Peer, frame: JsonFrame) -> None:
+        self.queue.clear()
+
+    async def _cmd_change_kernel(self, peer: Peer, frame: JsonFrame) -> None:
+        name = frame.body.get("name")
+        if not isinstance(name, str):
+            raise CommandError("change_kernel needs 'name'")
+        spec = self._manager.kernel_spec(name)  # NoSuchKernelSpec is a KernelError
+        self.queue.clear()
+        await self.kernel.shutdown()
+        metadata = self._metadata()
+        metadata["kernelspec"] = {
+            "name": spec.name,
+            "display_name": spec.display_name,
+            "language": spec.language,
+        }
+        schema.meta_map(self.doc)["metadata"] = metadata
+        await self.kernel.start(spec.name)
+
+    async def _cmd_kernel_request(self, peer: Peer, frame: JsonFrame) -> None:
+        body = frame.body
+        code, cursor = body.get("code"), body.get("cursor_pos")
+        if not isinstance(code, str) or not isinstance(cursor, int):
+            raise CommandError(f"{frame.type} needs 'code' and 'cursor_pos'")
+        content: dict[str, Any] = {"code": code, "cursor_pos": cursor}
+        if frame.type == "inspect":
+            content["detail_level"] = 1 if body.get("detail_level") == 1 else 0
+        handle = await self.kernel.wait_ready()
+        reply = await handle.client.request(f"{frame.type}_request", content)
+        peer.send_json(
+            {"type": f"{frame.type}_reply", "req": body.get("req"), "content": reply.msg.content}
+        )
+
+    async def _cmd_input_reply(self, peer: Peer, frame: JsonFrame) -> None:
+        pending = self._input
+        value = frame.body.get("value")
+        if pending is None or frame.body.get("request") != pending.request:
+            raise CommandError("no such input request (already answered?)")
+        if not isinstance(value, str):
+            raise CommandError("input_reply needs a string 'value'")
+        self._input = None
+        handle = await self.kernel.wait_ready()
+        await handle.client.input_reply(value, pending.incoming.msg.header)
+        self.peers.send_json({"type": "input_done", "request": pending.request})
+
+    async def _cmd_comm(self, peer: Peer, frame: JsonFrame) -> None:
+        content = frame.body.get("content")
+        metadata = frame.body.get("metadata") or {}
+        if not isinstance(content, dict) or not isinstance(content.get("comm_id"), str):
+            raise CommandError(f"{frame.type} needs 'content' with a 'comm_id'")
+        if not isinstance(metadata, dict):
+            raise CommandError("'metadata' must be an object")
+        handle = await self.kernel.wait_ready()
+        client = handle.client
+        msg = client.new_message(frame.type, content)
+        msg = type(msg)(msg.header, msg.content, None, metadata, frame.buffers)
+        self.comms.track(frame.type, content, metadata, frame.buffers)
+        await client.send("shell", msg)
+
+    async def _cmd_save(self, peer: Peer, frame: JsonFrame) -> None:
+        await self.save(checkpoint=bool(frame.body.get("checkpoint")))
+
+    async def _cmd_resolve_conflict(self, peer: Peer, frame: JsonFrame) -> None:
+        choice = frame.body.get("choice")
+        if choice == "overwrite":
+            await self.save(force=True)
+        elif choice == "reload":
+            await self.reload()
+        else:
+            raise CommandError("resolve_conflict needs 'choice': 'overwrite' or 'reload'")
+
+    async def _cmd_restore_checkpoint(self, peer: Peer, frame: JsonFrame) -> None:
+        notebook = await self.store.read_checkpoint()
+        self._swap(notebook, trusted=self.trusted)
+        self._version += 1  # the restored content is not on disk yet
+
+    async def _cmd_trust(self, peer: Peer, frame: JsonFrame) -> None:
+        self.trusted = True
+        with self.doc.transaction():
+            for cell in self._code_cells():
+                cell["trusted"] = True
+        await self.save()
+
+    # --- saving --------------------------------------------------------------------
+
+    async def save(self, *, force: bool = False, checkpoint: bool = False) -> None:
+        """Write the document to its file, atomically. Raises Conflict (and tells the
+        browsers) when the file changed on disk since it was loaded, unless `force`."""
+        if not (self.dirty or force or checkpoint):
+            return
+        version = self._version
+        notebook = schema.to_notebook(self.doc, like=self._loaded)
+        # Jupyter's rule: sign only when every output is trusted.
+        sign = all(cell.get("trusted", True) for cell in self._code_cells())
+        try:
+            await self.store.save(notebook, force=force, sign=sign)
+        except Conflict:
+            self._conflict = True
+            self.peers.send_json({"type": "conflict", "disk_modified": self.store.disk_modified()})
+            raise
+        self._conflict = False
+        self._saved_version = version
+        self._last_saved = _now()
+        if checkpoint:
+            await self.store.write_checkpoint()
+        self.peers.send_json(self.save_status())
+        self._notify_progress()
+
+    def _notify_progress(self) -> None:
+        self._progress.set()
+        self._progress = asyncio.Event()
+
+    async def settled(self) -> None:
+        """Wait until no cell is queued or running and everything is saved."""
+        while self.dirty or self.queue.running is not None or self.queue.queued:
+            await self._progress.wait()
+
+    async def reload(self) -> None:
+        """Replace the document with the file on disk (a new doc_id: browsers resync)."""
+        notebook, trusted = await self.store.load()
+        self._swap(notebook, trusted)
+
+    def _swap(self, notebook: dict[str, Any], trusted: bool) -> None:
+        self.queue.clear()
+        self._conflict = False
+        self._replace_document(notebook, trusted)
+        hello = self.hello()
+        for peer in self.peers:
+            peer.doc_replaced(hello)
+
+    async def _autosave(self) -> None:
+        """Save unsaved changes every `autosave_interval`; reload a file that changed on
+        disk while nothing here is unsaved; report a conflict when both changed."""
+        since_save = 0.0
+        while True:
+            await asyncio.sleep(self.config.disk_check_interval)
+            since_save += self.config.disk_check_interval
+            if self._conflict:
+                continue
+            try:
+                if await self.store.changed_on_disk():
+                    if self.dirty:
+                        self._conflict = True
+                        self.peers.send_json(
+                            {"type": "conflict", "disk_modified": self.store.disk_modified()}
+                        )
+                    elif self.queue.running is None:
+                        log.info("%s changed on disk; reloading", self.store.path)
+                        await self.reload()
+                    continue
+                if self.dirty and since_save >= self.config.autosave_interval:
+                    since_save = 0.0
+                    await self.save()
+            except Conflict:
+                continue
+            except Exception:  # a full disk must not stop autosave for good
+                log.exception("autosave of %s failed", self.store.path)

@@ -1,0 +1,89 @@
+"""A notebook's file: load, save atomically, notice changes on disk, one checkpoint.
+
+The stamp of the file as last loaded or saved is kept; a save refuses to overwrite a
+file whose stamp changed since (someone else wrote it), which the session reports as
+a conflict for the user to settle. File work runs in a thread, so a large notebook
+does not stall every other notebook on the server (the signature database, an sqlite
+connection, stays on the event loop's thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..contents import files
+from ..contents.errors import Conflict
+from ..contents.files import DiskStamp
+from ..notebook.ipynb import parse_notebook, serialize_notebook
+from ..notebook.trust import Notary
+
+__all__ = ["Conflict", "NotebookStore"]
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+class NotebookStore:
+    """`path` is the notebook's API path (relative to the root), `os_path` the file."""
+
+    def __init__(self, path: str, os_path: Path, notary: Notary) -> None:
+        self.path = path
+        self.os_path = os_path
+        self.folder = os_path.parent
+        self._notary = notary
+        self._stamp: DiskStamp | None = None
+
+    async def load(self) -> tuple[dict[str, Any], bool]:
+        """The notebook and whether its outputs are trusted. Raises FileNotFoundError,
+        NotebookFormatError."""
+
+        def read() -> tuple[dict[str, Any], DiskStamp]:
+            data = self.os_path.read_bytes()
+            return parse_notebook(data), DiskStamp.of_bytes(self.os_path, data)
+
+        notebook, stamp = await asyncio.to_thread(read)
+        self._stamp = stamp
+        # On this thread: the signature database is an sqlite connection tied to it.
+        return notebook, self._notary.is_trusted(notebook)
+
+    async def save(self, notebook: dict[str, Any], *, force: bool = False, sign: bool) -> None:
+        """Write atomically. Raises Conflict when the file changed on disk since it was
+        loaded or saved here, unless `force`."""
+
+        if sign:
+            self._notary.sign(notebook)
+
+        def write() -> DiskStamp:
+            data = serialize_notebook(notebook)
+            return files.write_atomic(self.os_path, data, expect=None if force else self._stamp)
+
+        self._stamp = await asyncio.to_thread(write)
+
+    async def changed_on_disk(self) -> bool:
+        """True when the file is no longer what was loaded or saved here."""
+        stamp = self._stamp
+        if stamp is None:
+            return False
+        return not await asyncio.to_thread(stamp.matches, self.os_path)
+
+    def disk_modified(self) -> str | None:
+        try:
+            return _iso(self.os_path.stat().st_mtime)
+        except OSError:
+            return None
+
+    def checkpoint_time(self) -> str | None:
+        modified = files.checkpoint_modified(self.os_path)
+        return None if modified is None else _iso(modified)
+
+    async def write_checkpoint(self) -> None:
+        await asyncio.to_thread(files.create_checkpoint, self.os_path)
+
+    async def read_checkpoint(self) -> dict[str, Any]:
+        """The checkpoint's notebook. Raises FileNotFoundError when there is none."""
+        data = await asyncio.to_thread(files.read_checkpoint, self.os_path)
+        return parse_notebook(data)

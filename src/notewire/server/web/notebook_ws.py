@@ -1,0 +1,172 @@
+"""The browser's WebSocket to one notebook (docs/notebook-protocol.md, section 2).
+
+Each connection has a reader (frames in: Yjs edits applied at once, commands carried
+out as tasks so a slow kernel request never holds up typing) and a writer (frames
+out). Document changes are not queued per message: the writer sends the difference
+between the document now and what it last sent this browser, so a burst of output is
+coalesced into few frames and a browser that reads slowly costs one diff, not an
+unbounded queue. JSON messages do queue, up to a limit; a browser that falls that far
+behind is disconnected and catches up exactly by the Yjs sync when it reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+import pycrdt
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from notewire.protocol import ProtocolError
+from notewire.protocol.frames import AWARENESS, SYNC, JsonFrame, YFrame, decode, encode_json
+
+from ..session.session import NotebookSession
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING_MESSAGES = 10_000  # JSON messages waiting for one browser
+MAX_CONCURRENT_COMMANDS = 32
+CLOSE_TOO_SLOW = 4008  # application code: reconnect and resync
+_SYNC_STEP1 = 0
+
+
+class Connection:
+    """One browser on one notebook; implements the session's Peer."""
+
+    def __init__(self, websocket: WebSocket, session: NotebookSession) -> None:
+        self.ws = websocket
+        self.session = session
+        self._outbox: deque[str | bytes] = deque()
+        self._wake = asyncio.Event()
+        self._synced = False  # the browser sent its SyncStep1 for the current document
+        self._sent_state = b""  # state vector of the document as last sent
+        self._doc_dirty = False
+        self._too_slow = False
+        self._commands = asyncio.Semaphore(MAX_CONCURRENT_COMMANDS)
+
+    # --- Peer ----------------------------------------------------------------------
+
+    def _queue(self, frame: str | bytes) -> None:
+        if len(self._outbox) >= MAX_PENDING_MESSAGES:
+            self._too_slow = True
+        else:
+            self._outbox.append(frame)
+        self._wake.set()
+
+    def send_json(self, body: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
+        self._queue(encode_json(body, buffers))
+
+    def send_awareness(self, payload: bytes) -> None:
+        self._queue(YFrame(AWARENESS, payload).encode())
+
+    def doc_changed(self) -> None:
+        self._doc_dirty = True
+        self._wake.set()
+
+    def doc_replaced(self, hello: dict[str, Any]) -> None:
+        self._synced = False  # edits made on the old document must not reach the new one
+        self._doc_dirty = False
+        self.send_json(hello)
+
+    # --- serving -------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        """Until the browser goes away."""
+        self.send_json(self.session.attach(self))
+        try:
+            async with asyncio.TaskGroup() as tg:
+                writer = tg.create_task(self._write(), name="ws-writer")
+                try:
+                    await self._read(tg)
+                finally:
+                    writer.cancel()
+        except* (WebSocketDisconnect, ConnectionError):
+            pass
+        finally:
+            self.session.detach(self)
+
+    async def _write(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._too_slow:
+                await self.ws.close(CLOSE_TOO_SLOW, "too far behind; reconnect")
+                return
+            while self._outbox:
+                frame = self._outbox.popleft()
+                if isinstance(frame, str):
+                    await self.ws.send_text(frame)
+                else:
+                    await self.ws.send_bytes(frame)
+            if self._synced and self._doc_dirty:
+                self._doc_dirty = False
+                doc = self.session.doc
+                update = doc.get_update(self._sent_state)
+                self._sent_state = doc.get_state()
+                await self.ws.send_bytes(pycrdt.create_update_message(update))
+
+    async def _read(self, tg: asyncio.TaskGroup) -> None:
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            try:
+                frame = decode(data)
+            except ProtocolError as exc:
+                self.send_json({"type": "error", "message": f"bad frame: {exc}"})
+                continue
+            if isinstance(frame, YFrame):
+                self._on_yjs(frame)
+            else:
+                await self._commands.acquire()
+                tg.create_task(self._command(frame), name=f"command-{frame.type}")
+
+    def _on_yjs(self, frame: YFrame) -> None:
+        if frame.kind == AWARENESS:
+            self.session.relay_awareness(self, frame.payload)
+            return
+        assert frame.kind == SYNC
+        if frame.payload[0] != _SYNC_STEP1 and not self._synced:
+            return  # an edit to a document that has since been replaced
+        try:
+            reply = self.session.apply_sync(frame.payload)
+        except Exception as exc:  # pycrdt raises plain exceptions for bad updates
+            log.warning("bad Yjs message from a browser on %s: %s", self.session.store.path, exc)
+            self.send_json({"type": "error", "message": f"bad Yjs message: {exc}"})
+            return
+        if reply is not None:  # the browser's SyncStep1: it now gets what it lacks
+            doc = self.session.doc
+            self._queue(reply)
+            self._queue(pycrdt.create_sync_message(doc))
+            self._sent_state = doc.get_state()
+            self._synced = True
+
+    async def _command(self, frame: JsonFrame) -> None:
+        try:
+            await self.session.command(self, frame)
+        finally:
+            self._commands.release()
+
+
+async def notebook_socket(websocket: WebSocket) -> None:
+    """`/api/notebooks/{path}/ws`. Authentication and Origin are checked before this."""
+    notebooks = websocket.app.state.notebooks
+    path = websocket.path_params["path"]
+    try:
+        session = await notebooks.open(path)
+    except FileNotFoundError:
+        await websocket.close(4004, "no such notebook")
+        return
+    except (ValueError, PermissionError) as exc:  # refused path, broken notebook
+        await websocket.accept()
+        await websocket.send_text(encode_json({"type": "error", "message": str(exc)}))  # type: ignore[arg-type]
+        await websocket.close(4000, "cannot open")
+        return
+    await websocket.accept()
+    await Connection(websocket, session).serve()

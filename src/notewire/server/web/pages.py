@@ -1,0 +1,41 @@
+"""The browser pages: the file browser and the notebook page, and their assets.
+
+The pages are static shells built by the frontend (`frontend/`, bundled into
+`notewire/static/`); everything they show comes from the REST API and the notebook
+WebSocket. Assets are public (they hold nothing secret); the pages need a login.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+STATIC = Path(__file__).resolve().parent.parent.parent / "static"
+
+_NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>notewire</title>
+<p>The notewire frontend is not built. Run <code>pip install -e .</code> with Node.js
+installed, or <code>npm ci &amp;&amp; npm run build</code> in <code>frontend/</code>.</p>"""
+
+
+def _page(name: str):  # type: ignore[no-untyped-def]
+    async def endpoint(request: Request) -> Response:
+        page = STATIC / name
+        if not page.is_file():
+            return HTMLResponse(_NOT_BUILT, status_code=503)
+        return FileResponse(page, headers={"Cache-Control": "no-cache"})
+
+    return endpoint
+
+
+def routes() -> list[BaseRoute]:
+    tree, notebook = _page("tree.html"), _page("notebook.html")
+    return [
+        Route("/", tree, methods=["GET"]),
+        Route("/tree/{path:path}", tree, methods=["GET"]),
+        Route("/notebooks/{path:path}", notebook, methods=["GET"]),
+        Mount("/static", app=StaticFiles(directory=STATIC, check_dir=False), name="static"),
+    ]

@@ -1,0 +1,316 @@
+"""The notebook server end to end: a real server on 127.0.0.1:0, real kernels, and the
+Python WebSocket client speaking the browser protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+
+import nbformat
+import pycrdt
+import pytest
+
+from .notebook_server import Server, write_notebook
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture(params=["notewire", "python3"])
+def kernel_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def test_run_cells_and_see_outputs(server: Server, kernel_name: str) -> None:
+    write_notebook(server.root / "a.ipynb", kernel=kernel_name)
+    async with server.client("a.ipynb") as nb:
+        await nb.wait_until(lambda: nb.kernel.get("state") == "idle", within=60)
+        assert nb.kernel["name"] == kernel_name
+        c1 = nb.add_cell("x = 6 * 7\nprint('hello', x)")
+        c2 = nb.add_cell("x + 1")
+        c3 = nb.add_cell("from IPython.display import display, HTML\ndisplay(HTML('<b>hi</b>'))")
+        await nb.run_and_wait([c1, c2, c3])
+        assert nb.output_text(c1) == "hello 42\n"
+        [result] = nb.outputs(c2)
+        assert result["output_type"] == "execute_result"
+        assert result["data"]["text/plain"] == "43"
+        assert nb.cell(c2)["execution_count"] == result["execution_count"]
+        assert nb.outputs(c3)[0]["data"]["text/html"] == "<b>hi</b>"
+        assert [nb.run_state(c) for c in (c1, c2, c3)] == ["done"] * 3
+        timing = nb.cell(c1)["metadata"]["execution"]
+        assert set(timing) == {
+            "iopub.status.busy",
+            "iopub.execute_input",
+            "shell.execute_reply",
+            "iopub.status.idle",
+        }
+
+
+async def test_error_stops_the_queue(server: Server) -> None:
+    write_notebook(server.root / "e.ipynb")
+    async with server.client("e.ipynb") as nb:
+        ok = nb.add_cell("1")
+        bad = nb.add_cell("1 / 0")
+        after = nb.add_cell("print('must not run')")
+        await nb.run([ok, bad, after])
+        await nb.wait_until(lambda: nb.run_state(bad) == "error" and nb.run_state(after) == "idle")
+        [error] = nb.outputs(bad)
+        assert error["ename"] == "ZeroDivisionError"
+        assert nb.outputs(after) == []
+        assert nb.run_state(ok) == "done"
+
+
+async def test_two_clients_see_the_same_live_state(server: Server) -> None:
+    write_notebook(server.root / "shared.ipynb")
+    async with server.client("shared.ipynb") as one, server.client("shared.ipynb") as two:
+        cell = one.add_cell(
+            "import time\nfor i in range(5):\n    print(i, flush=True)\n    time.sleep(0.05)"
+        )
+        await two.wait_until(lambda: any(c["id"] == cell for c in two.cells))
+        await two.run([cell])
+        want = "".join(f"{i}\n" for i in range(5))
+        await one.wait_until(
+            lambda: one.output_text(cell) == want and one.run_state(cell) == "done"
+        )
+        await two.wait_until(
+            lambda: two.output_text(cell) == want and two.run_state(cell) == "done"
+        )
+
+
+async def test_carriage_returns_keep_a_progress_bar_on_one_line(server: Server) -> None:
+    write_notebook(server.root / "p.ipynb")
+    async with server.client("p.ipynb") as nb:
+        cell = nb.add_cell(
+            "import sys\nfor i in range(101):\n    sys.stdout.write(f'\\r{i:3d}%')\n    sys.stdout.flush()\nprint()\nprint('done')"
+        )
+        await nb.run_and_wait([cell])
+        assert nb.output_text(cell) == "100%\ndone\n"
+
+
+async def test_display_updates_and_clear_output_wait(server: Server) -> None:
+    write_notebook(server.root / "d.ipynb")
+    async with server.client("d.ipynb") as nb:
+        first = nb.add_cell(
+            "from IPython.display import display, clear_output\nh = display('v1', display_id=True)"
+        )
+        second = nb.add_cell("h.update('v2')\nprint('a')\nclear_output(wait=True)\nprint('b')")
+        await nb.run_and_wait([first, second])
+        assert nb.outputs(first)[0]["data"]["text/plain"] == "'v2'"
+        assert nb.output_text(second) == "b\n"
+
+
+async def test_bounded_output_keeps_a_truncation_marker(server: Server) -> None:
+    write_notebook(server.root / "big.ipynb")
+    async with server.client("big.ipynb") as nb:
+        cell = nb.add_cell("for i in range(200_000):\n    print(f'{i:09d}')")  # 2 MB
+        await nb.run_and_wait([cell])
+        [output] = nb.cell(cell)["outputs"]
+        text = "".join(output["text"])
+        dropped = int(output["dropped_chars"])  # Yjs numbers are doubles
+        assert len(text) <= server.limits.max_stream_chars
+        assert len(text) + dropped == 2_000_000
+        assert text.endswith("000199999\n")
+    await asyncio.wait_for(server.app.state.notebooks.get("big.ipynb").settled(), timeout=30)
+    nb_on_disk = await server.saved("big.ipynb")
+    saved = "".join(nb_on_disk.cells[0].outputs[0].text)
+    assert saved.startswith(f"[notewire: {dropped} earlier characters were dropped]")
+
+
+async def test_reconnect_during_a_long_run_gets_every_output(server: Server) -> None:
+    write_notebook(server.root / "long.ipynb")
+    code = "import time\nfor i in range(100):\n    print(i, flush=True)\n    time.sleep(0.1)"
+    async with server.client("long.ipynb") as nb:
+        cell = nb.add_cell(code)
+        await nb.run([cell])
+        await nb.wait_until(lambda: "3\n" in nb.output_text(cell))
+    # Away for most of the run; the output keeps going into the server's document.
+    async with server.client("long.ipynb") as nb:
+        assert "3\n" in nb.output_text(cell)  # what ran before: there on connect
+        assert nb.run_state(cell) == "running"
+        await nb.wait_until(lambda: nb.run_state(cell) == "done", within=30)
+        assert nb.output_text(cell) == "".join(f"{i}\n" for i in range(100))
+
+
+async def test_first_connection_after_the_run_sees_everything_and_it_is_on_disk(
+    server: Server,
+) -> None:
+    write_notebook(server.root / "late.ipynb", cells=["for i in range(3):\n    print('line', i)"])
+    async with server.client("late.ipynb") as nb:
+        [cell] = [c["id"] for c in nb.cells]
+        await nb.run([cell])
+    # No browser attached from here on: the run ends and autosave writes it to disk.
+    session = server.app.state.notebooks.get("late.ipynb")
+    await asyncio.wait_for(session.settled(), timeout=30)
+    assert (await server.saved("late.ipynb")).cells[0].outputs[0].text == "line 0\nline 1\nline 2\n"
+    async with server.client("late.ipynb") as nb:
+        assert nb.output_text(cell) == "line 0\nline 1\nline 2\n"
+
+
+async def test_two_clients_typing_into_one_cell_converge(server: Server) -> None:
+    write_notebook(server.root / "t.ipynb", cells=["ab"])
+    async with server.client("t.ipynb") as one, server.client("t.ipynb") as two:
+        src1 = one.cells[0]["source"]
+        src2 = two.cells[0]["source"]
+        src1.insert(1, "ONE")  # a + ONE + b
+        src2.insert(2, "TWO")  # ab + TWO, at the same moment
+        await one.wait_until(lambda: "TWO" in str(one.cells[0]["source"]))
+        await two.wait_until(lambda: "ONE" in str(two.cells[0]["source"]))
+        assert str(one.cells[0]["source"]) == str(two.cells[0]["source"]) == "aONEbTWO"
+
+
+async def test_input_and_getpass(server: Server, kernel_name: str) -> None:
+    write_notebook(server.root / "i.ipynb", kernel=kernel_name)
+    async with server.client("i.ipynb") as nb, server.client("i.ipynb") as other:
+        cell = nb.add_cell("name = input('who? ')\nprint('hi', name)")
+        await nb.run([cell])
+        request = await other.next_message("input_request")
+        assert request["prompt"] == "who? " and request["password"] is False
+        await other.send({"type": "input_reply", "request": request["request"], "value": "ada"})
+        await nb.next_message("input_done")
+        await nb.wait_until(lambda: nb.run_state(cell) == "done")
+        assert "hi ada" in nb.output_text(cell)
+
+
+async def test_complete_and_inspect(server: Server) -> None:
+    write_notebook(server.root / "c.ipynb")
+    async with server.client("c.ipynb") as nb:
+        reply = await nb.request({"type": "complete", "code": "import o", "cursor_pos": 8})
+        assert reply["type"] == "complete_reply"
+        assert "os" in reply["content"]["matches"]
+        reply = await nb.request(
+            {"type": "inspect", "code": "len", "cursor_pos": 3, "detail_level": 0}
+        )
+        assert "Return the number of items" in reply["content"]["data"]["text/plain"]
+
+
+async def test_comms_with_binary_buffers_and_late_browsers(server: Server) -> None:
+    write_notebook(server.root / "comm.ipynb")
+    setup = (
+        "from comm import create_comm\n"
+        "echo = create_comm(target_name='echo', data={'hello': 1}, buffers=[b'\\x00opened'])\n"
+        "def on_msg(msg):\n"
+        "    echo.send({'got': msg['content']['data']}, buffers=[bytes(b)[::-1] for b in msg['buffers']])\n"
+        "echo.on_msg(on_msg)"
+    )
+    async with server.client("comm.ipynb") as nb:
+        cell = nb.add_cell(setup)
+        await nb.run_and_wait([cell])
+        opened = await nb.next_message("comm_open")
+        comm_id = opened["content"]["comm_id"]
+        index = nb.messages.index(opened)
+        assert nb.buffers[index] == (b"\x00opened",)
+        payload = bytes(range(256)) * 1000
+        start = len(nb.messages)
+        await nb.send(
+            {"type": "comm_msg", "content": {"comm_id": comm_id, "data": {"n": 1}}}, [payload]
+        )
+        echo = await nb.next_message("comm_msg", after=start)
+        assert echo["content"]["data"] == {"got": {"n": 1}}
+        assert nb.buffers[nb.messages.index(echo)] == (payload[::-1],)
+        async with server.client("comm.ipynb") as late:
+            [comm] = late.hello["comms"]
+            assert comm["content"]["comm_id"] == comm_id
+            assert comm["content"]["target_name"] == "echo"
+
+
+async def test_interrupt_and_restart(server: Server) -> None:
+    write_notebook(server.root / "int.ipynb")
+    async with server.client("int.ipynb") as nb:
+        cell = nb.add_cell("import time\nprint('start', flush=True)\ntime.sleep(60)")
+        after = nb.add_cell("print('queued')")
+        await nb.run([cell, after])
+        await nb.wait_until(lambda: "start" in nb.output_text(cell))
+        await nb.send({"type": "interrupt"})
+        await nb.wait_until(lambda: nb.run_state(cell) == "error")
+        assert nb.outputs(cell)[-1]["ename"] == "KeyboardInterrupt"
+        assert nb.run_state(after) == "idle"
+        define = nb.add_cell("x = 1")
+        await nb.run_and_wait([define])
+        await nb.send({"type": "restart"})
+        await nb.wait_until(lambda: nb.kernel["state"] == "restarting")
+        await nb.wait_until(lambda: nb.kernel["state"] == "idle", within=60)
+        check = nb.add_cell("'x' in globals()")
+        await nb.run_and_wait([check])
+        assert nb.outputs(check)[0]["data"]["text/plain"] == "False"
+
+
+async def test_killed_kernel_is_reported_and_restarts_with_the_document_intact(
+    server: Server,
+) -> None:
+    write_notebook(server.root / "kill.ipynb")
+    async with server.client("kill.ipynb") as nb:
+        cell = nb.add_cell("import os\nprint(os.getpid(), flush=True)\nimport time\ntime.sleep(60)")
+        await nb.run([cell])
+        await nb.wait_until(lambda: nb.output_text(cell).strip().isdigit())
+        os.kill(int(nb.output_text(cell)), signal.SIGKILL)
+        await nb.wait_until(lambda: nb.kernel["state"] == "dead")
+        assert "SIGKILL" in nb.kernel["cause"] and "out of memory" in nb.kernel["cause"]
+        await nb.wait_until(lambda: nb.run_state(cell) == "error")
+        assert nb.outputs(cell)[0]["text"].strip().isdigit()  # what it printed is kept
+        assert nb.outputs(cell)[-1]["ename"] == "KernelDied"
+        await nb.send({"type": "restart"})
+        await nb.wait_until(lambda: nb.kernel["state"] == "idle", within=60)
+        again = nb.add_cell("print('alive')")
+        await nb.run_and_wait([again])
+        assert nb.output_text(again) == "alive\n"
+
+
+async def test_save_round_trip_and_conflict(server: Server) -> None:
+    path = server.root / "s.ipynb"
+    write_notebook(path, cells=["print(1)"])
+    original = path.read_bytes()
+    async with server.client("s.ipynb") as nb:
+        await nb.send({"type": "save"})  # nothing changed: the file stays byte for byte
+        assert path.read_bytes() == original
+        cell = nb.cells[0]["id"]
+        await nb.run_and_wait([cell])
+        start = len(nb.messages)
+        await nb.send({"type": "save", "checkpoint": True})
+        await nb.wait_until(
+            lambda: any(m["type"] == "save" and not m["dirty"] for m in nb.messages[start:])
+        )
+        saved = nbformat.reads(path.read_text(), as_version=4)
+        nbformat.validate(saved)
+        assert saved.cells[0].outputs[0].text == "1\n"
+        assert (server.root / ".ipynb_checkpoints" / "s-checkpoint.ipynb").exists()
+        # Someone else writes the file while we have unsaved changes.
+        nb.add_cell("2")
+        await nb.wait_until(lambda: server.app.state.notebooks.get("s.ipynb").dirty)
+        path.write_text(json.dumps({**json.loads(original), "metadata": {"other": True}}))
+        start = len(nb.messages)
+        await nb.send({"type": "save"})
+        conflict = await nb.next_message("conflict", after=start)
+        assert conflict["disk_modified"]
+        assert json.loads(path.read_text())["metadata"] == {"other": True}  # not overwritten
+        before = nb.doc_id
+        await nb.send({"type": "resolve_conflict", "choice": "reload"})
+        await nb.wait_until(lambda: nb.doc_id != before and nb.synced.is_set())
+        assert len(nb.cells) == 1
+        assert nb.doc.get("meta", type=pycrdt.Map)["metadata"] == {"other": True}
+
+
+async def test_file_changed_on_disk_while_clean_is_reloaded(server: Server) -> None:
+    path = server.root / "r.ipynb"
+    write_notebook(path, cells=["old"])
+    async with server.client("r.ipynb") as nb:
+        first = nb.doc_id
+        write_notebook(path, cells=["new"])
+        await nb.wait_until(
+            lambda: nb.doc_id != first and nb.synced.is_set() and len(nb.cells) == 1, within=30
+        )
+        assert str(nb.cells[0]["source"]) == "new"
+
+
+async def test_bad_frames_get_an_error_and_the_connection_lives(server: Server) -> None:
+    write_notebook(server.root / "bad.ipynb")
+    async with server.client("bad.ipynb") as nb:
+        start = len(nb.messages)
+        await nb.ws.send("not json")
+        await nb.ws.send(b"\x07junk")
+        await nb.ws.send(json.dumps({"type": "run", "cells": "nope"}))
+        await nb.ws.send(json.dumps({"type": "no_such_thing"}))
+        await nb.wait_until(lambda: sum(m["type"] == "error" for m in nb.messages[start:]) == 4)
+        cell = nb.add_cell("print('still fine')")
+        await nb.run_and_wait([cell])
+        assert nb.output_text(cell) == "still fine\n"
