@@ -86,6 +86,8 @@ class NotebookClient:
                 self._receive(decode(data))
                 async with self._changed:
                     self._changed.notify_all()
+        except websockets.ConnectionClosed:
+            pass  # the close code is on self.ws
         finally:
             if not self.closed.done():
                 self.closed.set_result(None)

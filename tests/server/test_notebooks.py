@@ -12,6 +12,8 @@ import nbformat
 import pycrdt
 import pytest
 
+from notewire.client import NotebookClient
+
 from .notebook_server import Server, write_notebook
 
 pytestmark = pytest.mark.timeout(90)
@@ -314,3 +316,80 @@ async def test_bad_frames_get_an_error_and_the_connection_lives(server: Server) 
         cell = nb.add_cell("print('still fine')")
         await nb.run_and_wait([cell])
         assert nb.output_text(cell) == "still fine\n"
+
+
+async def test_untrusted_outputs_are_marked_until_run_or_trusted(server: Server) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "html",
+            outputs=[nbformat.v4.new_output("display_data", {"text/html": "<script>alert(1)</script>"})],
+        )
+    ]
+    (server.root / "foreign.ipynb").write_text(nbformat.writes(nb))  # not made by this user
+    async with server.client("foreign.ipynb") as client:
+        assert client.hello["trusted"] is False
+        assert client.cells[0]["trusted"] is False
+        await client.send({"type": "trust"})
+        await client.wait_until(lambda: client.cells[0]["trusted"] is True)
+    await asyncio.wait_for(server.app.state.notebooks.get("foreign.ipynb").settled(), timeout=30)
+    # Saved after trusting: signed, so it opens trusted next time.
+    session = server.app.state.notebooks.get("foreign.ipynb")
+    await session.reload()
+    assert session.trusted is True
+
+
+async def test_restore_checkpoint(server: Server) -> None:
+    write_notebook(server.root / "cp.ipynb", cells=["first"])
+    async with server.client("cp.ipynb") as nb:
+        await nb.send({"type": "save", "checkpoint": True})
+        await nb.wait_until(lambda: nb.save_status.get("checkpoint"))
+        nb.cells[0]["source"] += " changed"
+        await nb.wait_until(lambda: nb.save_status.get("dirty"))
+        before = nb.doc_id
+        await nb.send({"type": "restore_checkpoint"})
+        await nb.wait_until(lambda: nb.doc_id != before and nb.synced.is_set())
+        assert str(nb.cells[0]["source"]) == "first"
+
+
+async def test_kernels_rest_never_shows_the_key(server: Server) -> None:
+    import httpx
+
+    write_notebook(server.root / "k.ipynb")
+    async with server.client("k.ipynb") as nb:
+        await nb.wait_until(lambda: nb.kernel.get("state") == "idle", within=60)
+        headers = {"Authorization": f"token {server.token}"}
+        async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+            kernels = (await http.get("/api/kernels")).json()
+            [kernel] = kernels
+            assert kernel["notebook"] == "k.ipynb" and kernel["execution_state"] == "idle"
+            opened = (await http.get("/api/notebooks")).json()
+            assert opened[0]["path"] == "k.ipynb"
+            key = server.app.state.notebooks.get("k.ipynb").kernel.handle.connection_info.key
+            for response in (kernels, opened, nb.hello):
+                assert key and key not in json.dumps(response)
+            restarted = await http.post(f"/api/kernels/{kernel['id']}/restart")
+            assert restarted.status_code == 200
+            await nb.wait_until(lambda: nb.kernel.get("state") == "idle", within=60)
+            assert (await http.post(f"/api/kernels/{kernel['id']}/interrupt")).status_code == 200
+            assert (await http.delete(f"/api/kernels/{kernel['id']}")).status_code == 204
+            assert (await http.get("/api/kernels")).json() == []
+            assert (await http.get("/api/kernels/nope")).status_code == 404
+
+
+async def test_websocket_refuses_foreign_origins_and_oversized_messages(server: Server) -> None:
+    import websockets
+
+    write_notebook(server.root / "o.ipynb")
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        async with server.client("o.ipynb", origin="http://evil.example"):
+            pass
+    assert refused.value.response.status_code == 403
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        async with NotebookClient.connect(server.url, "o.ipynb", token="wrong"):
+            pass
+    assert refused.value.response.status_code in (401, 403)
+    async with server.client("o.ipynb") as nb:
+        await nb.ws.send(b"\x02" + b"x" * (64 * 2**20 + 1))
+        await asyncio.wait_for(nb.closed, timeout=30)
+        assert nb.ws.close_code == 1009
