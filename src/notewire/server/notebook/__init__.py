@@ -3,13 +3,15 @@ sockets, no asyncio.
 
     nb = parse_notebook(path.read_bytes())
     doc = new_document(nb, trusted=False)
+    OutputWriter(doc).apply(cell_id, stream_content)
     path.write_bytes(serialize_notebook(to_notebook(doc, like=nb)))
 
 `ipynb` reads and writes files, `schema` maps a notebook to the shared document and
-back.
+back, `outputs` applies kernel output to it (`stream` merges stream text).
 """
 
 from .ipynb import NotebookFormatError, new_cell_id, parse_notebook, serialize_notebook
+from .outputs import OutputContent, OutputLimits, OutputWriter, stream_text
 from .schema import (
     CELL_TYPES,
     cell_index,
@@ -28,6 +30,9 @@ from .schema import (
 __all__ = [
     "CELL_TYPES",
     "NotebookFormatError",
+    "OutputContent",
+    "OutputLimits",
+    "OutputWriter",
     "cell_index",
     "cell_source",
     "cells_array",
@@ -41,5 +46,6 @@ __all__ = [
     "output_map",
     "parse_notebook",
     "serialize_notebook",
+    "stream_text",
     "to_notebook",
 ]
