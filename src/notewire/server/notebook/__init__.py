@@ -2,12 +2,13 @@
 sockets, no asyncio.
 
     nb = parse_notebook(path.read_bytes())
-    doc = new_document(nb, trusted=False)
+    doc = new_document(nb, trusted=notary.is_trusted(nb))
     OutputWriter(doc).apply(cell_id, stream_content)
     path.write_bytes(serialize_notebook(to_notebook(doc, like=nb)))
 
 `ipynb` reads and writes files, `schema` maps a notebook to the shared document and
-back, `outputs` applies kernel output to it (`stream` merges stream text).
+back, `outputs` applies kernel output to it (`stream` merges stream text), `trust` is
+Jupyter's signature database.
 """
 
 from .ipynb import NotebookFormatError, new_cell_id, parse_notebook, serialize_notebook
@@ -26,10 +27,12 @@ from .schema import (
     output_map,
     to_notebook,
 )
+from .trust import Notary
 
 __all__ = [
     "CELL_TYPES",
     "NotebookFormatError",
+    "Notary",
     "OutputContent",
     "OutputLimits",
     "OutputWriter",
