@@ -226,7 +226,10 @@ class NotebookKernel:
     async def _pump(self, sub: Any) -> None:
         with sub:
             async for incoming in sub:
-                self._route(incoming)
+                try:
+                    self._route(incoming)
+                except Exception:  # one bad message must not stop the notebook's output
+                    log.exception("applying %s from the kernel failed", incoming.msg_type)
 
     def _route(self, incoming: Incoming) -> None:
         parent = incoming.parent_id
