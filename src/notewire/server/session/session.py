@@ -144,6 +144,10 @@ class NotebookSession:
                 self._tasks.create_task(self.kernel.start(self._kernel_name()), name="kernel-start")
                 self._tasks.create_task(self.queue.run(), name="run-queue")
                 self._tasks.create_task(self._autosave(), name="autosave")
+        except* Exception:
+            # A bug here ends this notebook's session, never the server or other notebooks.
+            log.exception("the session of %s failed", self.store.path)
+            self.peers.send_json({"type": "error", "message": "this notebook's session failed"})
         finally:
             started.set()
 
