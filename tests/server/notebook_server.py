@@ -47,9 +47,14 @@ def write_notebook(path: Path, *, cells: Sequence[str] = (), kernel: str = "note
 
 @asynccontextmanager
 async def running_server(
-    root: Path, tmp: Path, *, session: SessionConfig | None = None, pool_size: int = 0
+    root: Path,
+    tmp: Path,
+    *,
+    session: SessionConfig | None = None,
+    pool_size: int = 0,
+    limits: OutputLimits | None = None,
 ) -> AsyncIterator[Server]:
-    limits = OutputLimits(max_stream_chars=1_000_000, max_outputs=5000)
+    limits = limits or OutputLimits(max_stream_chars=1_000_000, max_outputs=5000)
     config = NotebookServerConfig(
         web=ServerConfig(
             root=root,

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+from pathlib import Path
 
 import nbformat
 import pycrdt
@@ -393,3 +394,43 @@ async def test_websocket_refuses_foreign_origins_and_oversized_messages(server: 
         await nb.ws.send(b"\x02" + b"x" * (64 * 2**20 + 1))
         await asyncio.wait_for(nb.closed, timeout=30)
         assert nb.ws.close_code == 1009
+
+
+async def test_endless_output_keeps_the_document_bounded(tmp_path: Path) -> None:
+    from notewire.server.notebook.outputs import OutputLimits
+
+    from .notebook_server import running_server
+
+    root = tmp_path / "root"
+    root.mkdir()
+    limits = OutputLimits(max_stream_chars=100_000, max_outputs=50)
+    async with running_server(root, tmp_path, limits=limits) as server:
+        write_notebook(root / "endless.ipynb")
+        async with server.client("endless.ipynb") as nb:
+            prints = nb.add_cell("while True:\n    print('x' * 99)")
+            displays = nb.add_cell("from IPython.display import display\nwhile True:\n    display('y')")
+            session = server.app.state.notebooks.get("endless.ipynb")
+
+            def dropped_chars() -> int:
+                outputs = nb.cell(prints)["outputs"]
+                return int(outputs[0].get("dropped_chars") or 0) if len(outputs) else 0
+
+            await nb.run([prints])
+            await nb.wait_until(lambda: dropped_chars() > 2_000_000, within=60)
+            early = len(session.doc.get_update())
+            await nb.wait_until(lambda: dropped_chars() > 20_000_000, within=60)
+            late = len(session.doc.get_update())
+            # Ten times the output, and the document did not grow with it.
+            assert late < 1.2 * early, (early, late)
+            await nb.send({"type": "interrupt"})
+            await nb.wait_until(lambda: nb.run_state(prints) == "error", within=30)
+
+            await nb.run([displays])
+            await nb.wait_until(lambda: int(nb.cell(displays).get("outputs_dropped") or 0) > 1000)
+            assert len(nb.cell(displays)["outputs"]) <= limits.max_outputs
+            await nb.send({"type": "interrupt"})
+            await nb.wait_until(lambda: nb.run_state(displays) == "error", within=30)
+        await asyncio.wait_for(session.settled(), timeout=30)
+        saved = await server.saved("endless.ipynb")
+        nbformat.validate(saved)
+        assert len(saved.cells[1].outputs) <= limits.max_outputs
