@@ -272,3 +272,12 @@ def test_generated_notebooks_round_trip(nb: dict[str, Any]) -> None:
     assert json.dumps(to_notebook(replica, like=parsed), sort_keys=True) == json.dumps(
         to_notebook(doc, like=parsed), sort_keys=True
     )
+
+
+def test_keys_the_document_does_not_interpret_are_carried_through() -> None:
+    """nbformat 4.5 allows none outside metadata, but a later minor version may."""
+    nb = parse_notebook(jupyter_bytes(full_notebook()))
+    nb["x_top"] = {"a": [1, "b"]}
+    nb["cells"][0]["x_cell"] = "kept"
+    nb["cells"][1]["outputs"][2]["x_output"] = [None]
+    assert to_notebook(new_document(nb, trusted=True)) == nb
