@@ -8,7 +8,6 @@ redirect file readable only by the user, so the token never appears on a command
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
 import signal
@@ -21,6 +20,7 @@ from urllib.parse import quote
 from .app import NotebookServerConfig, build_app
 from .kernels import KernelSpec, ManagerConfig
 from .web.app import ServerConfig
+from .web.security import is_loopback
 from .web.serve import serve
 
 log = logging.getLogger("notewire")
@@ -35,15 +35,6 @@ def builtin_kernel_spec() -> KernelSpec:
         language="python",
         resource_dir=Path(__file__).resolve().parent,
     )
-
-
-def _is_loopback(ip: str) -> bool:
-    if ip == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(ip).is_loopback
-    except ValueError:
-        return False
 
 
 def run_server(
@@ -66,7 +57,7 @@ def run_server(
     if not target.is_relative_to(base):
         print(f"notewire: {target} is not inside the root {base}", file=sys.stderr)
         return 2
-    if not _is_loopback(ip):
+    if not is_loopback(ip):
         log.warning(
             "listening on %s: other machines can reach this server. Anyone with the "
             "token or password can run code as you; prefer 127.0.0.1 and an SSH tunnel.",
