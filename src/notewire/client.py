@@ -31,16 +31,19 @@ _DONE = frozenset(("done", "error", "idle"))
 
 
 class NotebookClient:
-    def __init__(self, ws: ClientConnection) -> None:
+    def __init__(
+        self, ws: ClientConnection, doc: pycrdt.Doc | None = None, doc_id: str | None = None
+    ) -> None:
         self.ws = ws
-        self.doc = pycrdt.Doc()
-        self.doc_id: str | None = None
+        self.doc = doc or pycrdt.Doc()
+        self.doc_id = doc_id
         self.hello: dict[str, Any] = {}
         self.kernel: dict[str, Any] = {}
         self.save_status: dict[str, Any] = {}
         self.messages: list[dict[str, Any]] = []  # every JSON message, in order
         self.buffers: list[tuple[bytes, ...]] = []  # the buffers of each of `messages`
         self.synced = asyncio.Event()
+        self.step2_sizes: list[int] = []  # bytes of each SyncStep2 received
         self._changed = asyncio.Condition()
         self._remote = False
         self._reader: asyncio.Task[None] | None = None
@@ -57,8 +60,11 @@ class NotebookClient:
         token: str,
         origin: str | None = None,
         max_size: int | None = 2**28,
+        resume: NotebookClient | None = None,
     ) -> AsyncIterator[NotebookClient]:
-        """Open `path` (relative to the server root) on the server at `base_url`."""
+        """Open `path` (relative to the server root) on the server at `base_url`.
+        `resume`: a closed client whose copy of the document to keep, as a browser
+        does over a reconnect, so that only what it missed is sent."""
         url = base_url.replace("http", "ws", 1).rstrip("/") + f"/api/notebooks/{quote(path)}/ws"
         headers = {"Authorization": f"token {token}"}
         async with websockets.connect(
@@ -68,7 +74,7 @@ class NotebookClient:
             max_size=max_size,  # type: ignore[arg-type]
         ) as ws:
             _quick_acks(ws)
-            client = cls(ws)
+            client = cls(ws) if resume is None else cls(ws, resume.doc, resume.doc_id)
             client._reader = asyncio.create_task(client._read())
             try:
                 await client.wait_until(lambda: client.synced.is_set())
@@ -77,6 +83,9 @@ class NotebookClient:
                 client._reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await client._reader
+                if client._subscription is not None:  # edits from now on are not sent
+                    client.doc.unobserve(client._subscription)
+                    client._subscription = None
 
     # --- receiving -----------------------------------------------------------------
 
@@ -105,6 +114,7 @@ class NotebookClient:
                 if reply is not None:
                     self._send_soon(reply)
                 if frame.payload[0] == 1:  # SyncStep2: we have the server's document
+                    self.step2_sizes.append(len(frame.payload))
                     self.synced.set()
             return
         body = frame.body
@@ -117,6 +127,9 @@ class NotebookClient:
             self.save_status = body["save"]
             if body["doc_id"] != self.doc_id:
                 self._reset(body["doc_id"])
+            else:  # the same document: say what we have, get what we lack
+                self._observe()
+                self._send_soon(pycrdt.create_sync_message(self.doc))
         elif kind == "kernel":
             self.kernel = body
         elif kind == "save":
@@ -126,11 +139,16 @@ class NotebookClient:
         """A new document on the server: start from an empty copy and sync it."""
         if self._subscription is not None:
             self.doc.unobserve(self._subscription)
+            self._subscription = None
         self.doc = pycrdt.Doc()
         self.doc_id = doc_id
         self.synced.clear()
-        self._subscription = self.doc.observe(self._on_local_change)
+        self._observe()
         self._send_soon(pycrdt.create_sync_message(self.doc))
+
+    def _observe(self) -> None:
+        if self._subscription is None:
+            self._subscription = self.doc.observe(self._on_local_change)
 
     def _on_local_change(self, event: Any) -> None:
         if not self._remote:

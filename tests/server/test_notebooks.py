@@ -135,6 +135,24 @@ async def test_reconnect_during_a_long_run_gets_every_output(server: Server) -> 
         assert nb.output_text(cell) == "".join(f"{i}\n" for i in range(100))
 
 
+async def test_a_reconnecting_browser_gets_exactly_what_it_missed(server: Server) -> None:
+    write_notebook(server.root / "resume.ipynb")
+    code = "import time\nprint('x' * 100_000, flush=True)\ntime.sleep(1)\nprint('after', flush=True)"
+    async with server.client("resume.ipynb") as first:
+        cell = first.add_cell(code)
+        await first.run([cell])
+        await first.wait_until(lambda: "x" * 100_000 in first.output_text(cell))
+    # Offline while the cell goes on; then back with the copy of the document it has.
+    session = server.app.state.notebooks.get("resume.ipynb")
+    await asyncio.wait_for(session.settled(), timeout=30)
+    async with server.client("resume.ipynb", resume=first) as again:
+        assert again.output_text(cell) == "x" * 100_000 + "\nafter\n"
+        missed = again.step2_sizes[-1]
+    async with server.client("resume.ipynb") as fresh:
+        whole = fresh.step2_sizes[-1]
+    assert whole > 100_000 and missed < 2_000, (missed, whole)
+
+
 async def test_first_connection_after_the_run_sees_everything_and_it_is_on_disk(
     server: Server,
 ) -> None:
