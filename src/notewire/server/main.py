@@ -103,13 +103,17 @@ async def _serve(config: NotebookServerConfig, start: str, open_browser: bool) -
         print(f"notewire is running at {url}", flush=True)
         print(f"Open this link to log in (it holds the secret token):\n    {login}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
-        if open_browser:
-            await asyncio.to_thread(_open_browser, login)
-        await stop.wait()
+        redirect = await asyncio.to_thread(_open_browser, login) if open_browser else None
+        try:
+            await stop.wait()
+        finally:
+            if redirect is not None:
+                redirect.unlink(missing_ok=True)
         print("\nnotewire: stopping…", flush=True)
 
 
-def _open_browser(login: str) -> None:
+def _open_browser(login: str) -> Path:
+    """Open the login link through a redirect file (removed when the server stops)."""
     fd, name = tempfile.mkstemp(prefix="notewire-open-", suffix=".html")
     with os.fdopen(fd, "w") as page:  # mkstemp makes it 0600
         page.write(
@@ -120,3 +124,4 @@ def _open_browser(login: str) -> None:
         webbrowser.open(Path(name).as_uri())
     except webbrowser.Error as exc:
         log.info("could not open a browser: %s", exc)
+    return Path(name)
