@@ -235,6 +235,25 @@ async def test_comms_with_binary_buffers_and_late_browsers(server: Server) -> No
             assert comm["content"]["target_name"] == "echo"
 
 
+async def test_change_kernel(server: Server) -> None:
+    write_notebook(server.root / "ck.ipynb", kernel="notewire")
+    async with server.client("ck.ipynb") as nb:
+        await nb.wait_until(lambda: nb.kernel.get("state") == "idle", within=60)
+        await nb.send({"type": "change_kernel", "name": "python3"})
+        await nb.wait_until(
+            lambda: nb.kernel.get("name") == "python3" and nb.kernel["state"] == "idle", within=60
+        )
+        cell = nb.add_cell("import ipykernel, sys\nprint(type(get_ipython().kernel).__module__)")
+        await nb.run_and_wait([cell])
+        assert nb.output_text(cell).startswith("ipykernel")
+        meta = nb.doc.get("meta", type=pycrdt.Map)["metadata"]
+        assert meta["kernelspec"]["name"] == "python3"
+        start = len(nb.messages)
+        await nb.send({"type": "change_kernel", "name": "no-such-kernel"})
+        error = await nb.next_message("error", after=start)
+        assert "no-such-kernel" in error["message"]
+
+
 async def test_interrupt_and_restart(server: Server) -> None:
     write_notebook(server.root / "int.ipynb")
     async with server.client("int.ipynb") as nb:
@@ -393,6 +412,8 @@ async def test_kernels_rest_never_shows_the_key(server: Server) -> None:
             assert (await http.post(f"/api/kernels/{kernel['id']}/interrupt")).status_code == 200
             assert (await http.delete(f"/api/kernels/{kernel['id']}")).status_code == 204
             assert (await http.get("/api/kernels")).json() == []
+            await asyncio.wait_for(nb.closed, timeout=30)  # the notebook was closed with it
+            assert nb.ws.close_code == 4009
             assert (await http.get("/api/kernels/nope")).status_code == 404
 
 

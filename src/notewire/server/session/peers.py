@@ -27,6 +27,10 @@ class Peer(Protocol):
         """The document was replaced (reloaded from disk, checkpoint restored): send
         `hello`, and wait for the browser's new SyncStep1 before accepting its updates."""
 
+    def session_closed(self) -> None:
+        """The notebook was closed on the server: end the connection (a browser that
+        reconnects opens the notebook again)."""
+
 
 class Peers:
     """The set of peers, with broadcasts."""

@@ -152,10 +152,12 @@ class NotebookSession:
             started.set()
 
     async def close(self) -> None:
-        """Save what is unsaved, shut the kernel down, stop."""
+        """Save what is unsaved, shut the kernel down, stop, and let the browsers know."""
         with contextlib.suppress(Conflict, OSError):
             await self.save()
         await self.kernel.shutdown()
+        for peer in self.peers:
+            peer.session_closed()
         if self._main is not None:
             self._main.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_PENDING_MESSAGES = 10_000  # JSON messages waiting for one browser
 MAX_CONCURRENT_COMMANDS = 32
 CLOSE_TOO_SLOW = 4008  # application code: reconnect and resync
+CLOSE_NOTEBOOK_CLOSED = 4009  # the notebook was closed on the server (its kernel shut down)
 _SYNC_STEP1 = 0
 
 
@@ -44,14 +45,14 @@ class Connection:
         self._synced = False  # the browser sent its SyncStep1 for the current document
         self._sent_state = b""  # state vector of the document as last sent
         self._doc_dirty = False
-        self._too_slow = False
+        self._close_code: int | None = None  # set: close the socket with this code
         self._commands = asyncio.Semaphore(MAX_CONCURRENT_COMMANDS)
 
     # --- Peer ----------------------------------------------------------------------
 
     def _queue(self, frame: str | bytes) -> None:
         if len(self._outbox) >= MAX_PENDING_MESSAGES:
-            self._too_slow = True
+            self._close_code = CLOSE_TOO_SLOW
         else:
             self._outbox.append(frame)
         self._wake.set()
@@ -70,6 +71,10 @@ class Connection:
         self._synced = False  # edits made on the old document must not reach the new one
         self._doc_dirty = False
         self.send_json(hello)
+
+    def session_closed(self) -> None:
+        self._close_code = CLOSE_NOTEBOOK_CLOSED
+        self._wake.set()
 
     # --- serving -------------------------------------------------------------------
 
@@ -92,8 +97,8 @@ class Connection:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if self._too_slow:
-                await self.ws.close(CLOSE_TOO_SLOW, "too far behind; reconnect")
+            if self._close_code is not None:
+                await self.ws.close(self._close_code)
                 return
             while self._outbox:
                 frame = self._outbox.popleft()
