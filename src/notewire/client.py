@@ -44,6 +44,7 @@ class NotebookClient:
         self.buffers: list[tuple[bytes, ...]] = []  # the buffers of each of `messages`
         self.synced = asyncio.Event()
         self.step2_sizes: list[int] = []  # bytes of each SyncStep2 received
+        self.awareness: list[bytes] = []  # awareness messages from other browsers
         self._changed = asyncio.Condition()
         self._remote = False
         self._reader: asyncio.Task[None] | None = None
@@ -116,6 +117,8 @@ class NotebookClient:
                 if frame.payload[0] == 1:  # SyncStep2: we have the server's document
                     self.step2_sizes.append(len(frame.payload))
                     self.synced.set()
+            else:
+                self.awareness.append(frame.payload)
             return
         body = frame.body
         self.messages.append(body)

@@ -180,6 +180,26 @@ async def test_two_clients_typing_into_one_cell_converge(server: Server) -> None
         assert str(one.cells[0]["source"]) == str(two.cells[0]["source"]) == "aONEbTWO"
 
 
+async def test_cursors_are_relayed_and_removed_when_a_browser_leaves(server: Server) -> None:
+    from notewire.server.session import awareness
+
+    write_notebook(server.root / "aw.ipynb")
+    update = pycrdt.Encoder()
+    for value in (1, 42, 5):  # one client (42), clock 5
+        update.write_var_uint(value)
+    update.write_var_string('{"cursor": {"cell": "c1", "anchor": 3}}')
+    data = update.to_bytes()
+    length = pycrdt.Encoder()
+    length.write_var_uint(len(data))
+    async with server.client("aw.ipynb") as watcher:
+        async with server.client("aw.ipynb") as typist:
+            await typist.send_awareness(length.to_bytes() + data)
+            await watcher.wait_until(lambda: watcher.awareness)
+            assert awareness.announced(watcher.awareness[0]) == {42: 5}
+        await watcher.wait_until(lambda: len(watcher.awareness) == 2)
+        assert awareness.announced(watcher.awareness[1]) == {42: 6}  # state null: gone
+
+
 async def test_input_and_getpass(server: Server, kernel_name: str) -> None:
     write_notebook(server.root / "i.ipynb", kernel=kernel_name)
     async with server.client("i.ipynb") as nb, server.client("i.ipynb") as other:

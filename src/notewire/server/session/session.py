@@ -34,6 +34,7 @@ from notewire.protocol.frames import JsonFrame
 from ..kernels import Incoming, KernelError, KernelManager
 from ..notebook import schema
 from ..notebook.outputs import OutputLimits, OutputWriter
+from . import awareness
 from .comms import Comms
 from .kernel import KernelStatus, NotebookKernel, input_request_json
 from .peers import Peer, Peers
@@ -88,6 +89,7 @@ class NotebookSession:
         self._last_saved: str | None = None
         self._conflict = False
         self._input: _Input | None = None
+        self._awareness: dict[Peer, dict[int, int]] = {}  # clients each browser announced
         self._progress = asyncio.Event()  # set (and replaced) when a cell ends or a save is done
         self._tasks = asyncio.TaskGroup()
         self._main: asyncio.Task[None] | None = None
@@ -332,6 +334,10 @@ class NotebookSession:
 
     def detach(self, peer: Peer) -> None:
         self.peers.remove(peer)
+        gone = self._awareness.pop(peer, None)
+        if gone:  # its cursors vanish from the other browsers now, not in 30 s
+            for other in self.peers:
+                other.send_awareness(awareness.removal(gone))
 
     def apply_sync(self, payload: bytes) -> bytes | None:
         """Apply a y-protocols sync message (without its tag byte); returns the reply
@@ -339,6 +345,11 @@ class NotebookSession:
         return pycrdt.handle_sync_message(payload, self.doc)
 
     def relay_awareness(self, sender: Peer, payload: bytes) -> None:
+        try:
+            clients = awareness.announced(payload)
+        except (ValueError, IndexError):
+            return  # not relayed: other browsers must not choke on it
+        self._awareness.setdefault(sender, {}).update(clients)
         for peer in self.peers:
             if peer is not sender:
                 peer.send_awareness(payload)
