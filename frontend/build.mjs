@@ -1,0 +1,136 @@
+// Builds the browser bundle into src/notewire/static/ (the server serves it at /static/).
+//
+//   node build.mjs           production bundle, minified, content-hashed names, HTML shells
+//   node build.mjs --dev     the same, unminified with source maps
+//   node build.mjs --tests   compiles test/**/*.test.ts into build-tests/ for `node --test`
+//
+// Everything a page needs (scripts, CSS, KaTeX fonts) lands in the output folder, so a
+// page loads with no request leaving the machine.
+import * as esbuild from "esbuild";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outdir = join(here, "..", "src", "notewire", "static");
+const args = new Set(process.argv.slice(2));
+
+
+async function buildTests() {
+  const testdir = join(here, "test");
+  const out = join(here, "build-tests");
+  rmSync(out, { recursive: true, force: true });
+  const entryPoints = walk(testdir).filter((f) => f.endsWith(".test.ts"));
+  await esbuild.build({
+    entryPoints,
+    outdir: out,
+    outbase: testdir,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    sourcemap: "inline",
+    outExtension: { ".js": ".mjs" },
+    logLevel: "warning",
+  });
+}
+
+// KaTeX's CSS lists woff2, woff and ttf for every font; every browser we support reads
+// woff2, so the other two are left out of the bundle (1.2 MB -> about 0.3 MB of fonts).
+const woff2Only = {
+  name: "katex-woff2-only",
+  setup(build) {
+    build.onLoad({ filter: /katex(\.min)?\.css$/ }, (a) => ({
+      contents: readFileSync(a.path, "utf8").replace(
+        /,url\([^)]*\.woff\) format\("woff"\),url\([^)]*\.ttf\) format\("truetype"\)/g,
+        "",
+      ),
+      loader: "css",
+    }));
+  },
+};
+
+async function buildBundle({ dev }) {
+  mkdirSync(outdir, { recursive: true });
+  for (const name of readdirSync(outdir)) {
+    if (name !== ".gitignore") rmSync(join(outdir, name), { recursive: true, force: true });
+  }
+  const result = await esbuild.build({
+    entryPoints: {
+      notebook: join(here, "src", "notebook-main.ts"),
+      tree: join(here, "src", "tree-main.ts"),
+      sandbox: join(here, "src", "sandbox-main.ts"),
+      notewire: join(here, "src", "style", "notewire.css"),
+      frame: join(here, "src", "style", "frame.css"),
+    },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    target: ["chrome111", "firefox115", "safari16"],
+    minify: !dev,
+    sourcemap: dev ? "linked" : false,
+    entryNames: "[name]-[hash]",
+    chunkNames: "chunk-[hash]",
+    assetNames: "fonts/[name]-[hash]",
+    loader: { ".woff2": "file", ".woff": "file", ".ttf": "file" },
+    plugins: [woff2Only],
+    metafile: true,
+    legalComments: "linked",
+    logLevel: "warning",
+    define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
+  });
+  const entries = {};
+  for (const [file, info] of Object.entries(result.metafile.outputs)) {
+    if (!info.entryPoint) continue;
+    const name = relative(outdir, file);
+    entries[name.replace(/-[A-Z0-9]+\.(js|css)$/, ".$1")] = name;
+  }
+  const shells = join(here, "html");
+  for (const name of readdirSync(shells)) {
+    let html = readFileSync(join(shells, name), "utf8");
+    html = html.replace(/\{\{(\S+?)\}\}/g, (_, asset) => {
+      if (!(asset in entries)) throw new Error(`${name}: no built asset named ${asset}`);
+      return `/static/${entries[asset]}`;
+    });
+    writeFileSync(join(outdir, name), html);
+  }
+  writeFileSync(
+    join(outdir, "build-info.json"),
+    JSON.stringify({ entries, source: sourceHash() }, null, 2) + "\n",
+  );
+}
+
+// A hash of everything the bundle is built from, so the Python build can tell a stale
+// bundle from a current one without running node.
+function sourceHash() {
+  const h = createHash("sha256");
+  const files = [
+    ...walk(join(here, "src")),
+    ...walk(join(here, "html")),
+    join(here, "build.mjs"),
+    join(here, "package-lock.json"),
+  ].sort();
+  for (const f of files) {
+    h.update(relative(here, f));
+    h.update(readFileSync(f));
+  }
+  return h.digest("hex");
+}
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+if (args.has("--tests")) {
+  await buildTests();
+} else {
+  await buildBundle({ dev: args.has("--dev") });
+}

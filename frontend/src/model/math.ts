@@ -1,0 +1,125 @@
+// Math in markdown is taken out before the markdown parser runs and put back after it
+// (as KaTeX output), so that markdown escaping and emphasis never touch TeX:
+// `$a_1 * b_2$` stays math instead of becoming emphasis. Code spans and fenced code
+// blocks keep their dollars.
+
+export interface MathPiece {
+  readonly tex: string;
+  readonly display: boolean;
+}
+
+/** The placeholder for math piece `i`: private-use characters markdown leaves alone. */
+export function placeholder(i: number): string {
+  return `\uE000${i}\uE001`;
+}
+
+export const PLACEHOLDER = /\uE000(\d+)\uE001/g;
+
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+
+/** Splits markdown into text with placeholders and the math pieces they stand for. */
+export function extractMath(markdown: string): { text: string; math: MathPiece[] } {
+  const math: MathPiece[] = [];
+  const out: string[] = [];
+  const lines = markdown.split("\n");
+  let fence: string | null = null;
+  let block: string[] = [];
+  const flush = () => {
+    if (block.length) out.push(extractInline(block.join("\n"), math));
+    block = [];
+  };
+  for (const line of lines) {
+    const m = FENCE.exec(line);
+    if (fence !== null) {
+      out.push(line);
+      if (m && m[1]![0] === fence[0] && m[1]!.length >= fence.length && line.trim() === m[1]) fence = null;
+    } else if (m) {
+      flush();
+      fence = m[1]!;
+      out.push(line);
+    } else {
+      block.push(line);
+    }
+  }
+  flush();
+  return { text: out.join("\n"), math };
+}
+
+function extractInline(text: string, math: MathPiece[]): string {
+  let out = "";
+  let i = 0;
+  const take = (tex: string, display: boolean, end: number) => {
+    out += placeholder(math.length);
+    math.push({ tex, display });
+    i = end;
+  };
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "\\") {
+      const next = text[i + 1];
+      if (next === "(" || next === "[") {
+        const close = next === "(" ? "\\)" : "\\]";
+        const end = text.indexOf(close, i + 2);
+        if (end >= 0) {
+          take(text.slice(i + 2, end), next === "[", end + 2);
+          continue;
+        }
+      } else if (text.startsWith("\\begin{", i)) {
+        const env = /^\\begin\{([^}]+)\}/.exec(text.slice(i));
+        const end = env ? text.indexOf(`\\end{${env[1]}}`, i) : -1;
+        if (env && end >= 0) {
+          const stop = end + `\\end{${env[1]}}`.length;
+          take(text.slice(i, stop), true, stop);
+          continue;
+        }
+      }
+      out += text.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (c === "`") {
+      let n = 1;
+      while (text[i + n] === "`") n++;
+      const ticks = "`".repeat(n);
+      let j = text.indexOf(ticks, i + n);
+      while (j >= 0 && text[j + n] === "`") {
+        let k = j;
+        while (text[k] === "`") k++;
+        j = text.indexOf(ticks, k);
+      }
+      const end = j >= 0 ? j + n : i + n;
+      out += text.slice(i, end);
+      i = end;
+      continue;
+    }
+    if (c === "$") {
+      const display = text[i + 1] === "$";
+      const open = display ? 2 : 1;
+      const end = findClosingDollar(text, i + open, display);
+      if (end > i + open) {
+        take(text.slice(i + open, end), display, end + open);
+        continue;
+      }
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+function findClosingDollar(text: string, from: number, display: boolean): number {
+  for (let j = from; j < text.length; j++) {
+    const c = text[j];
+    if (c === "\\") {
+      j++;
+      continue;
+    }
+    // Inline math does not run across a blank line (a new paragraph).
+    if (!display && c === "\n" && /^\n[ \t]*\n/.test(text.slice(j))) return -1;
+    if (c === "$") {
+      if (!display) return j;
+      if (text[j + 1] === "$") return j;
+    }
+  }
+  return -1;
+}

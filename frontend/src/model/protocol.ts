@@ -1,0 +1,208 @@
+// The JSON messages of the notebook WebSocket (docs/notebook-protocol.md section 2).
+// Server messages are decoded once, here, by parseServerMessage; past this point the
+// code works with these types only.
+
+export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
+export type JSONObject = { [key: string]: JSONValue };
+
+export type KernelState = "starting" | "idle" | "busy" | "restarting" | "dead" | "none";
+
+export interface KernelStatus {
+  readonly state: KernelState;
+  readonly name: string;
+  readonly display_name: string;
+  readonly language: string;
+  readonly cause?: string;
+}
+
+export interface InputRequest {
+  readonly request: string;
+  readonly cell: string;
+  readonly prompt: string;
+  readonly password: boolean;
+}
+
+export interface SaveStatus {
+  readonly dirty: boolean;
+  readonly last_saved: string | null;
+  readonly checkpoint: string | null;
+}
+
+/** A comm message's payload: the kernel's content and metadata plus binary buffers. */
+export interface CommPayload {
+  readonly content: JSONObject;
+  readonly metadata: JSONObject;
+  readonly buffers: readonly Uint8Array[];
+}
+
+export type ServerMessage =
+  | {
+      readonly type: "hello";
+      readonly doc_id: string;
+      readonly path: string;
+      readonly kernel: KernelStatus;
+      readonly input: InputRequest | null;
+      readonly comms: readonly CommPayload[];
+      readonly save: SaveStatus;
+      readonly trusted: boolean;
+    }
+  | ({ readonly type: "kernel" } & KernelStatus)
+  | { readonly type: "complete_reply" | "inspect_reply"; readonly req: string; readonly content: JSONObject }
+  | ({ readonly type: "input_request" } & InputRequest)
+  | { readonly type: "input_done"; readonly request: string }
+  | ({ readonly type: "comm_open" | "comm_msg" | "comm_close" } & CommPayload)
+  | ({ readonly type: "save" } & SaveStatus)
+  | { readonly type: "conflict"; readonly disk_modified: string }
+  | { readonly type: "error"; readonly message: string; readonly req?: string };
+
+export type ClientMessage =
+  | { type: "run"; cells: string[] }
+  | { type: "interrupt" }
+  | { type: "restart"; run_all?: boolean }
+  | { type: "clear_queue" }
+  | { type: "change_kernel"; name: string }
+  | { type: "complete"; req: string; code: string; cursor_pos: number }
+  | { type: "inspect"; req: string; code: string; cursor_pos: number; detail_level: 0 | 1 }
+  | { type: "input_reply"; request: string; value: string }
+  | { type: "comm_open" | "comm_msg" | "comm_close"; content: JSONObject; metadata?: JSONObject; buffers?: Uint8Array[] }
+  | { type: "save"; checkpoint?: boolean }
+  | { type: "resolve_conflict"; choice: "overwrite" | "reload" }
+  | { type: "restore_checkpoint" }
+  | { type: "trust" };
+
+/** The server sent something this client cannot read; the message names what and where. */
+export class MalformedMessage extends Error {
+  override name = "MalformedMessage";
+}
+
+const KERNEL_STATES: ReadonlySet<string> = new Set([
+  "starting",
+  "idle",
+  "busy",
+  "restarting",
+  "dead",
+  "none",
+]);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function field<T>(o: Record<string, unknown>, key: string, check: (v: unknown) => v is T, what: string): T {
+  const v = o[key];
+  if (!check(v)) {
+    throw new MalformedMessage(`${String(o["type"])}: expected ${key} to be ${what}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+const isString = (v: unknown): v is string => typeof v === "string";
+const isBool = (v: unknown): v is boolean => typeof v === "boolean";
+const isStringOrNull = (v: unknown): v is string | null => v === null || typeof v === "string";
+const isJSONObject = (v: unknown): v is JSONObject => isObject(v);
+const isOptString = (v: unknown): v is string | undefined => v === undefined || typeof v === "string";
+
+function kernelStatus(o: Record<string, unknown>): KernelStatus {
+  const state = field(o, "state", isString, "a string");
+  if (!KERNEL_STATES.has(state)) throw new MalformedMessage(`unknown kernel state ${JSON.stringify(state)}`);
+  const cause = field(o, "cause", isOptString, "a string");
+  return {
+    state: state as KernelState,
+    name: typeof o["name"] === "string" ? o["name"] : "",
+    display_name: typeof o["display_name"] === "string" ? o["display_name"] : "",
+    language: typeof o["language"] === "string" ? o["language"] : "",
+    ...(cause !== undefined ? { cause } : {}),
+  };
+}
+
+function inputRequest(o: Record<string, unknown>): InputRequest {
+  return {
+    request: field(o, "request", isString, "a string"),
+    cell: field(o, "cell", isString, "a string"),
+    prompt: typeof o["prompt"] === "string" ? o["prompt"] : "",
+    password: o["password"] === true,
+  };
+}
+
+function saveStatus(o: Record<string, unknown>): SaveStatus {
+  return {
+    dirty: field(o, "dirty", isBool, "a boolean"),
+    last_saved: field(o, "last_saved", isStringOrNull, "a string or null"),
+    checkpoint: field(o, "checkpoint", isStringOrNull, "a string or null"),
+  };
+}
+
+function base64ToBytes(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function commPayload(o: Record<string, unknown>, buffers: readonly Uint8Array[]): CommPayload {
+  return {
+    content: field(o, "content", isJSONObject, "an object"),
+    metadata: isJSONObject(o["metadata"]) ? o["metadata"] : {},
+    buffers,
+  };
+}
+
+/**
+ * Decodes one server message (a text frame's JSON, or a 0x02 frame's JSON plus buffers).
+ * Raises MalformedMessage for anything outside the protocol, unknown types included.
+ */
+export function parseServerMessage(json: unknown, buffers: readonly Uint8Array[] = []): ServerMessage {
+  if (!isObject(json)) throw new MalformedMessage(`expected a JSON object, got ${JSON.stringify(json)}`);
+  const type = json["type"];
+  switch (type) {
+    case "hello": {
+      const comms = field(json, "comms", Array.isArray, "a list") as unknown[];
+      const input = json["input"];
+      return {
+        type,
+        doc_id: field(json, "doc_id", isString, "a string"),
+        path: field(json, "path", isString, "a string"),
+        kernel: kernelStatus(field(json, "kernel", isObject, "an object")),
+        input: isObject(input) ? inputRequest(input) : null,
+        comms: comms.map((c) => {
+          if (!isObject(c)) throw new MalformedMessage(`hello: a comm is not an object: ${JSON.stringify(c)}`);
+          const b64 = Array.isArray(c["buffers_b64"]) ? c["buffers_b64"] : [];
+          return commPayload(c, b64.filter(isString).map(base64ToBytes));
+        }),
+        save: saveStatus(field(json, "save", isObject, "an object")),
+        trusted: json["trusted"] === true,
+      };
+    }
+    case "kernel":
+      return { type, ...kernelStatus(json) };
+    case "complete_reply":
+    case "inspect_reply":
+      return {
+        type,
+        req: field(json, "req", isString, "a string"),
+        content: field(json, "content", isJSONObject, "an object"),
+      };
+    case "input_request":
+      return { type, ...inputRequest(json) };
+    case "input_done":
+      return { type, request: field(json, "request", isString, "a string") };
+    case "comm_open":
+    case "comm_msg":
+    case "comm_close":
+      return { type, ...commPayload(json, buffers) };
+    case "save":
+      return { type, ...saveStatus(json) };
+    case "conflict":
+      return { type, disk_modified: field(json, "disk_modified", isString, "a string") };
+    case "error": {
+      const req = field(json, "req", isOptString, "a string");
+      return {
+        type,
+        message: field(json, "message", isString, "a string"),
+        ...(req !== undefined ? { req } : {}),
+      };
+    }
+    default:
+      throw new MalformedMessage(`unknown message type ${JSON.stringify(type)}`);
+  }
+}

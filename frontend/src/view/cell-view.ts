@@ -1,0 +1,235 @@
+// One cell on the notebook page. Until it comes near the screen a cell shows its source
+// as plain text (same font and size as the editor, so nothing moves) and leaves its
+// outputs unrendered; the editor and the outputs are built when it first comes near.
+import type { Awareness } from "y-protocols/awareness";
+import * as Y from "yjs";
+import {
+  asObject,
+  cellOutputs,
+  cellSource,
+  elapsedSeconds,
+  executionTiming,
+  formatElapsed,
+  readCell,
+  type CellInfo,
+  type CellMap,
+} from "../model/document";
+import type { InputRequest } from "../model/protocol";
+import { clear, h, type Disposable } from "./dom";
+import { createEditor, type CellEditor, type KernelHelp } from "./editor";
+import { renderMarkdown } from "./markdown";
+import { OutputArea } from "./outputs";
+
+export interface CellHost {
+  awareness(): Awareness;
+  readonly help: KernelHelp;
+  readonly dir: string;
+  /** True while this markdown cell shows its source. */
+  isUnrendered(id: string): boolean;
+  editorFocused(id: string): void;
+  /** Double-click on a rendered markdown cell. */
+  editRequested(id: string): void;
+  reply(request: string, value: string): void;
+}
+
+const RUN_MARKS: Record<string, string> = { queued: "*", running: "*" };
+
+export class CellView implements Disposable {
+  readonly el: HTMLElement;
+  readonly id: string;
+  private info: CellInfo;
+  private readonly prompt = h("div", { class: "nw-prompt" });
+  private readonly timing = h("div", { class: "nw-timing" });
+  private readonly input = h("div", { class: "nw-input" });
+  private readonly outputsSlot = h("div", { class: "nw-outputs-slot" });
+  private editor: CellEditor | null = null;
+  private rendered: HTMLElement | null = null;
+  private staticSource: HTMLElement | null = null;
+  private outputs: OutputArea | null = null;
+  private live = false;
+  private pendingInput: InputRequest | null = null;
+  private sourceFrame = 0;
+
+  constructor(
+    readonly map: CellMap,
+    private readonly host: CellHost,
+  ) {
+    this.info = readCell(map);
+    this.id = this.info.id;
+    const handle = h("div", { class: "nw-drag", draggable: "true", title: "drag to move", "aria-hidden": "true" }, "⋮⋮");
+    this.el = h(
+      "div",
+      { class: "nw-cell", "data-id": this.id },
+      h("div", { class: "nw-gutter" }, handle, this.prompt, this.timing),
+      h("div", { class: "nw-body" }, this.input, this.outputsSlot),
+    );
+    map.observe(this.onMap);
+    cellSource(map).observe(this.onSource);
+    this.update();
+    this.showInput();
+  }
+
+  get cellType() {
+    return this.info.cell_type;
+  }
+
+  get hasEditor(): boolean {
+    return this.editor !== null;
+  }
+
+  getEditor(): CellEditor | null {
+    return this.editor;
+  }
+
+  /** Builds the editor and outputs: the cell is on (or near) the screen. */
+  makeLive(): void {
+    if (this.live) return;
+    this.live = true;
+    this.showInput();
+    this.syncOutputs();
+  }
+
+  /** Editor for the cell now, live or not (keyboard focus needs it). */
+  ensureEditor(): CellEditor {
+    this.makeLive();
+    if (!this.editor) this.showInput(true);
+    return this.editor!;
+  }
+
+  private readonly onMap = (e: Y.YMapEvent<unknown>): void => {
+    const before = this.info;
+    this.info = readCell(this.map);
+    if (e.keysChanged.has("cell_type") && before.cell_type !== this.info.cell_type) {
+      this.editor?.setType(this.info.cell_type);
+      this.showInput();
+    }
+    if (e.keysChanged.has("outputs") || e.keysChanged.has("cell_type")) this.syncOutputs();
+    if (before.trusted !== this.info.trusted) this.outputs?.refresh();
+    this.update();
+  };
+
+  private readonly onSource = (): void => {
+    if (this.editor || this.sourceFrame) return;
+    this.sourceFrame = requestAnimationFrame(() => {
+      this.sourceFrame = 0;
+      if (!this.editor) this.showInput();
+    });
+  };
+
+  /** Re-evaluates how the source is shown: editor, rendered markdown, or plain text. */
+  showInput(forceEditor = false): void {
+    const type = this.info.cell_type;
+    const wantRendered = type === "markdown" && !this.host.isUnrendered(this.id) && !forceEditor;
+    if (wantRendered) {
+      this.dropEditor();
+      this.staticSource?.remove();
+      this.staticSource = null;
+      this.rendered?.remove();
+      const source = cellSource(this.map).toString();
+      this.rendered = source.trim()
+        ? renderMarkdown(source, { dir: this.host.dir, attachments: asObject(this.map.get("attachments")) })
+        : h("div", { class: "nw-markdown nw-muted" }, "empty markdown cell: double-click to edit");
+      this.rendered.addEventListener("dblclick", () => this.host.editRequested(this.id));
+      this.input.appendChild(this.rendered);
+      this.el.classList.add("nw-rendered");
+      return;
+    }
+    this.el.classList.remove("nw-rendered");
+    this.rendered?.remove();
+    this.rendered = null;
+    if (this.live || forceEditor) {
+      if (!this.editor) {
+        this.staticSource?.remove();
+        this.staticSource = null;
+        clear(this.input);
+        this.editor = createEditor({
+          parent: this.input,
+          text: cellSource(this.map),
+          awareness: this.host.awareness(),
+          type,
+          help: this.host.help,
+          onFocus: () => this.host.editorFocused(this.id),
+        });
+      }
+      return;
+    }
+    const text = cellSource(this.map).toString();
+    if (!this.staticSource) {
+      this.staticSource = h("pre", { class: "nw-static-source" });
+      this.input.appendChild(this.staticSource);
+    }
+    this.staticSource.textContent = text.endsWith("\n") || text === "" ? `${text} ` : text;
+  }
+
+  private dropEditor(): void {
+    if (!this.editor) return;
+    this.editor.destroy();
+    this.editor = null;
+    clear(this.input);
+  }
+
+  private syncOutputs(): void {
+    const outputs = this.info.cell_type === "code" ? cellOutputs(this.map) : null;
+    if (!outputs) {
+      this.outputs?.destroy();
+      this.outputs = null;
+      clear(this.outputsSlot);
+      this.outputsSlot.style.minHeight = "";
+      return;
+    }
+    if (!this.live) {
+      // An estimate of the height the outputs will take, so the scrollbar is about right.
+      this.outputsSlot.style.minHeight = outputs.length ? `${Math.min(outputs.length * 20, 400)}px` : "";
+      return;
+    }
+    this.outputsSlot.style.minHeight = "";
+    if (this.outputs) {
+      this.outputs.rebind(outputs);
+    } else {
+      this.outputs = new OutputArea(outputs, {
+        trusted: () => this.info.trusted,
+        dir: this.host.dir,
+        reply: (r, v) => this.host.reply(r, v),
+      });
+      this.outputsSlot.appendChild(this.outputs.el);
+    }
+    this.outputs.setInput(this.pendingInput);
+  }
+
+  setInputRequest(req: InputRequest | null): void {
+    this.pendingInput = req;
+    if (req) this.makeLive();
+    this.outputs?.setInput(req);
+  }
+
+  /** Updates the prompt, run marker and elapsed time. Called on changes and by the page's clock. */
+  update(now: Date = new Date()): void {
+    const i = this.info;
+    this.el.dataset["type"] = i.cell_type;
+    this.el.dataset["state"] = i.run_state;
+    this.el.classList.toggle("nw-untrusted", !i.trusted);
+    if (i.cell_type !== "code") {
+      this.prompt.textContent = "";
+      this.timing.textContent = "";
+      return;
+    }
+    const mark = RUN_MARKS[i.run_state] ?? (i.execution_count === null ? " " : String(i.execution_count));
+    this.prompt.textContent = `[${mark}]`;
+    this.prompt.title = i.run_state;
+    const elapsed = elapsedSeconds(executionTiming(i.metadata), now);
+    this.timing.textContent =
+      i.run_state === "queued" ? "queued" : elapsed === null ? "" : formatElapsed(elapsed);
+  }
+
+  get running(): boolean {
+    return this.info.run_state === "running";
+  }
+
+  destroy(): void {
+    if (this.sourceFrame) cancelAnimationFrame(this.sourceFrame);
+    this.map.unobserve(this.onMap);
+    cellSource(this.map).unobserve(this.onSource);
+    this.dropEditor();
+    this.outputs?.destroy();
+  }
+}

@@ -1,0 +1,265 @@
+// A cell's CodeMirror 6 editor, bound to the cell's shared Y.Text (y-codemirror.next),
+// so other browsers' edits and cursors show live. Tab completes from the kernel,
+// Shift-Tab shows the kernel's signature and docstring.
+import {
+  autocompletion,
+  closeBrackets,
+  closeBracketsKeymap,
+  completionKeymap,
+  completionStatus,
+  startCompletion,
+  type Completion,
+  type CompletionContext,
+  type CompletionResult,
+} from "@codemirror/autocomplete";
+import { defaultKeymap, indentLess, indentMore } from "@codemirror/commands";
+import { markdown } from "@codemirror/lang-markdown";
+import { python } from "@codemirror/lang-python";
+import {
+  bracketMatching,
+  defaultHighlightStyle,
+  HighlightStyle,
+  indentOnInput,
+  indentUnit,
+  syntaxHighlighting,
+} from "@codemirror/language";
+import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
+import { Compartment, EditorState, StateEffect, StateField, type Extension } from "@codemirror/state";
+import {
+  crosshairCursor,
+  drawSelection,
+  dropCursor,
+  EditorView,
+  highlightSpecialChars,
+  keymap,
+  rectangularSelection,
+  showTooltip,
+  type Tooltip,
+} from "@codemirror/view";
+import { tags } from "@lezer/highlight";
+import { yCollab } from "y-codemirror.next";
+import type { Awareness } from "y-protocols/awareness";
+import * as Y from "yjs";
+import type { CellType } from "../model/document";
+import { readCompleteReply, readInspectReply, toCodePoints } from "../model/completion";
+import type { JSONObject } from "../model/protocol";
+import { ansiNodes } from "./ansi-dom";
+
+export interface KernelHelp {
+  complete(code: string, cursorPos: number): Promise<JSONObject>;
+  inspect(code: string, cursorPos: number): Promise<JSONObject>;
+}
+
+// The dark theme's colours come from CSS variables (see notewire.css), so one
+// highlight style serves both schemes.
+const highlight = HighlightStyle.define([
+  { tag: tags.keyword, class: "tok-keyword" },
+  { tag: [tags.string, tags.special(tags.string)], class: "tok-string" },
+  { tag: tags.comment, class: "tok-comment" },
+  { tag: [tags.number, tags.bool, tags.null], class: "tok-number" },
+  { tag: [tags.function(tags.variableName), tags.function(tags.propertyName)], class: "tok-function" },
+  { tag: [tags.definition(tags.variableName), tags.className], class: "tok-def" },
+  { tag: [tags.operator, tags.operatorKeyword], class: "tok-operator" },
+  { tag: tags.heading, class: "tok-heading" },
+  { tag: tags.emphasis, class: "tok-em" },
+  { tag: tags.strong, class: "tok-strong" },
+  { tag: tags.link, class: "tok-link" },
+  { tag: tags.meta, class: "tok-meta" },
+]);
+
+function language(type: CellType): Extension {
+  if (type === "code") return python();
+  if (type === "markdown") return [markdown(), EditorView.lineWrapping];
+  return EditorView.lineWrapping;
+}
+
+const setInspect = StateEffect.define<Tooltip | null>();
+const inspectField = StateField.define<Tooltip | null>({
+  create: () => null,
+  update(value, tr) {
+    for (const e of tr.effects) if (e.is(setInspect)) return e.value;
+    return tr.docChanged || tr.selection ? null : value;
+  },
+  provide: (f) => showTooltip.from(f),
+});
+
+const COMPLETION_TYPES: Record<string, string> = {
+  function: "function",
+  class: "class",
+  module: "namespace",
+  keyword: "keyword",
+  instance: "variable",
+  statement: "variable",
+  param: "variable",
+  path: "text",
+  property: "property",
+  magic: "keyword",
+};
+
+function kernelCompletion(help: KernelHelp) {
+  return async (ctx: CompletionContext): Promise<CompletionResult | null> => {
+    if (!ctx.explicit) return null;
+    const code = ctx.state.doc.toString();
+    let content: JSONObject;
+    try {
+      content = await help.complete(code, toCodePoints(code, ctx.pos));
+    } catch {
+      return null;
+    }
+    const r = readCompleteReply(code, content, ctx.pos);
+    if (!r || r.items.length === 0) return null;
+    const options: Completion[] = r.items.map((it) => ({
+      label: it.label,
+      ...(it.type ? { type: COMPLETION_TYPES[it.type] ?? "variable", detail: it.type } : {}),
+      ...(it.signature ? { info: it.signature } : {}),
+    }));
+    return { from: r.from, to: r.to, options, filter: false };
+  };
+}
+
+/** Before the cursor on its line is only whitespace: Tab indents instead of completing. */
+function inLeadingSpace(view: EditorView): boolean {
+  const sel = view.state.selection.main;
+  if (!sel.empty) return true;
+  const line = view.state.doc.lineAt(sel.head);
+  return /^\s*$/.test(line.text.slice(0, sel.head - line.from));
+}
+
+function inspectAt(view: EditorView, help: KernelHelp): void {
+  const code = view.state.doc.toString();
+  const pos = view.state.selection.main.head;
+  help
+    .inspect(code, toCodePoints(code, pos))
+    .then((content) => {
+      const text = readInspectReply(content);
+      if (!text || view.state.selection.main.head !== pos) return;
+      view.dispatch({
+        effects: setInspect.of({
+          pos,
+          above: true,
+          create: () => {
+            const dom = document.createElement("div");
+            dom.className = "nw-inspect";
+            const pre = document.createElement("pre");
+            pre.append(...ansiNodes(text));
+            dom.append(pre);
+            return { dom };
+          },
+        }),
+      });
+    })
+    .catch(() => {});
+}
+
+export interface EditorOptions {
+  readonly parent: HTMLElement;
+  readonly text: Y.Text;
+  readonly awareness: Awareness;
+  readonly type: CellType;
+  readonly help: KernelHelp;
+  /** Focus moved into this editor (the page switches to edit mode on its cell). */
+  readonly onFocus: () => void;
+}
+
+export interface CellEditor {
+  readonly view: EditorView;
+  setType(type: CellType): void;
+  /** Whether Up/Down would leave the editor (cursor on its first/last line). */
+  edges(): { atFirstLine: boolean; atLastLine: boolean };
+  popupOpen(): boolean;
+  focus(cursor: "start" | "end" | "keep"): void;
+  /** Cursor or selection offsets for splitting the cell (UTF-16). */
+  splitOffsets(): number[];
+  destroy(): void;
+}
+
+export function createEditor(opts: EditorOptions): CellEditor {
+  const lang = new Compartment();
+  const undoManager = new Y.UndoManager(opts.text);
+  const view = new EditorView({
+    parent: opts.parent,
+    state: EditorState.create({
+      doc: opts.text.toString(),
+      extensions: [
+        highlightSpecialChars(),
+        drawSelection(),
+        dropCursor(),
+        EditorState.allowMultipleSelections.of(true),
+        indentOnInput(),
+        indentUnit.of("    "),
+        syntaxHighlighting(highlight),
+        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        bracketMatching(),
+        closeBrackets(),
+        autocompletion({ override: [kernelCompletion(opts.help)], activateOnTyping: false, icons: true }),
+        rectangularSelection(),
+        crosshairCursor(),
+        highlightSelectionMatches(),
+        inspectField,
+        keymap.of([
+          {
+            key: "Tab",
+            run: (v) => (inLeadingSpace(v) ? indentMore(v) : startCompletion(v)),
+          },
+          {
+            key: "Shift-Tab",
+            run: (v) => {
+              if (inLeadingSpace(v)) return indentLess(v);
+              inspectAt(v, opts.help);
+              return true;
+            },
+          },
+          {
+            key: "Escape",
+            run: (v) => {
+              if (v.state.field(inspectField) === null) return false;
+              v.dispatch({ effects: setInspect.of(null) });
+              return true;
+            },
+          },
+          ...closeBracketsKeymap,
+          ...searchKeymap,
+          ...completionKeymap,
+          ...defaultKeymap,
+        ]),
+        lang.of(language(opts.type)),
+        yCollab(opts.text, opts.awareness, { undoManager }),
+        EditorView.domEventHandlers({
+          focus: () => {
+            opts.onFocus();
+            return false;
+          },
+        }),
+      ],
+    }),
+  });
+  return {
+    view,
+    setType: (type) => view.dispatch({ effects: lang.reconfigure(language(type)) }),
+    edges() {
+      const head = view.state.selection.main.head;
+      const line = view.state.doc.lineAt(head);
+      return { atFirstLine: line.number === 1, atLastLine: line.number === view.state.doc.lines };
+    },
+    popupOpen: () => completionStatus(view.state) !== null || view.state.field(inspectField) !== null,
+    focus(cursor) {
+      if (cursor !== "keep") {
+        const pos = cursor === "start" ? 0 : view.state.doc.length;
+        view.dispatch({ selection: { anchor: pos }, scrollIntoView: true });
+      }
+      view.focus();
+    },
+    splitOffsets() {
+      const out: number[] = [];
+      const main = view.state.selection.main;
+      out.push(main.from);
+      if (!main.empty) out.push(main.to);
+      return out;
+    },
+    destroy() {
+      view.destroy();
+      undoManager.destroy();
+    },
+  };
+}
+

@@ -1,0 +1,726 @@
+// The notebook page: header, toolbar, banners, and the cells. It owns the keyboard state
+// (model/keyboard.ts) and carries out its actions on the document (model/ops.ts) and
+// over the connection (net/client.ts). Cells are views over the shared document.
+import type { Awareness } from "y-protocols/awareness";
+import * as Y from "yjs";
+import { cellId, cellsOf, cellType, type CellMap, type CellType } from "../model/document";
+import {
+  activate,
+  editCell,
+  handleKey,
+  initialKeyState,
+  reconcile,
+  selectedIds,
+  setUnrendered,
+  type Action,
+  type CellRef,
+  type KeyState,
+} from "../model/keyboard";
+import {
+  cellIds,
+  clearOutputs,
+  copyCells,
+  deleteCells,
+  indexOfCell,
+  insertCell,
+  insertCells,
+  mergeCells,
+  moveCells,
+  newCellId,
+  setCellType,
+  splitCell,
+  type CellJSON,
+} from "../model/ops";
+import type { ServerMessage } from "../model/protocol";
+import { kernelLabel, type SessionState } from "../model/session";
+import { createCellUndo, type CellUndo } from "../model/undo";
+import { NotebookClient, notebookSocketURL } from "../net/client";
+import { contents, kernelSpecs } from "./api";
+import { CellView, type CellHost } from "./cell-view";
+import { choose, confirm, prompt, showShortcuts, toast } from "./dialogs";
+import { h } from "./dom";
+
+const USER_COLORS = ["#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d"];
+
+function localUser(): { name: string; color: string } {
+  const key = "notewire.user";
+  try {
+    const saved = JSON.parse(localStorage.getItem(key) ?? "null") as { name: string; color: string } | null;
+    if (saved?.name && saved.color) return saved;
+  } catch {
+    // fall through to a new identity
+  }
+  const n = Math.floor(Math.random() * 10000);
+  const user = { name: `user-${n}`, color: USER_COLORS[n % USER_COLORS.length]! };
+  try {
+    localStorage.setItem(key, JSON.stringify(user));
+  } catch {
+    // private mode: an identity for this page only
+  }
+  return user;
+}
+
+function isTextField(t: EventTarget | null): boolean {
+  if (!(t instanceof HTMLElement)) return false;
+  if (t.closest(".cm-editor")) return false;
+  return t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName) || t.closest("dialog") !== null;
+}
+
+export class NotebookPage {
+  private readonly client: NotebookClient;
+  private doc: Y.Doc;
+  private undo: CellUndo;
+  private keys: KeyState = initialKeyState([]);
+  private views = new Map<CellMap, CellView>();
+  private order: CellView[] = [];
+  private clipboard: CellJSON[] = [];
+  private readonly cellsEl = h("div", { class: "nw-cells", tabindex: "0", role: "list", "aria-label": "cells" });
+  private readonly banner = h("div", { class: "nw-banner", role: "alert", hidden: true });
+  private readonly trustBar = h("div", { class: "nw-banner nw-trust", hidden: true });
+  private readonly saveEl = h("span", { class: "nw-save", "aria-live": "polite" });
+  private readonly kernelEl = h("span", { class: "nw-kernel" });
+  private readonly kernelSelect = h("select", { class: "nw-kernel-select", title: "kernel" });
+  private readonly typeSelect = h("select", { class: "nw-type-select", title: "cell type" });
+  private readonly nameEl = h("button", { class: "nw-name", type: "button", title: "rename" });
+  private readonly lazy: IntersectionObserver;
+  private observedCells: Y.Array<CellMap> | null = null;
+  private conflictOpen = false;
+  private lastError: string | null = null;
+  private bannerTimer = 0;
+  private scrollPending = false;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly path: string,
+  ) {
+    this.client = new NotebookClient({ url: notebookSocketURL(path, location), path });
+    this.doc = this.client.doc;
+    this.undo = createCellUndo(this.doc);
+    this.client.awareness.setLocalStateField("user", localUser());
+    this.lazy = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) {
+          if (!e.isIntersecting) continue;
+          const view = this.order.find((v) => v.el === e.target);
+          view?.makeLive();
+          this.lazy.unobserve(e.target);
+        }
+      },
+      { rootMargin: "1200px 0px" },
+    );
+    this.buildChrome();
+    this.bindDoc();
+    this.client.subscribe({
+      session: (s) => this.showSession(s),
+      message: (m) => this.onMessage(m),
+      reset: (doc) => this.onReset(doc),
+      protocolError: (e) => console.warn("notewire protocol:", e.message),
+      synced: () => this.onSynced(),
+    });
+    this.showSession(this.client.session);
+    document.addEventListener("keydown", (ev) => this.onKey(ev), true);
+    window.addEventListener("online", () => this.client.reconnectNow());
+    window.addEventListener("beforeunload", (ev) => {
+      if (this.client.session.connection !== "connected") {
+        ev.preventDefault();
+      }
+    });
+    window.addEventListener("pagehide", () => this.client.close());
+    setInterval(() => this.tick(), 1000);
+    // Exposed for tests and the benchmark: read-only views of the state.
+    (window as unknown as { notewire: unknown }).notewire = {
+      page: this,
+      get doc() {
+        return (this as { page: NotebookPage }).page.doc;
+      },
+    };
+  }
+
+  // --- layout ----------------------------------------------------------------------
+
+  private button(label: string, title: string, onClick: () => void, cls = ""): HTMLButtonElement {
+    return h("button", { type: "button", class: `nw-tool ${cls}`, title, "aria-label": title, onclick: onClick }, label);
+  }
+
+  private buildChrome(): void {
+    for (const t of ["code", "markdown", "raw"]) this.typeSelect.append(h("option", { value: t }, t));
+    this.typeSelect.addEventListener("change", () => {
+      this.run({ type: "set_type", ids: this.selected(), cell_type: this.typeSelect.value as CellType });
+      this.cellsEl.focus();
+    });
+    this.kernelSelect.addEventListener("change", () => {
+      const name = this.kernelSelect.value;
+      if (name) this.client.send({ type: "change_kernel", name });
+      this.cellsEl.focus();
+    });
+    this.nameEl.addEventListener("click", () => void this.rename());
+    const runMenu = h(
+      "details",
+      { class: "nw-menu" },
+      h("summary", { class: "nw-tool", title: "run and clear" }, "Run ▾"),
+      h(
+        "div",
+        { class: "nw-menu-items" },
+        this.button("Run all", "run all cells", () => this.runAll("all")),
+        this.button("Run above", "run the cells above the active one", () => this.runAll("above")),
+        this.button("Run below", "run the active cell and all below", () => this.runAll("below")),
+        this.button("Restart and run all", "restart the kernel, then run all cells", () => void this.restart(true)),
+        this.button("Clear outputs", "clear the outputs of the selected cells", () => clearOutputs(this.doc, this.selected())),
+        this.button("Clear all outputs", "clear every output", () => clearOutputs(this.doc, cellIds(this.doc))),
+      ),
+    );
+    runMenu.addEventListener("click", (ev) => {
+      if ((ev.target as HTMLElement).closest(".nw-menu-items")) runMenu.open = false;
+    });
+    const toolbar = h(
+      "div",
+      { class: "nw-toolbar", role: "toolbar" },
+      this.button("Save", "save (Ctrl-S)", () => this.run({ type: "save" })),
+      this.button("+", "insert a cell below (B)", () => this.key("b")),
+      this.button("Cut", "cut cells (X)", () => this.key("x")),
+      this.button("Copy", "copy cells (C)", () => this.key("c")),
+      this.button("Paste", "paste cells below (V)", () => this.key("v")),
+      this.button("↑", "move cells up", () => this.moveSelection(-1)),
+      this.button("↓", "move cells down", () => this.moveSelection(1)),
+      this.button("▶", "run and select below (Shift-Enter)", () => this.key("Enter", { shift: true }), "nw-run"),
+      this.button("■", "interrupt the kernel (I, I)", () => this.client.send({ type: "interrupt" }), "nw-interrupt"),
+      this.button("↻", "restart the kernel (0, 0)", () => void this.restart(false), "nw-restart"),
+      this.button("↻▶", "restart the kernel and run all cells", () => void this.restart(true)),
+      runMenu,
+      this.typeSelect,
+      this.button("?", "keyboard shortcuts (H)", () => void showShortcuts()),
+    );
+    const header = h(
+      "header",
+      { class: "nw-header" },
+      h("a", { class: "nw-home", href: "/", title: "files" }, "notewire"),
+      this.nameEl,
+      this.saveEl,
+      h("span", { class: "nw-spacer" }),
+      this.kernelEl,
+      this.kernelSelect,
+    );
+    this.cellsEl.addEventListener("mousedown", (ev) => this.onMouseDown(ev));
+    this.cellsEl.addEventListener("dragstart", (ev) => this.onDragStart(ev));
+    this.cellsEl.addEventListener("dragover", (ev) => this.onDragOver(ev));
+    this.cellsEl.addEventListener("drop", (ev) => this.onDrop(ev));
+    this.cellsEl.addEventListener("dragend", () => this.clearDropMarks());
+    const addBottom = h(
+      "button",
+      { type: "button", class: "nw-add-cell", title: "add a code cell at the end" },
+      "+ code",
+    );
+    addBottom.addEventListener("click", () => {
+      const id = insertCell(this.doc, cellsOf(this.doc).length, "code");
+      this.keys = activate(this.keys, this.refs(), id, { mode: "edit" });
+      this.afterActions([{ type: "focus_editor", id, cursor: "start" }]);
+    });
+    this.root.append(
+      header,
+      toolbar,
+      this.banner,
+      this.trustBar,
+      h("main", { class: "nw-main" }, this.cellsEl, addBottom),
+    );
+    this.nameEl.textContent = this.path.split("/").pop() ?? this.path;
+    document.title = `${this.nameEl.textContent} - notewire`;
+    void this.loadKernelSpecs();
+  }
+
+  private async loadKernelSpecs(): Promise<void> {
+    try {
+      const specs = await kernelSpecs();
+      this.kernelSelect.replaceChildren(
+        h("option", { value: "" }, "change kernel…"),
+        ...Object.values(specs.kernelspecs).map((k) => h("option", { value: k.name }, k.spec.display_name || k.name)),
+      );
+    } catch (e) {
+      this.kernelSelect.hidden = true;
+      console.warn("kernelspecs:", e);
+    }
+  }
+
+  // --- the document ----------------------------------------------------------------
+
+  private bindDoc(): void {
+    this.observedCells?.unobserve(this.onCells);
+    this.observedCells = cellsOf(this.doc);
+    this.observedCells.observe(this.onCells);
+    this.syncCells();
+  }
+
+  private readonly onCells = (): void => this.syncCells();
+
+  private onReset(doc: Y.Doc): void {
+    for (const v of this.views.values()) v.destroy();
+    this.views.clear();
+    this.order = [];
+    this.cellsEl.replaceChildren();
+    this.undo.destroy();
+    this.doc = doc;
+    this.undo = createCellUndo(doc);
+    this.client.awareness.setLocalStateField("user", localUser());
+    this.bindDoc();
+  }
+
+  private onSynced(): void {
+    if (this.keys.active === null && this.order.length > 0) {
+      this.keys = reconcile(initialKeyState(this.refs()), this.refs());
+      this.applyKeys();
+    }
+  }
+
+  private refs(): CellRef[] {
+    return cellsOf(this.doc)
+      .toArray()
+      .map((c) => ({ id: cellId(c), cell_type: cellType(c) }));
+  }
+
+  private selected(): string[] {
+    return selectedIds(this.keys, this.refs());
+  }
+
+  /** Keeps one CellView per cell Map, in document order (a moved cell is a new Map). */
+  private syncCells(): void {
+    const maps = cellsOf(this.doc).toArray();
+    const keep = new Set(maps);
+    const focusedId = this.keys.mode === "edit" ? this.keys.active : null;
+    const hadFocus = focusedId !== null && document.activeElement?.closest(".nw-cell") != null;
+    for (const [map, view] of this.views) {
+      if (!keep.has(map)) {
+        this.lazy.unobserve(view.el);
+        view.destroy();
+        view.el.remove();
+        this.views.delete(map);
+      }
+    }
+    const host = this.cellHost();
+    const order: CellView[] = [];
+    let prev: Node | null = null;
+    for (const map of maps) {
+      let view = this.views.get(map);
+      if (!view) {
+        view = new CellView(map, host);
+        this.views.set(map, view);
+        this.lazy.observe(view.el);
+      }
+      const want: ChildNode | null = prev ? prev.nextSibling : this.cellsEl.firstChild;
+      if (want !== view.el) this.cellsEl.insertBefore(view.el, want);
+      prev = view.el;
+      order.push(view);
+    }
+    this.order = order;
+    const before = this.keys;
+    this.keys = reconcile(this.keys.active === null ? initialKeyState(this.refs()) : this.keys, this.refs());
+    this.applyKeys(before.active !== this.keys.active);
+    // A cell moved under the cursor is a new editor: put the cursor back in it.
+    if (hadFocus && focusedId && this.keys.mode === "edit" && document.activeElement?.closest(".nw-cell") == null) {
+      this.viewOf(focusedId)?.ensureEditor().focus("keep");
+    }
+    this.showInput(this.client.session);
+  }
+
+  private cellHost(): CellHost {
+    return {
+      awareness: (): Awareness => this.client.awareness,
+      help: {
+        complete: (code, cursor_pos) => this.client.request({ type: "complete", code, cursor_pos }),
+        inspect: (code, cursor_pos) => this.client.request({ type: "inspect", code, cursor_pos, detail_level: 0 }),
+      },
+      dir: this.path.includes("/") ? this.path.slice(0, this.path.lastIndexOf("/")) : "",
+      isUnrendered: (id) => this.keys.unrendered.has(id),
+      editorFocused: (id) => {
+        if (this.keys.mode === "edit" && this.keys.active === id) return;
+        this.keys = activate(this.keys, this.refs(), id, { mode: "edit" });
+        this.applyKeys();
+      },
+      editRequested: (id) => {
+        const r = editCell(this.keys, this.refs(), id);
+        this.keys = r.state;
+        this.afterActions(r.actions);
+      },
+      reply: (request, value) => this.client.send({ type: "input_reply", request, value }),
+    };
+  }
+
+  private viewOf(id: string): CellView | undefined {
+    return this.order.find((v) => v.id === id);
+  }
+
+  // --- keyboard and mouse ----------------------------------------------------------
+
+  private onKey(ev: KeyboardEvent): void {
+    if (ev.isComposing || isTextField(ev.target)) return;
+    if (ev.target instanceof HTMLElement && !this.root.contains(ev.target) && ev.target !== document.body) return;
+    const active = this.keys.active ? this.viewOf(this.keys.active) : undefined;
+    const editor = this.keys.mode === "edit" ? active?.getEditor() : null;
+    // Focus left the editor without a blur we saw (a click elsewhere): command mode.
+    if (this.keys.mode === "edit" && editor && !editor.view.hasFocus) {
+      this.keys = { ...this.keys, mode: "command" };
+    }
+    const r = handleKey(
+      this.keys,
+      { key: ev.key, shift: ev.shiftKey, ctrl: ev.ctrlKey, alt: ev.altKey, meta: ev.metaKey, time: ev.timeStamp },
+      {
+        cells: this.refs(),
+        clipboardSize: this.clipboard.length,
+        newId: newCellId,
+        ...(editor ? { editor: { ...editor.edges(), popupOpen: editor.popupOpen() } } : {}),
+      },
+    );
+    if (!r.handled) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    this.keys = r.state;
+    this.afterActions(r.actions);
+  }
+
+  /** Presses a key as if typed (the toolbar's buttons), in command mode. */
+  private key(key: string, mods: { shift?: boolean } = {}): void {
+    this.keys = { ...this.keys, mode: "command" };
+    const r = handleKey(this.keys, { key, shift: mods.shift ?? false, time: performance.now() }, {
+      cells: this.refs(),
+      clipboardSize: this.clipboard.length,
+      newId: newCellId,
+    });
+    this.keys = r.state;
+    this.afterActions(r.actions);
+  }
+
+  private onMouseDown(ev: MouseEvent): void {
+    const target = ev.target as HTMLElement;
+    const cellEl = target.closest<HTMLElement>(".nw-cell");
+    if (!cellEl) return;
+    const id = cellEl.dataset["id"]!;
+    if (target.closest(".cm-editor")) {
+      if (!this.viewOf(id)?.hasEditor) return;
+      this.keys = activate(this.keys, this.refs(), id, { mode: "edit" });
+      this.applyKeys();
+      return;
+    }
+    if (target.closest("input, textarea, select, button, a, summary, iframe, .nw-drag")) {
+      this.keys = activate(this.keys, this.refs(), id, { mode: "command", extend: ev.shiftKey });
+      this.applyKeys();
+      return;
+    }
+    const view = this.viewOf(id);
+    if (view && !view.hasEditor && target.closest(".nw-static-source")) {
+      // Clicking a not-yet-live source: make the editor and put the cursor in it.
+      this.keys = activate(this.keys, this.refs(), id, { mode: "edit" });
+      ev.preventDefault();
+      this.afterActions([{ type: "focus_editor", id, cursor: "end" }]);
+      return;
+    }
+    this.keys = activate(this.keys, this.refs(), id, { mode: "command", extend: ev.shiftKey });
+    if (!target.closest(".nw-outputs")) ev.preventDefault();
+    this.afterActions([{ type: "blur_editor" }]);
+  }
+
+  private dragIds: string[] = [];
+
+  private onDragStart(ev: DragEvent): void {
+    const handle = (ev.target as HTMLElement).closest?.(".nw-drag");
+    const cellEl = handle?.closest<HTMLElement>(".nw-cell");
+    if (!handle || !cellEl) return;
+    const id = cellEl.dataset["id"]!;
+    const sel = this.selected();
+    this.dragIds = sel.includes(id) ? sel : [id];
+    ev.dataTransfer?.setData("application/x-notewire-cells", this.dragIds.join(","));
+    if (ev.dataTransfer) ev.dataTransfer.effectAllowed = "move";
+    for (const i of this.dragIds) this.viewOf(i)?.el.classList.add("nw-dragging");
+  }
+
+  private dropTarget(ev: DragEvent): { id: string; after: boolean } | null {
+    const cellEl = (ev.target as HTMLElement).closest?.<HTMLElement>(".nw-cell");
+    if (!cellEl) return null;
+    const rect = cellEl.getBoundingClientRect();
+    return { id: cellEl.dataset["id"]!, after: ev.clientY > rect.top + rect.height / 2 };
+  }
+
+  private clearDropMarks(): void {
+    for (const el of this.cellsEl.querySelectorAll(".nw-drop-before, .nw-drop-after, .nw-dragging")) {
+      el.classList.remove("nw-drop-before", "nw-drop-after", "nw-dragging");
+    }
+  }
+
+  private onDragOver(ev: DragEvent): void {
+    if (this.dragIds.length === 0) return;
+    ev.preventDefault();
+    const t = this.dropTarget(ev);
+    for (const el of this.cellsEl.querySelectorAll(".nw-drop-before, .nw-drop-after")) {
+      el.classList.remove("nw-drop-before", "nw-drop-after");
+    }
+    if (t) this.viewOf(t.id)?.el.classList.add(t.after ? "nw-drop-after" : "nw-drop-before");
+  }
+
+  private onDrop(ev: DragEvent): void {
+    const ids = this.dragIds;
+    this.dragIds = [];
+    this.clearDropMarks();
+    const t = this.dropTarget(ev);
+    if (!t || ids.length === 0 || ids.includes(t.id)) return;
+    ev.preventDefault();
+    const rest = cellIds(this.doc).filter((i) => !ids.includes(i));
+    moveCells(this.doc, ids, rest.indexOf(t.id) + (t.after ? 1 : 0));
+  }
+
+  private moveSelection(delta: number): void {
+    const ids = this.selected();
+    if (ids.length === 0) return;
+    const all = cellIds(this.doc);
+    const first = all.indexOf(ids[0]!);
+    const to = Math.max(0, Math.min(all.length - ids.length, first + delta));
+    if (to !== first) moveCells(this.doc, ids, to);
+  }
+
+  // --- actions ---------------------------------------------------------------------
+
+  private run(action: Action): void {
+    this.afterActions([action]);
+  }
+
+  private afterActions(actions: readonly Action[]): void {
+    for (const a of actions) {
+      try {
+        this.perform(a);
+      } catch (e) {
+        console.error(e);
+        toast(`${a.type} failed: ${String(e)}`);
+      }
+    }
+    this.applyKeys(true);
+  }
+
+  private perform(a: Action): void {
+    const doc = this.doc;
+    switch (a.type) {
+      case "run": {
+        const refs = this.refs();
+        const code = a.ids.filter((id) => refs.find((r) => r.id === id)?.cell_type === "code");
+        for (const id of a.ids) this.viewOf(id)?.showInput();
+        if (code.length) this.client.send({ type: "run", cells: code });
+        break;
+      }
+      case "insert":
+        insertCell(doc, a.index, a.cell_type, "", a.id);
+        break;
+      case "delete":
+        deleteCells(doc, a.ids);
+        break;
+      case "undo":
+        this.undo.undo();
+        break;
+      case "redo":
+        this.undo.redo();
+        break;
+      case "set_type":
+        setCellType(doc, a.ids, a.cell_type);
+        for (const id of a.ids) this.viewOf(id)?.showInput();
+        break;
+      case "copy":
+        this.clipboard = copyCells(doc, a.ids);
+        break;
+      case "cut":
+        this.clipboard = copyCells(doc, a.ids);
+        deleteCells(doc, a.ids);
+        break;
+      case "paste":
+        insertCells(doc, a.index, this.clipboard, a.ids);
+        break;
+      case "merge": {
+        const id = mergeCells(doc, a.ids);
+        if (id) this.keys = activate(this.keys, this.refs(), id);
+        break;
+      }
+      case "split": {
+        const editor = this.viewOf(a.id)?.getEditor();
+        if (!editor) break;
+        const pieces = splitCell(doc, a.id, editor.splitOffsets());
+        const next = pieces[1];
+        if (next) {
+          this.keys = activate(this.keys, this.refs(), next, { mode: "edit" });
+          this.perform({ type: "focus_editor", id: next, cursor: "start" });
+        }
+        break;
+      }
+      case "interrupt":
+        this.client.send({ type: "interrupt" });
+        break;
+      case "restart":
+        void this.restart(false);
+        break;
+      case "save":
+        this.client.send({ type: "save" });
+        break;
+      case "help":
+        void showShortcuts();
+        break;
+      case "focus_editor": {
+        const view = this.viewOf(a.id);
+        if (!view) break;
+        if (view.cellType === "markdown") view.showInput();
+        const editor = view.ensureEditor();
+        editor.focus(a.cursor);
+        break;
+      }
+      case "blur_editor": {
+        const focused = document.activeElement;
+        if (focused instanceof HTMLElement && focused.closest(".cm-editor")) focused.blur();
+        this.cellsEl.focus({ preventScroll: true });
+        for (const v of this.order) if (v.cellType === "markdown" && !this.keys.unrendered.has(v.id)) v.showInput();
+        break;
+      }
+      default: {
+        const never: never = a;
+        throw new Error(`unknown action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private async restart(runAll: boolean): Promise<void> {
+    const ok = await confirm(
+      runAll ? "Restart and run all?" : "Restart the kernel?",
+      "All variables will be lost.",
+      runAll ? "Restart and run all" : "Restart",
+      true,
+    );
+    if (!ok) return;
+    if (runAll) {
+      for (const v of this.order) if (v.cellType === "markdown") this.keys = setUnrendered(this.keys, v.id, false);
+      for (const v of this.order) v.showInput();
+    }
+    this.client.send(runAll ? { type: "restart", run_all: true } : { type: "restart" });
+    this.cellsEl.focus();
+  }
+
+  private runAll(which: "all" | "above" | "below"): void {
+    const refs = this.refs();
+    const i = Math.max(0, refs.findIndex((r) => r.id === this.keys.active));
+    const pick = which === "all" ? refs : which === "above" ? refs.slice(0, i) : refs.slice(i);
+    for (const r of pick) if (r.cell_type === "markdown") this.keys = setUnrendered(this.keys, r.id, false);
+    this.afterActions([{ type: "run", ids: pick.map((r) => r.id) }]);
+  }
+
+  /** Draws the keyboard state: active and selected cells, the mode, the type picker. */
+  private applyKeys(scroll = false): void {
+    const sel = new Set(this.selected());
+    for (const v of this.order) {
+      v.el.classList.toggle("nw-active", v.id === this.keys.active);
+      v.el.classList.toggle("nw-selected", sel.has(v.id) && sel.size > 1);
+    }
+    this.root.classList.toggle("nw-edit-mode", this.keys.mode === "edit");
+    this.root.classList.toggle("nw-command-mode", this.keys.mode === "command");
+    const active = this.keys.active ? this.viewOf(this.keys.active) : undefined;
+    if (active) this.typeSelect.value = active.cellType;
+    if (scroll && active && !this.scrollPending) {
+      this.scrollPending = true;
+      requestAnimationFrame(() => {
+        this.scrollPending = false;
+        const v = this.keys.active ? this.viewOf(this.keys.active) : undefined;
+        v?.el.scrollIntoView({ block: "nearest" });
+      });
+    }
+  }
+
+  // --- the session -----------------------------------------------------------------
+
+  private showSession(s: SessionState): void {
+    this.kernelEl.textContent = kernelLabel(s.kernel);
+    this.kernelEl.dataset["state"] = s.kernel.state;
+    this.kernelEl.title = s.kernel.cause ?? s.kernel.state;
+    const name = this.nameEl.textContent ?? "";
+    document.title = `${s.save.dirty ? "● " : ""}${name} - notewire`;
+    this.saveEl.textContent = s.save.dirty
+      ? "unsaved changes"
+      : s.save.last_saved
+        ? `saved ${new Date(s.save.last_saved).toLocaleTimeString()}`
+        : "";
+    this.saveEl.dataset["dirty"] = String(s.save.dirty);
+    this.showBanner(s);
+    this.trustBar.hidden = s.trusted;
+    if (!s.trusted && this.trustBar.childElementCount === 0) {
+      this.trustBar.append(
+        h("span", {}, "This notebook's outputs are not trusted: HTML is sanitized and JavaScript does not run. "),
+        this.button("Trust", "trust this notebook's outputs", () => this.client.send({ type: "trust" })),
+      );
+    }
+    if (s.conflict && !this.conflictOpen) void this.showConflict(s.conflict.disk_modified);
+    if (s.error && s.error !== this.lastError) toast(s.error);
+    this.lastError = s.error;
+    this.showInput(s);
+  }
+
+  private showInput(s: SessionState): void {
+    for (const v of this.order) v.setInputRequest(s.input && s.input.cell === v.id ? s.input : null);
+  }
+
+  private showBanner(s: SessionState): void {
+    const connected = s.connection === "connected" || (s.connection === "syncing" && s.docId !== null);
+    this.root.classList.toggle("nw-disconnected", !connected);
+    window.clearInterval(this.bannerTimer);
+    if (connected || s.connection === "connecting" && s.docId === null) {
+      this.banner.hidden = true;
+      return;
+    }
+    const draw = () => {
+      const left = s.retryAt === null ? 0 : Math.max(0, Math.ceil((s.retryAt - Date.now()) / 1000));
+      const retry = this.button("Retry now", "reconnect now", () => this.client.reconnectNow());
+      this.banner.replaceChildren(
+        h(
+          "span",
+          {},
+          s.connection === "disconnected"
+            ? `Disconnected from the server${s.closeReason ? ` (${s.closeReason})` : ""}; reconnecting${left ? ` in ${left} s` : "…"}. Your edits are kept and sent when the connection is back. `
+            : "Reconnecting… ",
+        ),
+        s.connection === "disconnected" ? retry : "",
+      );
+    };
+    draw();
+    this.banner.hidden = false;
+    if (s.connection === "disconnected") this.bannerTimer = window.setInterval(draw, 1000);
+  }
+
+  private async showConflict(diskModified: string): Promise<void> {
+    this.conflictOpen = true;
+    const when = new Date(diskModified).toLocaleString();
+    const choice = await choose(
+      "The file changed on disk",
+      `Someone or something changed ${this.path} on disk (${when}) while this notebook has unsaved changes.`,
+      [
+        { label: "Decide later", value: null },
+        { label: "Load the file from disk", value: "reload" as const, danger: true },
+        { label: "Keep mine (overwrite the file)", value: "overwrite" as const, primary: true },
+      ],
+    );
+    this.conflictOpen = false;
+    if (choice) this.client.send({ type: "resolve_conflict", choice });
+  }
+
+  private onMessage(m: ServerMessage): void {
+    if (m.type === "error" && m.req === undefined) return; // shown by showSession
+  }
+
+  private async rename(): Promise<void> {
+    const old = this.path.split("/").pop() ?? this.path;
+    const name = await prompt("Rename notebook", old);
+    if (!name || name === old) return;
+    const dir = this.path.includes("/") ? this.path.slice(0, this.path.lastIndexOf("/") + 1) : "";
+    try {
+      await contents.rename(this.path, dir + name);
+      location.href = `/notebooks/${(dir + name).split("/").map(encodeURIComponent).join("/")}`;
+    } catch (e) {
+      toast(`rename failed: ${String(e)}`);
+    }
+  }
+
+  private tick(): void {
+    const now = new Date();
+    for (const v of this.order) if (v.running) v.update(now);
+  }
+
+  /** Where a cell sits (for tests). */
+  indexOf(id: string): number {
+    return indexOfCell(this.doc, id);
+  }
+}

@@ -1,0 +1,325 @@
+// A code cell's outputs, rendered from the shared document and kept in step with it.
+// Changes are drawn once per animation frame, so a flood of stream chunks or a
+// clear_output(wait=True) followed by new output never flickers. A renderer that throws
+// shows an error for its own output only.
+import * as Y from "yjs";
+import { readOutput, streamChunks, type Output, type OutputMap } from "../model/document";
+import { imageSize, mimeText, pickMime } from "../model/mime";
+import type { InputRequest, JSONObject, JSONValue } from "../model/protocol";
+import { EMPTY_STREAM, planStream, type StreamRendered } from "../model/stream";
+import { ansiNodes, segmentNodes } from "./ansi-dom";
+import { clear, h, type Disposable } from "./dom";
+import { sandboxFrame } from "./frame";
+import { jsonTree } from "./json-tree";
+import { renderMarkdown } from "./markdown";
+import { sanitize } from "./sanitize";
+
+export interface OutputContext {
+  /** Whether this cell's outputs are trusted (protocol section 4). */
+  trusted(): boolean;
+  /** The notebook's folder, for relative links in markdown outputs. */
+  readonly dir: string;
+  /** Answers an input() prompt. */
+  reply(request: string, value: string): void;
+}
+
+interface OutputView extends Disposable {
+  readonly el: HTMLElement;
+  update(): void;
+}
+
+function renderError(e: unknown): HTMLElement {
+  return h("pre", { class: "nw-render-error" }, `This output could not be shown: ${String(e)}`);
+}
+
+function safely(f: () => HTMLElement): HTMLElement {
+  try {
+    return f();
+  } catch (e) {
+    console.error(e);
+    return renderError(e);
+  }
+}
+
+function image(mime: string, value: JSONValue | undefined, metadata: JSONObject): HTMLElement {
+  const data = mimeText(value).replace(/\s+/g, "");
+  const img = h("img", { class: "nw-image", alt: mime });
+  img.src = `data:${mime};base64,${data}`;
+  const { width, height } = imageSize(metadata, mime);
+  if (width) img.width = width;
+  if (height) img.height = height;
+  return img;
+}
+
+function svg(value: JSONValue | undefined): HTMLElement {
+  // As an <img>, an SVG's scripts never run.
+  const img = h("img", { class: "nw-image", alt: "image/svg+xml" });
+  img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(mimeText(value))}`;
+  return img;
+}
+
+/** A rich output (display_data / execute_result), with its own teardown for frames. */
+function richOutput(out: Extract<Output, { output_type: "display_data" | "execute_result" }>, ctx: OutputContext) {
+  const trusted = ctx.trusted();
+  const mime = pickMime(out.data, trusted);
+  let teardown = () => {};
+  const body = safely(() => {
+    switch (mime) {
+      case null:
+        return h("pre", { class: "nw-muted" }, `[no renderer for ${Object.keys(out.data).join(", ") || "empty output"}]`);
+      case "application/javascript": {
+        const frame = sandboxFrame({ javascript: mimeText(out.data[mime]) });
+        teardown = frame.destroy;
+        return frame.el;
+      }
+      case "text/html": {
+        const html = mimeText(out.data[mime]);
+        const { fragment, changed } = sanitize(html);
+        if (changed && trusted) {
+          const frame = sandboxFrame({ html });
+          teardown = frame.destroy;
+          return frame.el;
+        }
+        const div = h("div", { class: "nw-html" });
+        div.appendChild(fragment);
+        return div;
+      }
+      case "text/markdown":
+        return renderMarkdown(mimeText(out.data[mime]), { dir: ctx.dir });
+      case "text/latex":
+        return renderMarkdown(mimeText(out.data[mime]), { dir: ctx.dir });
+      case "image/svg+xml":
+        return svg(out.data[mime]);
+      case "image/png":
+      case "image/jpeg":
+      case "image/gif":
+        return image(mime, out.data[mime], out.metadata);
+      case "application/json":
+        return jsonTree(out.data[mime] ?? null);
+      case "text/plain":
+        return h("pre", { class: "nw-text" }, ...ansiNodes(mimeText(out.data[mime])));
+    }
+  });
+  return { body, destroy: () => teardown() };
+}
+
+class StreamView implements OutputView {
+  readonly el: HTMLElement;
+  private readonly lines = h("span");
+  private readonly tail = h("span");
+  private readonly note = h("div", { class: "nw-dropped" });
+  private drawn: StreamRendered = EMPTY_STREAM;
+
+  constructor(private readonly map: OutputMap) {
+    const name = map.get("name") === "stderr" ? "stderr" : "stdout";
+    this.el = h("div", { class: `nw-output nw-stream nw-${name}` }, this.note, h("pre", {}, this.lines, this.tail));
+    this.update();
+  }
+
+  update(): void {
+    const out = readOutput(this.map);
+    if (out.output_type !== "stream") return;
+    this.note.textContent = out.dropped_chars > 0 ? `… ${out.dropped_chars.toLocaleString()} earlier characters dropped` : "";
+    const patch = planStream(this.drawn, out.text);
+    if (patch.reset) clear(this.lines);
+    if (patch.lines.length) this.lines.append(...segmentNodes(patch.lines));
+    clear(this.tail);
+    this.tail.append(...segmentNodes(patch.tail));
+    this.drawn = patch.next;
+  }
+
+  destroy(): void {}
+}
+
+class RichView implements OutputView {
+  readonly el = h("div", { class: "nw-output" });
+  private teardown = () => {};
+
+  constructor(
+    private readonly map: OutputMap,
+    private readonly ctx: OutputContext,
+  ) {
+    this.update();
+  }
+
+  update(): void {
+    this.teardown();
+    const out = readOutput(this.map);
+    const body = safely(() => {
+      switch (out.output_type) {
+        case "display_data":
+        case "execute_result": {
+          const r = richOutput(out, this.ctx);
+          this.teardown = r.destroy;
+          return r.body;
+        }
+        case "error": {
+          const text = out.traceback.length ? out.traceback.join("\n") : `${out.ename}: ${out.evalue}`;
+          return h("pre", { class: "nw-error" }, ...ansiNodes(text));
+        }
+        case "stream":
+          return h("pre", {}, out.text);
+        case "unknown":
+          return h("pre", { class: "nw-muted" }, `[unknown output ${out.raw.slice(0, 200)}]`);
+      }
+    });
+    this.el.className = `nw-output nw-${out.output_type}`;
+    clear(this.el);
+    this.el.appendChild(body);
+  }
+
+  destroy(): void {
+    this.teardown();
+  }
+}
+
+export class OutputArea implements Disposable {
+  readonly el = h("div", { class: "nw-outputs" });
+  private readonly list = h("div", { class: "nw-output-list" });
+  private readonly more = h("button", { class: "nw-show-all", type: "button" }, "show all");
+  private readonly droppedNote = h("div", { class: "nw-dropped" });
+  private readonly inputBox = h("div", { class: "nw-input-request" });
+  private views = new Map<OutputMap, OutputView>();
+  private order: OutputMap[] = [];
+  private dirty = new Set<OutputMap>();
+  private structural = true;
+  private frame = 0;
+  private expanded = false;
+  private readonly resize: ResizeObserver;
+  private input: InputRequest | null = null;
+  private outputsDropped = 0;
+
+  constructor(
+    private outputs: Y.Array<OutputMap>,
+    private readonly ctx: OutputContext,
+  ) {
+    this.el.append(this.droppedNote, this.list, this.more, this.inputBox);
+    this.more.hidden = true;
+    this.more.addEventListener("click", () => {
+      this.expanded = !this.expanded;
+      this.el.classList.toggle("nw-expanded", this.expanded);
+      this.more.textContent = this.expanded ? "collapse" : "show all";
+    });
+    this.resize = new ResizeObserver(() => this.checkOverflow());
+    this.resize.observe(this.list);
+    outputs.observeDeep(this.onChange);
+    this.render();
+  }
+
+  private readonly onChange = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>): void => {
+    for (const e of events) {
+      if (e.target === this.outputs) this.structural = true;
+      else {
+        // A change inside one output (stream text, display update): find that output.
+        let t: Y.AbstractType<unknown> | null = e.target;
+        while (t && t.parent !== this.outputs) t = t.parent as Y.AbstractType<unknown> | null;
+        if (t) this.dirty.add(t as OutputMap);
+      }
+    }
+    this.schedule();
+  };
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  /** The document's outputs Array was replaced (cell type change): follow the new one. */
+  rebind(outputs: Y.Array<OutputMap>): void {
+    if (outputs === this.outputs) return;
+    this.outputs.unobserveDeep(this.onChange);
+    this.outputs = outputs;
+    outputs.observeDeep(this.onChange);
+    this.structural = true;
+    this.schedule();
+  }
+
+  setOutputsDropped(n: number): void {
+    if (n === this.outputsDropped) return;
+    this.outputsDropped = n;
+    this.droppedNote.textContent = n > 0 ? `… ${n.toLocaleString()} earlier outputs dropped` : "";
+  }
+
+  /** Re-renders every output (the trust of the cell changed). */
+  refresh(): void {
+    for (const v of this.views.values()) v.destroy();
+    this.views.clear();
+    clear(this.list);
+    this.structural = true;
+    this.render();
+  }
+
+  private render(): void {
+    if (this.structural) {
+      this.structural = false;
+      const next = this.outputs.toArray();
+      const keep = new Set(next);
+      for (const [map, view] of this.views) {
+        if (!keep.has(map)) {
+          view.destroy();
+          view.el.remove();
+          this.views.delete(map);
+        }
+      }
+      let prev: Node | null = null;
+      for (const map of next) {
+        let view = this.views.get(map);
+        if (!view) {
+          view = streamChunks(map) !== null && map.get("output_type") === "stream" ? new StreamView(map) : new RichView(map, this.ctx);
+          this.views.set(map, view);
+          this.dirty.delete(map);
+        }
+        const want: ChildNode | null = prev ? prev.nextSibling : this.list.firstChild;
+        if (want !== view.el) this.list.insertBefore(view.el, want);
+        prev = view.el;
+      }
+      this.order = next;
+    }
+    for (const map of this.dirty) this.views.get(map)?.update();
+    this.dirty.clear();
+    this.el.classList.toggle("nw-empty", this.order.length === 0 && this.input === null);
+  }
+
+  private checkOverflow(): void {
+    // Reading scrollHeight after the browser laid out (ResizeObserver), never mid-render.
+    const over = this.list.scrollHeight > this.list.clientHeight + 1;
+    this.more.hidden = !(over || this.expanded);
+  }
+
+  /** Shows (or removes, with null) an input() prompt under the outputs. */
+  setInput(req: InputRequest | null): void {
+    if (req?.request === this.input?.request) return;
+    this.input = req;
+    clear(this.inputBox);
+    if (req) {
+      const field = h("input", {
+        class: "nw-input-field",
+        type: req.password ? "password" : "text",
+        autocomplete: "off",
+        spellcheck: "false",
+        "aria-label": req.prompt || "input",
+      });
+      field.addEventListener("keydown", (ev) => {
+        ev.stopPropagation();
+        if (ev.key === "Enter") {
+          this.ctx.reply(req.request, field.value);
+          field.disabled = true;
+        }
+      });
+      this.inputBox.append(h("label", { class: "nw-input-prompt" }, req.prompt, field));
+      requestAnimationFrame(() => field.focus());
+    }
+    this.el.classList.toggle("nw-empty", this.order.length === 0 && req === null);
+  }
+
+  destroy(): void {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.outputs.unobserveDeep(this.onChange);
+    this.resize.disconnect();
+    for (const v of this.views.values()) v.destroy();
+    this.views.clear();
+  }
+}
