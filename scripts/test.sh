@@ -3,5 +3,20 @@
 # Used by the README's test command and by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The frontend builds with Node.js and npm; the browser tests drive Debian's Chromium
+# through Python Playwright (no `playwright install`: it uses /usr/bin/chromium).
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+{ command -v node && command -v npm; } >/dev/null || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${need[@]}" </dev/null
+fi
+
+# Installing the package builds the frontend (setup.py): `npm ci` in frontend/ whenever
+# package-lock.json changed since the last install, then the bundle in src/notewire/static.
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 exec python3 -m pytest "$@"
