@@ -34,6 +34,7 @@ import {
   keymap,
   rectangularSelection,
   showTooltip,
+  tooltips,
   type Tooltip,
 } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
@@ -181,6 +182,9 @@ export function createEditor(opts: EditorOptions): CellEditor {
     state: EditorState.create({
       doc: opts.text.toString(),
       extensions: [
+        // Cells use paint containment (content-visibility), which would clip a
+        // tooltip drawn inside the cell: tooltips live in <body>.
+        tooltips({ parent: document.body }),
         highlightSpecialChars(),
         drawSelection(),
         dropCursor(),
