@@ -58,6 +58,13 @@ class SessionConfig:
     limits: OutputLimits = field(default_factory=OutputLimits)
 
 
+def _update(cell: pycrdt.Map, **values: Any) -> None:
+    """Set the keys whose value differs (an unchanged write still costs a tombstone)."""
+    for key, value in values.items():
+        if cell.get(key) != value:
+            cell[key] = value
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
@@ -89,6 +96,7 @@ class NotebookSession:
         self._last_saved: str | None = None
         self._conflict = False
         self._input: _Input | None = None
+        self._timing: dict[str, dict[str, str]] = {}  # of the running cell, by cell id
         self._awareness: dict[Peer, dict[int, int]] = {}  # clients each browser announced
         self._progress = asyncio.Event()  # set (and replaced) when a cell ends or a save is done
         self._tasks = asyncio.TaskGroup()
@@ -234,34 +242,41 @@ class NotebookSession:
     def set_run_state(self, cell_id: str, state: str) -> None:
         cell = self._cell(cell_id)
         if cell is not None:
-            cell["run_state"] = state
+            _update(cell, run_state=state)
+
+    # Each change of a map key leaves a tombstone in the Yjs document and costs every
+    # browser a frame, so a run writes in three transactions (queued, started,
+    # finished) and only the keys whose value changes.
 
     def start_cell(self, cell_id: str) -> None:
         assert self._writer is not None
         cell = self._cell(cell_id)
         if cell is None:
             return
+        timing = {"iopub.status.busy": _now()}
+        self._timing[cell_id] = timing
         with self.doc.transaction():
-            self._writer.clear(cell_id)
-            cell["execution_count"] = None
-            cell["run_state"] = "running"
-            cell["trusted"] = True  # what this session's kernel produces is the user's own
-            self._set_timing(cell, "iopub.status.busy", _now(), reset=True)
+            if len(cell.get("outputs") or ()):
+                self._writer.clear(cell_id)
+            _update(cell, execution_count=None, run_state="running", trusted=True)
+            self._set_timing(cell, timing)
 
     def finish_cell(self, cell_id: str, reply: Incoming | None, state: str) -> None:
         self._end_input(cell_id)
         self._notify_progress()
+        timing = self._timing.pop(cell_id, {})
         cell = self._cell(cell_id)
         if cell is None:
             return
         with self.doc.transaction():
-            cell["run_state"] = state
+            _update(cell, run_state=state)
             if reply is not None:
                 count = reply.msg.content.get("execution_count")
                 if isinstance(count, int):
-                    cell["execution_count"] = count
-                self._set_timing(cell, "shell.execute_reply", reply.msg.header.date)
-                self._set_timing(cell, "iopub.status.idle", _now())
+                    _update(cell, execution_count=count)
+                timing["shell.execute_reply"] = reply.msg.header.date
+                timing["iopub.status.idle"] = _now()
+                self._set_timing(cell, timing)
 
     def fail_cell(self, cell_id: str, ename: str, evalue: str) -> None:
         assert self._writer is not None
@@ -273,11 +288,9 @@ class NotebookSession:
             )
             self.set_run_state(cell_id, "error")
 
-    def _set_timing(self, cell: pycrdt.Map, key: str, value: str, *, reset: bool = False) -> None:
+    def _set_timing(self, cell: pycrdt.Map, timing: dict[str, str]) -> None:
         metadata = dict(cell.get("metadata") or {})
-        timing = {} if reset else dict(metadata.get("execution") or {})
-        timing[key] = value
-        metadata["execution"] = timing
+        metadata["execution"] = dict(timing)
         cell["metadata"] = metadata
 
     # --- kernel events -------------------------------------------------------------
@@ -295,11 +308,10 @@ class NotebookSession:
                 assert self._writer is not None
                 self._writer.apply(cell_id or "", content)
         elif isinstance(content, ExecuteInput) and cell_id is not None:
-            cell = self._cell(cell_id)
-            if cell is not None:
-                with self.doc.transaction():
-                    cell["execution_count"] = content.execution_count
-                    self._set_timing(cell, "iopub.execute_input", incoming.msg.header.date)
+            # Kept until the cell finishes; the count shows then (the cell says running).
+            timing = self._timing.get(cell_id)
+            if timing is not None:
+                timing["iopub.execute_input"] = incoming.msg.header.date
         elif isinstance(content, Status) and content.execution_state == "restarting":
             self.comms.clear()
 
