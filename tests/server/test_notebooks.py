@@ -493,3 +493,17 @@ async def test_endless_output_keeps_the_document_bounded(tmp_path: Path) -> None
         saved = await server.saved("endless.ipynb")
         nbformat.validate(saved)
         assert len(saved.cells[1].outputs) <= limits.max_outputs
+
+
+async def test_output_frames_get_an_opaque_origin_and_no_network(server: Server) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        frame = await http.get("/static/sandbox.html")  # public: it holds no secret
+        page = await http.get("/notebooks/x.ipynb", headers={"Authorization": f"token {server.token}"})
+    assert frame.status_code == 200 and page.status_code == 200
+    frame_csp = frame.headers["content-security-policy"]
+    assert "sandbox allow-scripts" in frame_csp and "allow-same-origin" not in frame_csp
+    assert "connect-src 'none'" in frame_csp
+    page_csp = page.headers["content-security-policy"]
+    assert "script-src" not in page_csp and "default-src 'self'" in page_csp

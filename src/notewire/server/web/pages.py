@@ -14,6 +14,8 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .security import OUTPUT_FRAME_CSP
+
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 
 _NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>notewire</title>
@@ -21,12 +23,16 @@ _NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>notewire</title>
 installed, or <code>npm ci &amp;&amp; npm run build</code> in <code>frontend/</code>.</p>"""
 
 
-def _page(name: str):  # type: ignore[no-untyped-def]
+def _page(name: str, csp: str | None = None):  # type: ignore[no-untyped-def]
+    headers = {"Cache-Control": "no-cache"}
+    if csp is not None:
+        headers["Content-Security-Policy"] = csp
+
     async def endpoint(request: Request) -> Response:
         page = STATIC / name
         if not page.is_file():
             return HTMLResponse(_NOT_BUILT, status_code=503)
-        return FileResponse(page, headers={"Cache-Control": "no-cache"})
+        return FileResponse(page, headers=headers)
 
     return endpoint
 
@@ -37,5 +43,7 @@ def routes() -> list[BaseRoute]:
         Route("/", tree, methods=["GET"]),
         Route("/tree/{path:path}", tree, methods=["GET"]),
         Route("/notebooks/{path:path}", notebook, methods=["GET"]),
+        # Output frames get a policy of their own: the page's would stop their scripts.
+        Route("/static/sandbox.html", _page("sandbox.html", OUTPUT_FRAME_CSP), methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]

@@ -49,6 +49,7 @@ from .errors import error_response
 
 __all__ = [
     "API_CSP",
+    "OUTPUT_FRAME_CSP",
     "PAGE_CSP",
     "SANDBOX_CSP",
     "AccessLog",
@@ -61,7 +62,19 @@ __all__ = [
 
 access_log = logging.getLogger("notewire.access")
 
-PAGE_CSP = "default-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'none'"
+# Outputs are images as data: URLs; CodeMirror and remote cursors style elements inline.
+# Scripts only from our own files; output HTML runs in sandboxed frames (OUTPUT_FRAME_CSP).
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; frame-ancestors 'self'; object-src 'none'; base-uri 'none'"
+)
+# The frame that runs trusted output HTML and JavaScript: an opaque origin (sandbox
+# without allow-same-origin) that may run inline scripts but reach no server at all.
+OUTPUT_FRAME_CSP = (
+    "sandbox allow-scripts; default-src 'none'; script-src 'self' 'unsafe-inline' "
+    "'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'none'; frame-ancestors 'self'"
+)
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 SANDBOX_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
