@@ -213,6 +213,15 @@ async def test_input_and_getpass(server: Server, kernel_name: str) -> None:
         assert "hi ada" in nb.output_text(cell)
 
 
+async def test_help_pages_show_as_output(server: Server, kernel_name: str) -> None:
+    write_notebook(server.root / "help.ipynb", kernel=kernel_name)
+    async with server.client("help.ipynb") as nb:
+        cell = nb.add_cell("len?")
+        await nb.run_and_wait([cell])
+        [page] = nb.outputs(cell)
+        assert "Return the number of items" in page["data"]["text/plain"]
+
+
 async def test_complete_and_inspect(server: Server) -> None:
     write_notebook(server.root / "c.ipynb")
     async with server.client("c.ipynb") as nb:

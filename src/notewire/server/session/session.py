@@ -271,12 +271,23 @@ class NotebookSession:
         with self.doc.transaction():
             _update(cell, run_state=state)
             if reply is not None:
+                self._show_pages(cell_id, reply)
                 count = reply.msg.content.get("execution_count")
                 if isinstance(count, int):
                     _update(cell, execution_count=count)
                 timing["shell.execute_reply"] = reply.msg.header.date
                 timing["iopub.status.idle"] = _now()
                 self._set_timing(cell, timing)
+
+    def _show_pages(self, cell_id: str, reply: Incoming) -> None:
+        """`?`, `??` and %page send their text as a "page" payload of the reply; like
+        JupyterLab, show it as an output of the cell."""
+        assert self._writer is not None
+        for payload in reply.msg.content.get("payload") or ():
+            if isinstance(payload, dict) and payload.get("source") == "page":
+                data = payload.get("data")
+                if isinstance(data, dict) and data:
+                    self._writer.apply(cell_id, DisplayData(data=data))
 
     def fail_cell(self, cell_id: str, ename: str, evalue: str) -> None:
         assert self._writer is not None
