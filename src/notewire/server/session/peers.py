@@ -20,8 +20,9 @@ class Peer(Protocol):
     def send_awareness(self, payload: bytes) -> None:
         """Queue an awareness message from another peer."""
 
-    def doc_changed(self) -> None:
-        """The document changed: send the difference when ready."""
+    def doc_changed(self, update: bytes) -> None:
+        """The document changed by `update` (one transaction's Yjs update): send it
+        when ready."""
 
     def doc_replaced(self, hello: dict[str, Any]) -> None:
         """The document was replaced (reloaded from disk, checkpoint restored): send
@@ -55,6 +56,6 @@ class Peers:
         for peer in self:
             peer.send_json(body, buffers)
 
-    def doc_changed(self) -> None:
+    def doc_changed(self, update: bytes) -> None:
         for peer in self:
-            peer.doc_changed()
+            peer.doc_changed(update)

@@ -189,10 +189,10 @@ class NotebookSession:
         self._version = self._saved_version = 0
         self.doc.observe(self._on_doc_change)
 
-    def _on_doc_change(self, _event: Any) -> None:
+    def _on_doc_change(self, event: Any) -> None:
         was_clean = not self.dirty
         self._version += 1
-        self.peers.doc_changed()
+        self.peers.doc_changed(event.update)
         if was_clean:
             self.peers.send_json(self.save_status())
 

@@ -2,11 +2,13 @@
 
 Each connection has a reader (frames in: Yjs edits applied at once, commands carried
 out as tasks so a slow kernel request never holds up typing) and a writer (frames
-out). Document changes are not queued per message: the writer sends the difference
-between the document now and what it last sent this browser, so a burst of output is
-coalesced into few frames and a browser that reads slowly costs one diff, not an
-unbounded queue. JSON messages do queue, up to a limit; a browser that falls that far
-behind is disconnected and catches up exactly by the Yjs sync when it reconnects.
+out). The writer sends the Yjs updates of the transactions since its last send, merged
+into one frame, so a burst of output is coalesced. They pile up only to a limit: past
+it they are dropped and the writer sends the difference between the document and the
+state it last sent instead (computing that walks the whole document, so it is the
+fallback, not the rule). JSON messages queue up to a limit too; a browser that falls
+that far behind is disconnected and catches up exactly by the Yjs sync when it
+reconnects.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ..session.session import NotebookSession
 log = logging.getLogger(__name__)
 
 MAX_PENDING_MESSAGES = 10_000  # JSON messages waiting for one browser
+MAX_PENDING_UPDATE_BYTES = 8 * 2**20  # Yjs updates waiting, before a diff replaces them
 MAX_CONCURRENT_COMMANDS = 32
 CLOSE_TOO_SLOW = 4008  # application code: reconnect and resync
 CLOSE_NOTEBOOK_CLOSED = 4009  # the notebook was closed on the server (its kernel shut down)
@@ -44,7 +47,9 @@ class Connection:
         self._wake = asyncio.Event()
         self._synced = False  # the browser sent its SyncStep1 for the current document
         self._sent_state = b""  # state vector of the document as last sent
-        self._doc_dirty = False
+        self._updates: list[bytes] = []  # since the last send
+        self._update_bytes = 0
+        self._diff_needed = False  # updates were dropped: send a diff from _sent_state
         self._close_code: int | None = None  # set: close the socket with this code
         self._commands = asyncio.Semaphore(MAX_CONCURRENT_COMMANDS)
 
@@ -63,13 +68,23 @@ class Connection:
     def send_awareness(self, payload: bytes) -> None:
         self._queue(YFrame(AWARENESS, payload).encode())
 
-    def doc_changed(self) -> None:
-        self._doc_dirty = True
+    def doc_changed(self, update: bytes) -> None:
+        if not self._synced:
+            return  # its SyncStep2 will carry this
+        if self._diff_needed or self._update_bytes > MAX_PENDING_UPDATE_BYTES:
+            self._updates.clear()
+            self._update_bytes = 0
+            self._diff_needed = True
+        else:
+            self._updates.append(update)
+            self._update_bytes += len(update)
         self._wake.set()
 
     def doc_replaced(self, hello: dict[str, Any]) -> None:
         self._synced = False  # edits made on the old document must not reach the new one
-        self._doc_dirty = False
+        self._updates.clear()
+        self._update_bytes = 0
+        self._diff_needed = False
         self.send_json(hello)
 
     def session_closed(self) -> None:
@@ -106,12 +121,27 @@ class Connection:
                     await self.ws.send_text(frame)
                 else:
                     await self.ws.send_bytes(frame)
-            if self._synced and self._doc_dirty:
-                self._doc_dirty = False
-                doc = self.session.doc
-                update = doc.get_update(self._sent_state)
-                self._sent_state = doc.get_state()
+            update = self._take_updates()
+            if update is not None:
                 await self.ws.send_bytes(pycrdt.create_update_message(update))
+
+    def _take_updates(self) -> bytes | None:
+        """Everything the browser lacks, as one update; None when it lacks nothing.
+        Synchronous, so the state recorded is exactly what the update brings it to."""
+        doc = self.session.doc
+        if self._diff_needed:
+            update = doc.get_update(self._sent_state)
+        elif len(self._updates) > 1:
+            update = pycrdt.merge_updates(*self._updates)
+        elif self._updates:
+            update = self._updates[0]
+        else:
+            return None
+        self._updates.clear()
+        self._update_bytes = 0
+        self._diff_needed = False
+        self._sent_state = doc.get_state()
+        return update
 
     async def _read(self, tg: asyncio.TaskGroup) -> None:
         while True:
@@ -150,6 +180,9 @@ class Connection:
             self._queue(reply)
             self._queue(pycrdt.create_sync_message(doc))
             self._sent_state = doc.get_state()
+            self._updates.clear()
+            self._update_bytes = 0
+            self._diff_needed = False
             self._synced = True
 
     async def _command(self, frame: JsonFrame) -> None:
