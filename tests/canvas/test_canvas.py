@@ -158,12 +158,17 @@ def test_no_change_no_frame() -> None:
     assert len(comm.frames) == 1
 
 
-def test_a_big_change_is_a_key_frame() -> None:
+def test_a_change_of_every_pixel_is_a_key_frame() -> None:
     canvas, painter, host, comm = make()
     attach(host, comm)
     comm.deliver(ack(1))
     host.advance(5)
     painter.paint(0, 0, 70, 50)
+    canvas.request_draw()
+    host.run()
+    assert comm.frames[-1].data["key"] is False
+    comm.deliver(ack(2))
+    painter.paint(0, 0, 80, 60, 3)
     canvas.request_draw()
     host.run()
     assert comm.frames[-1].data["key"] is True

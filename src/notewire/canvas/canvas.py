@@ -90,8 +90,7 @@ class Canvas:
     in a `resize` event before its first frame. `toolbar`: buttons
     (`messages.toolbar_item`), with `actions` mapping each name to a callable that gets
     the view id. `quality`: JPEG quality of frames sent while the picture moves (100:
-    lossless only). `partial`: send only the changed rectangle when that is less than
-    half of the picture. `text`: the output's text/plain (a string or a callable).
+    lossless only). `partial`: send only the rectangle that changed. `text`: the output's text/plain (a string or a callable).
     """
 
     def __init__(
@@ -444,7 +443,7 @@ class Canvas:
                 rect = enc.changed_rect(pixels, shown)
             if not lossy:
                 rect = enc.union(rect, self._lossy_region)  # a lossless frame repays them
-            if rect is not None and (not self._partial or 2 * enc.area(rect) > width * height):
+            if rect is not None and (not self._partial or rect == whole):
                 key, rect = True, whole
         if rect is None:
             self.flow.skipped(decision)  # nothing changed
