@@ -8,6 +8,7 @@ import asyncio
 import io
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,18 @@ def picture(incoming: Incoming) -> np.ndarray:
     [buffer] = incoming.msg.buffers
     with Image.open(io.BytesIO(bytes(buffer))) as image:
         return np.asarray(image)
+
+
+def backend_entry_point(folder: Path) -> Path:
+    """What `pip install` writes for the `matplotlib.backend` entry point the project
+    declares: a distribution whose entry_points.txt names the backend. Put `folder` on
+    the kernel's sys.path to make `%matplotlib notewire` work before it is installed."""
+    dist = folder / "notewire_backend_probe-1.0.dist-info"
+    dist.mkdir(parents=True)
+    metadata = "Metadata-Version: 2.1\nName: notewire-backend-probe\nVersion: 1.0\n"
+    (dist / "METADATA").write_text(metadata)
+    (dist / "entry_points.txt").write_text("[matplotlib.backend]\nnotewire = notewire.mpl\n")
+    return folder
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ from PIL import Image
 
 from notewire.canvas import MIME
 
-from .live import Live, data, live_kernel, picture
+from .live import Live, backend_entry_point, data, live_kernel, picture
 
 SETUP = "%matplotlib module://notewire.mpl\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
 
@@ -171,16 +171,9 @@ async def test_the_stored_image_follows_the_figure() -> None:
 
 
 async def test_percent_matplotlib_notewire_through_the_entry_point(tmp_path: Path) -> None:
-    # What `pip install` writes for the entry point the project declares (see the
-    # report): a distribution whose entry_points.txt names the backend.
-    dist = tmp_path / "notewire_backend_probe-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: notewire-backend-probe\nVersion: 1.0\n"
-    )
-    (dist / "entry_points.txt").write_text("[matplotlib.backend]\nnotewire = notewire.mpl\n")
+    folder = backend_entry_point(tmp_path)
     async with live_kernel() as live:
-        await live.run(f"import sys; sys.path.insert(0, {str(tmp_path)!r})")
+        await live.run(f"import sys; sys.path.insert(0, {str(folder)!r})")
         await live.run("%matplotlib notewire\nimport matplotlib\nprint(matplotlib.get_backend())")
         result = await live.run("print(matplotlib.get_backend(), matplotlib.is_interactive())")
         assert result.stream_text() == "notewire True\n"
