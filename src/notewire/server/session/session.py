@@ -43,6 +43,7 @@ from .storage import Conflict, NotebookStore
 
 log = logging.getLogger(__name__)
 
+BUSY_DELAY = 0.1  # seconds a kernel is busy before browsers are told
 _OUTPUTS = (Stream, DisplayData, UpdateDisplayData, ExecuteResult, Error, ClearOutput)
 _COMM_TYPES = frozenset(("comm_open", "comm_msg", "comm_close"))
 
@@ -98,6 +99,8 @@ class NotebookSession:
         self._input: _Input | None = None
         self._timing: dict[str, dict[str, str]] = {}  # of the running cell, by cell id
         self._awareness: dict[Peer, dict[int, int]] = {}  # clients each browser announced
+        self._busy_pending: asyncio.TimerHandle | None = None
+        self._cell_index: dict[str, int] = {}  # where each cell was last found
         self._progress = asyncio.Event()  # set (and replaced) when a cell ends or a save is done
         self._tasks = asyncio.TaskGroup()
         self._main: asyncio.Task[None] | None = None
@@ -186,6 +189,7 @@ class NotebookSession:
         self.doc_id = new_id()
         self.trusted = trusted
         self._writer = OutputWriter(self.doc, self.config.limits)
+        self._cell_index = {}
         self._version = self._saved_version = 0
         self.doc.observe(self._on_doc_change)
 
@@ -227,7 +231,20 @@ class NotebookSession:
         return [c for c in schema.cells_array(self.doc) if c.get("cell_type") == "code"]
 
     def _cell(self, cell_id: str) -> pycrdt.Map | None:
-        return schema.get_cell(self.doc, cell_id)
+        # Browsers insert, delete and move cells at any time: check the remembered
+        # place, and search only when the cell is no longer there.
+        cells = schema.cells_array(self.doc)
+        index = self._cell_index.get(cell_id)
+        if index is not None and index < len(cells):
+            cell = cells[index]
+            if cell.get("id") == cell_id:
+                return cell
+        index = schema.cell_index(self.doc, cell_id)
+        if index is None:
+            self._cell_index.pop(cell_id, None)
+            return None
+        self._cell_index[cell_id] = index
+        return cells[index]
 
     # RunQueue's view of the document.
 
@@ -329,6 +346,20 @@ class NotebookSession:
     def _on_kernel_status(self, status: KernelStatus) -> None:
         if status.state in ("restarting", "dead", "starting", "none"):
             self.comms.clear()
+        pending, self._busy_pending = self._busy_pending, None
+        if pending is not None:
+            pending.cancel()
+        if status.state == "busy":
+            # A short run is busy for a few milliseconds: telling browsers only when it
+            # lasts spares two frames per run and a flickering indicator.
+            self._busy_pending = asyncio.get_running_loop().call_later(
+                BUSY_DELAY, self._broadcast_status, status
+            )
+        elif not (pending is not None and status.state == "idle"):
+            self._broadcast_status(status)
+
+    def _broadcast_status(self, status: KernelStatus) -> None:
+        self._busy_pending = None
         self.peers.send_json({"type": "kernel", **status.to_json()})
 
     def _on_input_request(self, incoming: Incoming, cell_id: str) -> None:
