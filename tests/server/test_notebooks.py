@@ -516,3 +516,21 @@ async def test_output_frames_get_an_opaque_origin_and_no_network(server: Server)
     assert "connect-src 'none'" in frame_csp
     page_csp = page.headers["content-security-policy"]
     assert "script-src" not in page_csp and "default-src 'self'" in page_csp
+
+
+async def test_browsers_hear_of_busy_only_when_it_lasts(server: Server) -> None:
+    write_notebook(server.root / "busy.ipynb")
+    async with server.client("busy.ipynb") as nb:
+        await nb.wait_until(lambda: nb.kernel.get("state") == "idle", within=60)
+
+        def states(start: int) -> list[str]:
+            return [m["state"] for m in nb.messages[start:] if m["type"] == "kernel"]
+
+        quick = nb.add_cell("1")
+        start = len(nb.messages)
+        await nb.run_and_wait([quick])
+        assert states(start) == []
+        slow = nb.add_cell("import time; time.sleep(0.5)")
+        start = len(nb.messages)
+        await nb.run_and_wait([slow])
+        await nb.wait_until(lambda: states(start) == ["busy", "idle"])
