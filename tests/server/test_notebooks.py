@@ -534,3 +534,16 @@ async def test_browsers_hear_of_busy_only_when_it_lasts(server: Server) -> None:
         start = len(nb.messages)
         await nb.run_and_wait([slow])
         await nb.wait_until(lambda: states(start) == ["busy", "idle"])
+
+
+async def test_the_queue_runs_on_after_the_browser_leaves(server: Server) -> None:
+    write_notebook(server.root / "q.ipynb")
+    async with server.client("q.ipynb") as nb:
+        cells = [nb.add_cell(f"import time; time.sleep(0.2); print({i})") for i in range(4)]
+        await nb.run(cells)
+        await nb.wait_until(lambda: nb.run_state(cells[-1]) == "queued")
+    # Nobody is attached while the queue drains.
+    await asyncio.wait_for(server.app.state.notebooks.get("q.ipynb").settled(), timeout=30)
+    async with server.client("q.ipynb") as nb:
+        assert [nb.output_text(c) for c in cells] == ["0\n", "1\n", "2\n", "3\n"]
+        assert [nb.run_state(c) for c in cells] == ["done"] * 4
