@@ -547,3 +547,36 @@ async def test_the_queue_runs_on_after_the_browser_leaves(server: Server) -> Non
     async with server.client("q.ipynb") as nb:
         assert [nb.output_text(c) for c in cells] == ["0\n", "1\n", "2\n", "3\n"]
         assert [nb.run_state(c) for c in cells] == ["done"] * 4
+
+
+async def test_a_broken_or_missing_notebook_is_refused_with_a_reason(server: Server) -> None:
+    (server.root / "broken.ipynb").write_text('{"cells": [}')
+    with pytest.raises(ConnectionError):
+        async with server.client("broken.ipynb"):
+            pass
+    with pytest.raises(ConnectionError):
+        async with server.client("missing.ipynb"):
+            pass
+    import websockets
+
+    url = server.url.replace("http", "ws") + "/api/notebooks/broken.ipynb/ws"
+    headers = {"Authorization": f"token {server.token}"}
+    async with websockets.connect(url, additional_headers=headers) as ws:
+        error = json.loads(await ws.recv())
+        assert error["type"] == "error" and "not valid JSON" in error["message"]
+        with pytest.raises(websockets.ConnectionClosed):
+            await ws.recv()
+        assert ws.close_code == 4000
+    assert (server.root / "broken.ipynb").read_text() == '{"cells": [}'  # left as it was
+    outside = server.root.parent / "outside.ipynb"
+    write_notebook(outside)
+    (server.root / ".hidden.ipynb").write_text(outside.read_text())
+    for path in ("%2e%2e/outside.ipynb", ".hidden.ipynb", "%2Ftmp%2Foutside.ipynb"):
+        url = server.url.replace("http", "ws") + f"/api/notebooks/{path}/ws"
+        async with websockets.connect(url, additional_headers=headers) as ws:
+            error = json.loads(await ws.recv())
+            assert error["type"] == "error", path
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()
+            assert ws.close_code in (4000, 4004), path
+    assert server.app.state.notebooks.get("broken.ipynb") is None

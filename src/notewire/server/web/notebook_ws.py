@@ -198,13 +198,11 @@ async def notebook_socket(websocket: WebSocket) -> None:
     path = websocket.path_params["path"]
     try:
         session = await notebooks.open(path)
-    except FileNotFoundError:
-        await websocket.close(4004, "no such notebook")
-        return
-    except (ValueError, PermissionError) as exc:  # refused path, broken notebook
-        await websocket.accept()
+    except (OSError, ValueError) as exc:  # missing, refused, or not a valid notebook
+        code = 4004 if isinstance(exc, FileNotFoundError) else 4000
+        await websocket.accept()  # accepted only to say why, then closed
         await websocket.send_text(encode_json({"type": "error", "message": str(exc)}))  # type: ignore[arg-type]
-        await websocket.close(4000, "cannot open")
+        await websocket.close(code)
         return
     await websocket.accept()
     await Connection(websocket, session).serve()
