@@ -90,6 +90,14 @@ async def test_running_a_cell_again_closes_the_figures_it_made() -> None:
         )
         assert result.stream_text().endswith("[1]\n")  # no leak, no 'more than 20' warning
 
+        # Shown again by another cell: running that one again leaves the figure alone.
+        await live.run("get_ipython().run_cell('display(plt.figure(1))', cell_id='show')")
+        await live.run("get_ipython().run_cell('display(plt.figure(1))', cell_id='show')")
+        result = await live.run(
+            "print(plt.get_fignums(), plt.figure(1).canvas.manager.live.closed)"
+        )
+        assert result.stream_text() == "[1] False\n"
+
 
 async def test_an_animation_runs_between_cells() -> None:
     async with live_kernel() as live:

@@ -102,6 +102,7 @@ class CanvasView {
   private raf = 0;
   private intersecting = false;
   private visible = false;
+  private announced = false;
   private ratio = window.devicePixelRatio || 1;
   private pressed = 0; // the button that started the current drag
   private lastResize = "";
@@ -520,7 +521,8 @@ class CanvasView {
 
   private updateVisible(): void {
     const visible = this.intersecting && document.visibilityState === "visible";
-    if (visible === this.visible) return;
+    if (visible === this.visible && this.announced) return;
+    this.announced = true; // the observer's first report attaches the view
     this.visible = visible;
     if (!visible) for (const bitmap of this.frames.reset()) bitmap.close();
     this.sendStatus();
@@ -591,10 +593,6 @@ class CanvasView {
     this.renderState();
   }
 
-  start(): void {
-    this.sendStatus(); // attach; visibility follows from the observers
-  }
-
   destroy(): void {
     if (this.destroyed) return;
     this.send({ type: "detach", view: this.id });
@@ -613,6 +611,5 @@ class CanvasView {
  * for other views, and for this page after a reload). */
 export function mountCanvas(el: HTMLElement, comm: CanvasComm, options: MountOptions = {}): CanvasHandle {
   const view = new CanvasView(el, comm, options);
-  view.start();
   return { viewId: view.id, destroy: () => view.destroy() };
 }

@@ -9,6 +9,7 @@ from any thread. See docs/canvas-protocol.md.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 import uuid
@@ -90,7 +91,9 @@ class Canvas:
     in a `resize` event before its first frame. `toolbar`: buttons
     (`messages.toolbar_item`), with `actions` mapping each name to a callable that gets
     the view id. `quality`: JPEG quality of frames sent while the picture moves (100:
-    lossless only). `partial`: send only the rectangle that changed. `text`: the output's text/plain (a string or a callable).
+    lossless only). `partial`: send only the rectangle that changed. `text`: the output's
+    text/plain (a string or a callable). `owned`: closed when the cell that made it runs
+    again (False: its owner closes it). `on_close`: called once, however it closes.
     """
 
     def __init__(
@@ -110,13 +113,14 @@ class Canvas:
         config: FlowConfig | None = None,
         text: str | Callable[[], str] = "",
         on_close: Callable[[], None] | None = None,
+        owned: bool = True,
         host: Host | None = None,
     ) -> None:
         self._renderer = renderer
         self._host: Host = host if host is not None else current_host()
         config = config or FlowConfig()
-        if quality >= 100 and config.lossy:
-            config = FlowConfig(**{**_config_fields(config), "lossy": False})
+        if quality >= 100:
+            config = dataclasses.replace(config, lossy=False)
         self.flow = Flow(config)
         self.stats = Stats()
         self._quality = quality
@@ -158,7 +162,7 @@ class Canvas:
         self._pump_scheduled = False
         self.last_view: str | None = None  # the view of the latest input event
         self._stop_cell_end = self._host.on_cell_end(self._on_cell_end)
-        self._release = self._host.own(self.close)
+        self._release = self._host.own(self.close) if owned else _nothing
         self.flow.ratio = self._ratio = self._host.default_ratio
         self._send_resize()
 
@@ -536,5 +540,5 @@ class Canvas:
         self._host.display(*self._bundle(), self._display_id, update=True)
 
 
-def _config_fields(config: FlowConfig) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in FlowConfig.__dataclass_fields__}
+def _nothing() -> None:
+    pass

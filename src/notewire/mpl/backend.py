@@ -248,6 +248,7 @@ class FigureManagerNotewire(FigureManagerBase):
                 actions=toolbar.actions() if toolbar is not None else {},
                 text=lambda: repr(self.canvas.figure),
                 on_close=self._closed_from_view,
+                owned=False,  # the figure is what the cell owns; it closes this with it
                 host=host,
             )
             if toolbar is not None:

@@ -4,7 +4,6 @@ live view of any figure; a figure changed by a later cell is redrawn where it is
 
 from __future__ import annotations
 
-import io
 import logging
 from typing import Any
 
@@ -72,7 +71,7 @@ def _post_run_cell(result: Any) -> None:
 
 
 def display_figure(figure: Figure) -> None:
-    """IPython's display of a Figure: a live view, or a PNG where none can be made."""
+    """IPython's display of a Figure: a live view; another backend's figures as usual."""
     from .backend import FigureCanvasNotewire, FigureManagerNotewire
 
     canvas: Any = figure.canvas
@@ -83,8 +82,14 @@ def display_figure(figure: Figure) -> None:
     if isinstance(manager, FigureManagerNotewire) and manager.live_possible:
         manager.display()
         return
+    # Another backend's figure (inline, say): IPython's usual formatters show it.
     from IPython.display import display
 
-    png = io.BytesIO()
-    figure.savefig(png, format="png")
-    display({"image/png": png.getvalue(), "text/plain": repr(figure)}, raw=True)  # type: ignore[no-untyped-call]
+    formatter = _shell.display_formatter.ipython_display_formatter if _shell else None
+    if formatter is None:
+        return
+    formatter.pop(Figure, None)
+    try:
+        display(figure)  # type: ignore[no-untyped-call]
+    finally:
+        formatter.for_type(Figure, display_figure)
