@@ -14,9 +14,16 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from notewire.server.kernels import ExecutionResult, Incoming, KernelHandle
+from notewire.server.kernels import (
+    ExecutionResult,
+    Incoming,
+    KernelConfig,
+    KernelHandle,
+    KernelManager,
+    LaunchConfig,
+    ManagerConfig,
+)
 from notewire.server.kernels.routing import Subscription
-from tests.server.conftest import running_kernel
 
 LIMIT = 15.0
 
@@ -113,6 +120,12 @@ def backend_entry_point(folder: Path) -> Path:
 
 @asynccontextmanager
 async def live_kernel() -> AsyncIterator[Live]:
-    async with running_kernel("notewire") as kernel:
+    """A notewire kernel of its own (found through its kernelspec, as the server finds
+    it), with every iopub message kept for `Live.next`."""
+    kernel_config = KernelConfig(
+        launch=LaunchConfig(transport="ipc"), startup_timeout=30.0, shutdown_timeout=5.0
+    )
+    async with KernelManager(ManagerConfig(kernel=kernel_config, pool_size=0)) as manager:
+        kernel = await manager.start_kernel("notewire")
         with kernel.client.subscribe(("iopub",), maxsize=100_000) as sub:
             yield Live(kernel, sub)

@@ -100,6 +100,10 @@ async def test_running_a_cell_again_closes_the_canvases_it_made() -> None:
     # The kernel learns a cell's id from the execute_request (IPython's
     # ExecutionInfo.cell_id); this drives run_cell with one, as the kernel does.
     async with live_kernel() as live:
+        started = await live.run(
+            "import sys; print(sorted({'notewire.canvas', 'notewire.mpl', 'matplotlib'} & set(sys.modules)))"
+        )
+        assert started.stream_text() == "[]\n"  # the kernel starts without them
         await live.run(
             "from notewire.canvas import Canvas\n"
             "class Blank:\n"
