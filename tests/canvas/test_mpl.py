@@ -329,3 +329,17 @@ def test_a_failing_timer_stops_and_says_why(live: Live) -> None:
     live.host.advance(1)
     assert calls == [1]
     assert "tick failed" in live.comm.of_type("error")[-1].data["text"]
+
+
+def test_outside_a_kernel_show_warns_and_savefig_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backend, "_kernel_host", lambda: None)
+    figure = Figure(figsize=(2, 1))
+    manager = FigureManagerNotewire(FigureCanvasNotewire(figure), 3)
+    figure.add_subplot().plot([1, 2])
+    with pytest.warns(UserWarning, match="shown live only in a running kernel"):
+        manager.show()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    assert out.getvalue().startswith(b"\x89PNG")
+    with pytest.raises(RuntimeError, match="only in a running kernel"):
+        manager.display()

@@ -12,6 +12,7 @@ import logging
 import math
 import time
 import traceback
+import warnings
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -215,8 +216,8 @@ class FigureManagerNotewire(FigureManagerBase):
     def pyplot_show(cls, *, block: bool | None = None) -> None:
         """`plt.show()`: show every figure not shown yet (each once)."""
         for manager in _pylab_helpers.Gcf.get_all_fig_managers():
-            if isinstance(manager, FigureManagerNotewire) and not manager.displayed:
-                manager.display()
+            if isinstance(manager, FigureManagerNotewire):
+                manager.show()
 
     @property
     def live_possible(self) -> bool:
@@ -225,8 +226,16 @@ class FigureManagerNotewire(FigureManagerBase):
 
     def show(self) -> None:
         """`fig.show()`: show it if it is not shown yet."""
-        if not self.displayed:
-            self.display()
+        if self.displayed:
+            return
+        if not self.live_possible:
+            warnings.warn(
+                "notewire figures are shown live only in a running kernel; use savefig() here",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
+        self.display()
 
     def display(self) -> None:
         """Show a live view of the figure in the current output (another one each call)."""
