@@ -580,3 +580,14 @@ async def test_a_broken_or_missing_notebook_is_refused_with_a_reason(server: Ser
                 await ws.recv()
             assert ws.close_code in (4000, 4004), path
     assert server.app.state.notebooks.get("broken.ipynb") is None
+
+
+async def test_kernels_learn_which_cell_runs(server: Server, kernel_name: str) -> None:
+    write_notebook(server.root / "cid.ipynb", kernel=kernel_name)
+    async with server.client("cid.ipynb") as nb:
+        hook = nb.add_cell(
+            "get_ipython().events.register('pre_run_cell', lambda info: print(info.cell_id))"
+        )
+        probe = nb.add_cell("pass")
+        await nb.run_and_wait([hook, probe])
+        assert nb.output_text(probe) == f"{probe}\n"

@@ -48,6 +48,10 @@ async def execute(k: Kernel, req: Request) -> c.Content:
     code = req.content.code
     silent = req.content.silent
     store_history = req.content.store_history and not silent
+    # The frontend's cell id (JupyterLab's `cellId` metadata) reaches IPython's
+    # ExecutionInfo, where libraries such as the notewire matplotlib backend use it.
+    cell_id = req.msg.metadata.get("cellId")
+    cell_id = cell_id if isinstance(cell_id, str) else None
     shell = k.shell
     k.outputs.begin(req.msg.header, muted=silent)
     # The count this cell shows; without history the counter does not move, so the
@@ -73,6 +77,7 @@ async def execute(k: Kernel, req: Request) -> c.Content:
                     silent=silent,
                     transformed_cell=transformed,
                     preprocessing_exc_tuple=preprocessing_error,
+                    cell_id=cell_id,
                 )
             )
             with k.running_user_code("async"):
@@ -80,7 +85,9 @@ async def execute(k: Kernel, req: Request) -> c.Content:
                 result = await task
         else:
             with k.running_user_code("sync"):
-                result = shell.run_cell(code, store_history=store_history, silent=silent)
+                result = shell.run_cell(
+                    code, store_history=store_history, silent=silent, cell_id=cell_id
+                )
 
     payload = shell.payload_manager.read_payload()
     shell.payload_manager.clear_payload()

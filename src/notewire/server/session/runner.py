@@ -89,6 +89,7 @@ class RunQueue:
                 "stop_on_error": True,
             },
         )
+        msg.metadata["cellId"] = cell_id  # as JupyterLab sends it: kernels may key on it
         execution = self._kernel.begin_execution(msg.msg_id, cell_id)
         try:
             with client.subscribe(("shell", "stdin"), parent=msg.msg_id) as sub:
