@@ -6,15 +6,7 @@ cd "$(dirname "$0")/.."
 
 # The frontend builds with Node.js and npm; the browser tests drive Debian's Chromium
 # through Python Playwright (no `playwright install`: it uses /usr/bin/chromium).
-need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
-{ command -v node && command -v npm; } >/dev/null || need+=(nodejs npm)
-if [ ${#need[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${need[@]}" </dev/null
-fi
+scripts/apt-install-missing.sh nodejs chromium
 
 # Installing the package builds the frontend (setup.py): `npm ci` in frontend/ whenever
 # package-lock.json changed since the last install, then the bundle in src/notewire/static.
