@@ -37,6 +37,7 @@ import { createCellUndo, type CellUndo } from "../model/undo";
 import { NotebookClient, notebookSocketURL } from "../net/client";
 import { contents, kernelSpecs } from "./api";
 import { CellView, type CellHost } from "./cell-view";
+import { attachCanvasComms } from "./canvas-output";
 import { choose, confirm, prompt, showShortcuts, toast } from "./dialogs";
 import { h } from "./dom";
 
@@ -94,6 +95,7 @@ export class NotebookPage {
     private readonly path: string,
   ) {
     this.client = new NotebookClient({ url: notebookSocketURL(path, location), path });
+    attachCanvasComms(this.client); // live figures (view/canvas-output.ts)
     this.doc = this.client.doc;
     this.undo = createCellUndo(this.doc);
     this.client.awareness.setLocalStateField("user", localUser());

@@ -8,6 +8,7 @@ import { imageSize, mimeText, pickMime } from "../model/mime";
 import type { InputRequest, JSONObject, JSONValue } from "../model/protocol";
 import { EMPTY_STREAM, planStream, type StreamRendered } from "../model/stream";
 import { ansiNodes, segmentNodes } from "./ansi-dom";
+import { canvasOutput } from "./canvas-output";
 import { clear, h, type Disposable } from "./dom";
 import { sandboxFrame } from "./frame";
 import { jsonTree } from "./json-tree";
@@ -60,6 +61,8 @@ function svg(value: JSONValue | undefined): HTMLElement {
 
 /** A rich output (display_data / execute_result), with its own teardown for frames. */
 function richOutput(out: Extract<Output, { output_type: "display_data" | "execute_result" }>, ctx: OutputContext) {
+  const canvas = canvasOutput(out.data, out.metadata); // a live figure while its comm is open
+  if (canvas) return canvas;
   const trusted = ctx.trusted();
   const mime = pickMime(out.data, trusted);
   let teardown = () => {};
