@@ -153,3 +153,88 @@ async def test_drag_pans_and_the_kernel_sees_the_new_limits(fig: Figure) -> None
     (p0, p1), *_ = await fig.probe()
     assert p0 > x0 + 5 and p1 > x1 + 5  # dragged left: the view moved right
     assert abs((p1 - p0) - (x1 - x0)) < 1e-6  # a pan keeps the span
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_click_picks_the_line(fig: Figure) -> None:
+    await fig.show()
+    b = await fig.box()
+    # The point (5, 5) of the line: axes span x 0.125-0.9, y 0.3-0.88 of the figure.
+    fx = 0.125 + (5 + 4.95) / 108.9 * 0.775
+    fy = 1 - (0.3 + (5 + 0.45) / 9.9 * 0.58)
+    await fig.page.mouse.click(b["x"] + fx * b["width"], b["y"] + fy * b["height"])
+    _, picks, _, _ = await fig.probe()
+    assert picks and 3 <= picks[0] <= 6
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_slider_follows_the_drag(fig: Figure) -> None:
+    await fig.show()
+    # Slider axes [0.2, 0.08, 0.6, 0.06]: from its knob at 1.0 to 7.0.
+    y = 1 - 0.11
+    await fig.drag(0.2 + 0.6 * 0.1, y, 0.2 + 0.6 * 0.7, y)
+    _, _, value, _ = await fig.probe()
+    assert 6.5 < value < 7.5
+    await fig.shot("slider")
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_resize_handle_resizes_the_figure(fig: Figure) -> None:
+    await fig.show()
+    before = await fig.box()
+    grip = await fig.page.locator(".nw-canvas-grip").bounding_box()
+    assert grip is not None
+    m = fig.page.mouse
+    await m.move(grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2)
+    await m.down()
+    await m.move(grip["x"] + 150, grip["y"] + 100, steps=8)
+    await m.up()
+    await fig.page.wait_for_function(
+        "(w) => document.querySelector('.nw-canvas-output[data-live=true] canvas')"
+        ".getBoundingClientRect().width > w + 50",
+        arg=before["width"],
+    )
+    *_, (width, height) = await fig.probe()
+    assert width > 550 and height > 380
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_reload_finds_the_figure_live(fig: Figure) -> None:
+    await fig.show()
+    await fig.page.reload()
+    await expect(fig.page.locator("#app")).to_have_attribute("data-connection", "connected")
+    await expect(fig.live).to_be_visible()
+    await fig.wait_drawn()
+    (x0, _), *_ = await fig.probe()
+    await pan_mode(fig)
+    await fig.drag(0.3, 0.4, 0.6, 0.4)
+    (p0, _), *_ = await fig.probe()
+    assert p0 < x0 - 5
+    await fig.shot("reloaded")
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_without_a_kernel_the_last_image_shows(fig: Figure) -> None:
+    await fig.show()
+    [first] = [o for o in fig.client.outputs(fig.figure_cell) if o["output_type"] == "display_data"]
+    await pan_mode(fig)
+    await fig.drag(0.6, 0.5, 0.2, 0.5)
+
+    def stored() -> str | None:
+        [out] = [o for o in fig.client.outputs(fig.figure_cell) if o["output_type"] == "display_data"]
+        png: str = out["data"]["image/png"]
+        return png if png != first["data"]["image/png"] else None
+
+    last = await fig.client.wait_until(stored, within=15)
+    headers = {"Authorization": f"token {fig.server.token}"}
+    async with httpx.AsyncClient(base_url=fig.server.url, headers=headers) as http:
+        [kernel] = (await http.get("/api/kernels")).json()
+        assert (await http.delete(f"/api/kernels/{kernel['id']}")).status_code in (200, 204)
+    # The open page stops the live view (keeping its picture); a reload shows the PNG.
+    await expect(fig.page.locator(".nw-canvas-grip")).to_be_hidden(timeout=KERNEL_MS)
+    await fig.page.reload()
+    image = fig.page.locator(".nw-canvas-output[data-live=false] img")
+    await expect(image).to_be_visible(timeout=KERNEL_MS)
+    assert await image.get_attribute("src") == "data:image/png;base64," + "".join(last.split())
+    assert await image.evaluate("(img) => img.complete && img.naturalWidth > 0")
+    await fig.shot("no-kernel")
