@@ -228,6 +228,10 @@ async def run_ipympl(browser: Any) -> dict[str, Any]:
                 await page.goto(f"{url}/lab/tree/fig.ipynb?token={token}")
                 editor = page.locator(".jp-Notebook .jp-Cell .cm-content").first
                 await expect(editor).to_be_visible(timeout=60_000)
+                try:  # JupyterLab may ask which kernel, though the notebook names one
+                    await page.get_by_role("button", name="Select Kernel").click(timeout=5_000)
+                except Exception:
+                    pass
                 await expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status=idle]")).to_have_count(1, timeout=60_000)
                 await editor.click()
                 await page.keyboard.press("Shift+Enter")
@@ -255,7 +259,7 @@ def table(result: dict[str, Any]) -> str:
             rows.append((name, f"{r['fps']:.1f}", f"{r['latency_median_ms']:.0f}", f"{r['latency_p95_ms']:.0f}",
                          f"{r['bytes_per_frame']:,.0f}", str(r["frames"])))
         elif r is not None:
-            rows.append((name, "FAILED", str(r)[:60], "", "", ""))
+            rows.append((name, "FAILED", str(r).splitlines()[0][:40], "", "", ""))
     lim = result["limit"]
     rows.append(("limit 1/(draw+encode)", f"{lim['fps']:.1f}", f"draw {lim['draw_ms']:.1f}", f"jpeg {lim['encode_ms']:.1f}", "", ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
