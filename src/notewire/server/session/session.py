@@ -100,6 +100,7 @@ class NotebookSession:
         self._timing: dict[str, dict[str, str]] = {}  # of the running cell, by cell id
         self._awareness: dict[Peer, dict[int, int]] = {}  # clients each browser announced
         self._busy_pending: asyncio.TimerHandle | None = None
+        self._saving = asyncio.Lock()
         self._cell_index: dict[str, int] = {}  # where each cell was last found
         self._progress = asyncio.Event()  # set (and replaced) when a cell ends or a save is done
         self._tasks = asyncio.TaskGroup()
@@ -529,6 +530,12 @@ class NotebookSession:
     async def save(self, *, force: bool = False, checkpoint: bool = False) -> None:
         """Write the document to its file, atomically. Raises Conflict (and tells the
         browsers) when the file changed on disk since it was loaded, unless `force`."""
+        # One save at a time: a second one running beside an autosave would find the
+        # file changed under it (by the first) and report a conflict with ourselves.
+        async with self._saving:
+            await self._save(force=force, checkpoint=checkpoint)
+
+    async def _save(self, *, force: bool, checkpoint: bool) -> None:
         if not (self.dirty or force or checkpoint):
             return
         version = self._version
@@ -581,20 +588,28 @@ class NotebookSession:
             if self._conflict:
                 continue
             try:
-                if await self.store.changed_on_disk():
-                    if self.dirty:
-                        self._conflict = True
-                        self.peers.send_json(
-                            {"type": "conflict", "disk_modified": self.store.disk_modified()}
-                        )
-                    elif self.queue.running is None:
-                        log.info("%s changed on disk; reloading", self.store.path)
-                        await self.reload()
-                    continue
-                if self.dirty and since_save >= self.config.autosave_interval:
-                    since_save = 0.0
-                    await self.save()
+                async with self._saving:  # never look at the file while we write it
+                    await self._look_at_disk()
+                    if (
+                        self.dirty
+                        and not self._conflict
+                        and since_save >= self.config.autosave_interval
+                    ):
+                        since_save = 0.0
+                        await self._save(force=False, checkpoint=False)
             except Conflict:
                 continue
             except Exception:  # a full disk must not stop autosave for good
                 log.exception("autosave of %s failed", self.store.path)
+
+    async def _look_at_disk(self) -> None:
+        """A file changed on disk is reloaded when nothing here is unsaved, and is a
+        conflict for the user to settle when something is."""
+        if self._conflict or not await self.store.changed_on_disk():
+            return
+        if self.dirty:
+            self._conflict = True
+            self.peers.send_json({"type": "conflict", "disk_modified": self.store.disk_modified()})
+        elif self.queue.running is None:
+            log.info("%s changed on disk; reloading", self.store.path)
+            await self.reload()
