@@ -27,6 +27,8 @@ export interface CellHost {
   /** True while this markdown cell shows its source. */
   isUnrendered(id: string): boolean;
   editorFocused(id: string): void;
+  /** The cell's fields changed (run state, trust, outputs replaced). */
+  changed(): void;
   /** Double-click on a rendered markdown cell. */
   editRequested(id: string): void;
   reply(request: string, value: string): void;
@@ -49,6 +51,8 @@ export class CellView implements Disposable {
   private live = false;
   private pendingInput: InputRequest | null = null;
   private sourceFrame = 0;
+  /** The cell's source, held from the start: a deleted cell's Map no longer reads. */
+  private readonly source: Y.Text;
 
   constructor(
     readonly map: CellMap,
@@ -56,6 +60,7 @@ export class CellView implements Disposable {
   ) {
     this.info = readCell(map);
     this.id = this.info.id;
+    this.source = cellSource(map);
     const handle = h("div", { class: "nw-drag", draggable: "true", title: "drag to move", "aria-hidden": "true" }, "⋮⋮");
     this.el = h(
       "div",
@@ -64,13 +69,17 @@ export class CellView implements Disposable {
       h("div", { class: "nw-body" }, this.input, this.outputsSlot),
     );
     map.observe(this.onMap);
-    cellSource(map).observe(this.onSource);
+    this.source.observe(this.onSource);
     this.update();
     this.showInput();
   }
 
   get cellType() {
     return this.info.cell_type;
+  }
+
+  get isLive(): boolean {
+    return this.live;
   }
 
   get hasEditor(): boolean {
@@ -85,6 +94,7 @@ export class CellView implements Disposable {
   makeLive(): void {
     if (this.live) return;
     this.live = true;
+    this.el.classList.add("nw-live");
     this.showInput();
     this.syncOutputs();
   }
@@ -104,8 +114,10 @@ export class CellView implements Disposable {
       this.showInput();
     }
     if (e.keysChanged.has("outputs") || e.keysChanged.has("cell_type")) this.syncOutputs();
+    else if (e.keysChanged.has("outputs_dropped")) this.outputs?.setOutputsDropped(this.info.outputs_dropped);
     if (before.trusted !== this.info.trusted) this.outputs?.refresh();
     this.update();
+    this.host.changed();
   };
 
   private readonly onSource = (): void => {
@@ -125,7 +137,7 @@ export class CellView implements Disposable {
       this.staticSource?.remove();
       this.staticSource = null;
       this.rendered?.remove();
-      const source = cellSource(this.map).toString();
+      const source = this.source.toString();
       this.rendered = source.trim()
         ? renderMarkdown(source, { dir: this.host.dir, attachments: asObject(this.map.get("attachments")) })
         : h("div", { class: "nw-markdown nw-muted" }, "empty markdown cell: double-click to edit");
@@ -144,7 +156,7 @@ export class CellView implements Disposable {
         clear(this.input);
         this.editor = createEditor({
           parent: this.input,
-          text: cellSource(this.map),
+          text: this.source,
           awareness: this.host.awareness(),
           type,
           help: this.host.help,
@@ -153,7 +165,7 @@ export class CellView implements Disposable {
       }
       return;
     }
-    const text = cellSource(this.map).toString();
+    const text = this.source.toString();
     if (!this.staticSource) {
       this.staticSource = h("pre", { class: "nw-static-source" });
       this.input.appendChild(this.staticSource);
@@ -193,6 +205,7 @@ export class CellView implements Disposable {
       });
       this.outputsSlot.appendChild(this.outputs.el);
     }
+    this.outputs.setOutputsDropped(this.info.outputs_dropped);
     this.outputs.setInput(this.pendingInput);
   }
 
@@ -228,7 +241,7 @@ export class CellView implements Disposable {
   destroy(): void {
     if (this.sourceFrame) cancelAnimationFrame(this.sourceFrame);
     this.map.unobserve(this.onMap);
-    cellSource(this.map).unobserve(this.onSource);
+    this.source.unobserve(this.onSource);
     this.dropEditor();
     this.outputs?.destroy();
   }

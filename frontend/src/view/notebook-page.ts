@@ -3,7 +3,7 @@
 // over the connection (net/client.ts). Cells are views over the shared document.
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
-import { cellId, cellsOf, cellType, type CellMap, type CellType } from "../model/document";
+import { cellId, cellOutputs, cellsOf, cellType, type CellMap, type CellType } from "../model/document";
 import {
   activate,
   editCell,
@@ -78,17 +78,23 @@ export class NotebookPage {
   private readonly cellsEl = h("div", { class: "nw-cells", tabindex: "0", role: "list", "aria-label": "cells" });
   private readonly banner = h("div", { class: "nw-banner", role: "alert", hidden: true });
   private readonly trustBar = h("div", { class: "nw-banner nw-trust", hidden: true });
+  private readonly notice = h("div", { class: "nw-banner nw-notice", role: "alert", hidden: true });
+  /** Edits made in this tab while it was not in sync with the server. */
+  private offlineEdits = false;
   private readonly saveEl = h("span", { class: "nw-save", "aria-live": "polite" });
   private readonly kernelEl = h("span", { class: "nw-kernel" });
   private readonly kernelSelect = h("select", { class: "nw-kernel-select", title: "kernel" });
   private readonly typeSelect = h("select", { class: "nw-type-select", title: "cell type" });
   private readonly nameEl = h("button", { class: "nw-name", type: "button", title: "rename" });
-  private readonly lazy: IntersectionObserver;
+  private readonly sizes: ResizeObserver;
+  private liveCheck = 0;
+  private refsCache: CellRef[] | null = null;
   private observedCells: Y.Array<CellMap> | null = null;
   private conflictOpen = false;
   private lastError: string | null = null;
   private bannerTimer = 0;
   private scrollPending = false;
+  private trustFrame = 0;
 
   constructor(
     private readonly root: HTMLElement,
@@ -99,17 +105,12 @@ export class NotebookPage {
     this.doc = this.client.doc;
     this.undo = createCellUndo(this.doc);
     this.client.awareness.setLocalStateField("user", localUser());
-    this.lazy = new IntersectionObserver(
-      (entries) => {
-        for (const e of entries) {
-          if (!e.isIntersecting) continue;
-          const view = this.order.find((v) => v.el === e.target);
-          view?.makeLive();
-          this.lazy.unobserve(e.target);
-        }
-      },
-      { rootMargin: "1200px 0px" },
-    );
+    // Cells near the screen get their editor and outputs; the check runs once a frame
+    // at most, on scroll, resize and changes of the cell list or of its height.
+    window.addEventListener("scroll", () => this.scheduleLiveCheck(), { passive: true });
+    window.addEventListener("resize", () => this.scheduleLiveCheck());
+    this.sizes = new ResizeObserver(() => this.scheduleLiveCheck());
+    this.sizes.observe(this.cellsEl);
     this.buildChrome();
     this.bindDoc();
     this.client.subscribe({
@@ -221,6 +222,7 @@ export class NotebookPage {
       header,
       toolbar,
       this.banner,
+      this.notice,
       this.trustBar,
       h("main", { class: "nw-main" }, this.cellsEl, addBottom),
     );
@@ -245,13 +247,20 @@ export class NotebookPage {
   // --- the document ----------------------------------------------------------------
 
   private bindDoc(): void {
+    this.doc.on("update", (_update: Uint8Array, origin: unknown) => {
+      if (origin !== this.client && this.client.session.connection !== "connected") this.offlineEdits = true;
+    });
     this.observedCells?.unobserve(this.onCells);
     this.observedCells = cellsOf(this.doc);
+    this.refsCache = null;
     this.observedCells.observe(this.onCells);
     this.syncCells();
   }
 
-  private readonly onCells = (): void => this.syncCells();
+  private readonly onCells = (): void => {
+    this.refsCache = null;
+    this.syncCells();
+  };
 
   private onReset(doc: Y.Doc): void {
     for (const v of this.views.values()) v.destroy();
@@ -263,19 +272,86 @@ export class NotebookPage {
     this.undo = createCellUndo(doc);
     this.client.awareness.setLocalStateField("user", localUser());
     this.bindDoc();
+    if (this.offlineEdits) {
+      this.offlineEdits = false;
+      this.showNotice(
+        "The notebook was reloaded on the server (it restarted, or the file changed on disk) while this page was " +
+          "disconnected. The edits you made while disconnected could not be kept: this is the notebook as the server has it.",
+      );
+    }
+  }
+
+  private showNotice(text: string): void {
+    const close = this.button("Dismiss", "hide this notice", () => {
+      this.notice.hidden = true;
+    });
+    this.notice.replaceChildren(h("span", {}, text, " "), close);
+    this.notice.hidden = false;
   }
 
   private onSynced(): void {
+    this.offlineEdits = false;
+    if (cellsOf(this.doc).length === 0) {
+      // A new (or emptied) notebook starts with one empty code cell, as in Jupyter.
+      const id = insertCell(this.doc, 0, "code");
+      this.undo.destroy(); // not a step the user can undo
+      this.undo = createCellUndo(this.doc);
+      this.keys = activate(initialKeyState(this.refs()), this.refs(), id);
+      this.applyKeys();
+      return;
+    }
     if (this.keys.active === null && this.order.length > 0) {
       this.keys = reconcile(initialKeyState(this.refs()), this.refs());
       this.applyKeys();
     }
   }
 
+  /** The cells' ids and types, in order (cached until the list or a cell's type changes). */
   private refs(): CellRef[] {
-    return cellsOf(this.doc)
+    this.refsCache ??= cellsOf(this.doc)
       .toArray()
       .map((c) => ({ id: cellId(c), cell_type: cellType(c) }));
+    return this.refsCache;
+  }
+
+  private scheduleLiveCheck(): void {
+    if (this.liveCheck) return;
+    this.liveCheck = requestAnimationFrame(() => {
+      this.liveCheck = 0;
+      this.makeVisibleLive();
+    });
+  }
+
+  /**
+   * Builds the editor and outputs of the cells within 1200 px of the screen. Cells are
+   * in document order, so a binary search finds the first one; a few rect reads per
+   * check, however long the notebook (an IntersectionObserver on every cell cost a
+   * little on every frame, typing included).
+   */
+  private makeVisibleLive(): void {
+    const views = this.order;
+    if (views.length === 0) return;
+    const margin = 1200;
+    const top = -margin;
+    const bottom = window.innerHeight + margin;
+    let lo = 0;
+    let hi = views.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (views[mid]!.el.getBoundingClientRect().bottom < top) lo = mid + 1;
+      else hi = mid;
+    }
+    let made = false;
+    for (let i = lo; i < views.length; i++) {
+      const view = views[i]!;
+      if (view.el.getBoundingClientRect().top > bottom) break;
+      if (!view.isLive) {
+        view.makeLive();
+        made = true;
+      }
+    }
+    // What was built changed the heights: look again once laid out.
+    if (made) this.scheduleLiveCheck();
   }
 
   private selected(): string[] {
@@ -290,7 +366,6 @@ export class NotebookPage {
     const hadFocus = focusedId !== null && document.activeElement?.closest(".nw-cell") != null;
     for (const [map, view] of this.views) {
       if (!keep.has(map)) {
-        this.lazy.unobserve(view.el);
         view.destroy();
         view.el.remove();
         this.views.delete(map);
@@ -304,7 +379,6 @@ export class NotebookPage {
       if (!view) {
         view = new CellView(map, host);
         this.views.set(map, view);
-        this.lazy.observe(view.el);
       }
       const want: ChildNode | null = prev ? prev.nextSibling : this.cellsEl.firstChild;
       if (want !== view.el) this.cellsEl.insertBefore(view.el, want);
@@ -320,6 +394,8 @@ export class NotebookPage {
       this.viewOf(focusedId)?.ensureEditor().focus("keep");
     }
     this.showInput(this.client.session);
+    this.showTrust();
+    this.scheduleLiveCheck();
   }
 
   private cellHost(): CellHost {
@@ -335,6 +411,14 @@ export class NotebookPage {
         if (this.keys.mode === "edit" && this.keys.active === id) return;
         this.keys = activate(this.keys, this.refs(), id, { mode: "edit" });
         this.applyKeys();
+      },
+      changed: () => {
+        this.refsCache = null;
+        if (this.trustFrame) return;
+        this.trustFrame = requestAnimationFrame(() => {
+          this.trustFrame = 0;
+          this.showTrust();
+        });
       },
       editRequested: (id) => {
         const r = editCell(this.keys, this.refs(), id);
@@ -510,11 +594,15 @@ export class NotebookPage {
         deleteCells(doc, a.ids);
         break;
       case "undo":
-        this.undo.undo();
+      case "redo": {
+        // A cell that comes back (undo of a delete, redo of an insert) becomes active.
+        const before = new Set(cellIds(doc));
+        if (a.type === "undo") this.undo.undo();
+        else this.undo.redo();
+        const back = cellIds(doc).find((id) => !before.has(id));
+        if (back) this.keys = activate(this.keys, this.refs(), back);
         break;
-      case "redo":
-        this.undo.redo();
-        break;
+      }
       case "set_type":
         setCellType(doc, a.ids, a.cell_type);
         for (const id of a.ids) this.viewOf(id)?.showInput();
@@ -639,7 +727,7 @@ export class NotebookPage {
         : "";
     this.saveEl.dataset["dirty"] = String(s.save.dirty);
     this.showBanner(s);
-    this.trustBar.hidden = s.trusted;
+    this.showTrust();
     if (!s.trusted && this.trustBar.childElementCount === 0) {
       this.trustBar.append(
         h("span", {}, "This notebook's outputs are not trusted: HTML is sanitized and JavaScript does not run. "),
@@ -652,11 +740,22 @@ export class NotebookPage {
     this.showInput(s);
   }
 
+  /** The trust bar shows while some cell has outputs that are not trusted. */
+  private showTrust(): void {
+    const untrusted =
+      !this.client.session.trusted &&
+      cellsOf(this.doc)
+        .toArray()
+        .some((c) => c.get("trusted") === false && (cellOutputs(c)?.length ?? 0) > 0);
+    this.trustBar.hidden = !untrusted;
+  }
+
   private showInput(s: SessionState): void {
     for (const v of this.order) v.setInputRequest(s.input && s.input.cell === v.id ? s.input : null);
   }
 
   private showBanner(s: SessionState): void {
+    this.root.dataset["connection"] = s.connection;
     const connected = s.connection === "connected" || (s.connection === "syncing" && s.docId !== null);
     this.root.classList.toggle("nw-disconnected", !connected);
     window.clearInterval(this.bannerTimer);
