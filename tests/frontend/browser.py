@@ -31,7 +31,7 @@ class Tab:
 
     @property
     def cells(self) -> Locator:
-        return self.page.locator(".nw-cells > .nw-cell")
+        return self.page.locator(".nw-cells .nw-cell")
 
     def cell(self, index: int) -> Locator:
         return self.cells.nth(index)
@@ -60,7 +60,7 @@ class Tab:
     async def active_index(self) -> int:
         return int(
             await self.page.evaluate(
-                "[...document.querySelectorAll('.nw-cells > .nw-cell')]"
+                "[...document.querySelectorAll('.nw-cells .nw-cell')]"
                 ".findIndex((c) => c.classList.contains('nw-active'))"
             )
         )

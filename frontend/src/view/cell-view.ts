@@ -16,6 +16,7 @@ import {
 } from "../model/document";
 import type { InputRequest } from "../model/protocol";
 import { clear, h, type Disposable } from "./dom";
+import { estimateCellHeight } from "../model/estimate";
 import { createEditor, type CellEditor, type KernelHelp } from "./editor";
 import { renderMarkdown } from "./markdown";
 import { OutputArea } from "./outputs";
@@ -138,6 +139,7 @@ export class CellView implements Disposable {
       this.staticSource = null;
       this.rendered?.remove();
       const source = this.source.toString();
+      if (!this.live) this.estimate(source);
       this.rendered = source.trim()
         ? renderMarkdown(source, { dir: this.host.dir, attachments: asObject(this.map.get("attachments")) })
         : h("div", { class: "nw-markdown nw-muted" }, "empty markdown cell: double-click to edit");
@@ -166,11 +168,18 @@ export class CellView implements Disposable {
       return;
     }
     const text = this.source.toString();
+    this.estimate(text);
     if (!this.staticSource) {
       this.staticSource = h("pre", { class: "nw-static-source" });
       this.input.appendChild(this.staticSource);
     }
     this.staticSource.textContent = text.endsWith("\n") || text === "" ? `${text} ` : text;
+  }
+
+  /** The height the cell takes until the browser has drawn it once (notewire.css). */
+  private estimate(source: string): void {
+    const outputs = this.info.cell_type === "code" ? cellOutputs(this.map) : null;
+    this.el.style.setProperty("--nw-est", `${estimateCellHeight(source, this.info.cell_type, outputs)}px`);
   }
 
   private dropEditor(): void {
@@ -186,15 +195,12 @@ export class CellView implements Disposable {
       this.outputs?.destroy();
       this.outputs = null;
       clear(this.outputsSlot);
-      this.outputsSlot.style.minHeight = "";
       return;
     }
     if (!this.live) {
-      // An estimate of the height the outputs will take, so the scrollbar is about right.
-      this.outputsSlot.style.minHeight = outputs.length ? `${Math.min(outputs.length * 20, 400)}px` : "";
+      this.estimate(this.source.toString());
       return;
     }
-    this.outputsSlot.style.minHeight = "";
     if (this.outputs) {
       this.outputs.rebind(outputs);
     } else {

@@ -41,6 +41,9 @@ import { attachCanvasComms } from "./canvas-output";
 import { choose, confirm, prompt, showShortcuts, toast } from "./dialogs";
 import { h } from "./dom";
 
+/** Cells per chunk of the cell list (see syncCells). */
+const CHUNK = 32;
+
 const USER_COLORS = ["#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d"];
 
 function localUser(): { name: string; color: string } {
@@ -358,6 +361,64 @@ export class NotebookPage {
     return selectedIds(this.keys, this.refs());
   }
 
+  // Cells sit in chunks of about CHUNK (div.nw-chunk in div.nw-cells): a change inside
+  // one cell then re-lays out and pre-paints a chunk's few dozen children and the chunk
+  // list, not every cell of the notebook (with 500 cells that was most of a keystroke's
+  // cost). New cells at the end start new chunks; a chunk that grows past twice CHUNK is
+  // split, and an empty one removed.
+
+  private newChunk(): HTMLElement {
+    return h("div", { class: "nw-chunk", role: "presentation" });
+  }
+
+  /** The cell element after `prev` in document order (the first one for null). */
+  private cellAfter(prev: HTMLElement | null): Element | null {
+    if (prev?.nextElementSibling) return prev.nextElementSibling;
+    let chunk = prev ? prev.parentElement?.nextElementSibling : this.cellsEl.firstElementChild;
+    for (; chunk; chunk = chunk.nextElementSibling) if (chunk.firstElementChild) return chunk.firstElementChild;
+    return null;
+  }
+
+  /** Puts a cell element right after `prev` (first, for null). */
+  private place(el: HTMLElement, prev: HTMLElement | null): void {
+    if (!prev) {
+      let first = this.cellsEl.firstElementChild as HTMLElement | null;
+      if (!first) {
+        first = this.newChunk();
+        this.cellsEl.append(first);
+      }
+      first.prepend(el);
+      return;
+    }
+    const chunk = prev.parentElement!;
+    if (!el.isConnected && prev === chunk.lastElementChild && chunk.childElementCount >= CHUNK) {
+      let next = chunk.nextElementSibling as HTMLElement | null;
+      if (!next || next.childElementCount >= CHUNK) {
+        next = this.newChunk();
+        chunk.after(next);
+      }
+      next.prepend(el);
+      return;
+    }
+    prev.after(el);
+  }
+
+  private rebalanceChunks(): void {
+    for (const chunk of Array.from(this.cellsEl.children) as HTMLElement[]) {
+      if (chunk.childElementCount === 0) {
+        chunk.remove();
+        continue;
+      }
+      let rest = chunk;
+      while (rest.childElementCount > 2 * CHUNK) {
+        const next = this.newChunk();
+        next.append(...(Array.from(rest.children) as HTMLElement[]).slice(CHUNK));
+        rest.after(next);
+        rest = next;
+      }
+    }
+  }
+
   /** Keeps one CellView per cell Map, in document order (a moved cell is a new Map). */
   private syncCells(): void {
     const maps = cellsOf(this.doc).toArray();
@@ -373,18 +434,18 @@ export class NotebookPage {
     }
     const host = this.cellHost();
     const order: CellView[] = [];
-    let prev: Node | null = null;
+    let prev: HTMLElement | null = null;
     for (const map of maps) {
       let view = this.views.get(map);
       if (!view) {
         view = new CellView(map, host);
         this.views.set(map, view);
       }
-      const want: ChildNode | null = prev ? prev.nextSibling : this.cellsEl.firstChild;
-      if (want !== view.el) this.cellsEl.insertBefore(view.el, want);
+      if (this.cellAfter(prev) !== view.el) this.place(view.el, prev);
       prev = view.el;
       order.push(view);
     }
+    this.rebalanceChunks();
     this.order = order;
     const before = this.keys;
     this.keys = reconcile(this.keys.active === null ? initialKeyState(this.refs()) : this.keys, this.refs());
