@@ -824,19 +824,18 @@ export class NotebookPage {
       this.banner.hidden = true;
       return;
     }
+    // The countdown ticks in the text; the button stays the same element (a button
+    // redrawn under the pointer would lose the click).
+    const text = h("span", {});
+    const retry = this.button("Retry now", "reconnect now", () => this.client.reconnectNow());
+    retry.hidden = s.connection !== "disconnected";
+    this.banner.replaceChildren(text, retry);
     const draw = () => {
       const left = s.retryAt === null ? 0 : Math.max(0, Math.ceil((s.retryAt - Date.now()) / 1000));
-      const retry = this.button("Retry now", "reconnect now", () => this.client.reconnectNow());
-      this.banner.replaceChildren(
-        h(
-          "span",
-          {},
-          s.connection === "disconnected"
-            ? `Disconnected from the server${s.closeReason ? ` (${s.closeReason})` : ""}; reconnecting${left ? ` in ${left} s` : "…"}. Your edits are kept and sent when the connection is back. `
-            : "Reconnecting… ",
-        ),
-        s.connection === "disconnected" ? retry : "",
-      );
+      text.textContent =
+        s.connection === "disconnected"
+          ? `Disconnected from the server${s.closeReason ? ` (${s.closeReason})` : ""}; reconnecting${left ? ` in ${left} s` : "…"}. Your edits are kept and sent when the connection is back. `
+          : "Reconnecting… ";
     };
     draw();
     this.banner.hidden = false;
