@@ -312,3 +312,34 @@ async def test_keyboard_model_basics(server: Server, session: Session) -> None:
     await press("d")
     assert await tab.sources() == ["!c0", "c1", "c2"]
     assert tab.errors == []
+
+
+async def test_edits_made_offline_on_a_notebook_reloaded_meanwhile_are_reported_lost(
+    server: Server, session: Session
+) -> None:
+    path = server.root / "offline.ipynb"
+    write_notebook(path, cells=["online"])
+    tab = await session.notebook(server, "offline.ipynb")
+    page = tab.page
+    # The connection drops, and the page waits long before it tries again.
+    await page.evaluate(
+        "() => { const c = window.notewire.page.client;"
+        " c.opts.backoff = { base: 600000, max: 600000 }; c.socket.close(); }"
+    )
+    banner = page.locator(".nw-banner[role=alert]").filter(has_text="Disconnected")
+    await expect(banner).to_be_visible()
+    await expect(page.locator("#app")).to_have_attribute("data-connection", "disconnected")
+    await tab.type_in_cell(0, " and offline")
+    await tab.wait_sources(["online and offline"])
+    # Meanwhile the file changes on disk; the server, with nothing unsaved, reloads it.
+    write_notebook(path, cells=["from disk"])
+    async with server.client("offline.ipynb") as other:
+        await other.wait_until(lambda: [str(c["source"]) for c in other.cells] == ["from disk"])
+    await banner.get_by_role("button", name="reconnect now").click()
+    await tab.connected()
+    await tab.wait_sources(["from disk"])
+    notice = page.locator(".nw-notice")
+    await expect(notice).to_contain_text("could not be kept")
+    await notice.get_by_role("button", name="hide this notice").click()
+    await expect(notice).to_be_hidden()
+    assert tab.errors == []
