@@ -432,15 +432,23 @@ class NotebookSession:
             raise CommandError("run needs 'cells': a list of cell ids")
         self.queue.add(cells)
 
-    async def _cmd_interrupt(self, peer: Peer, frame: JsonFrame) -> None:
+    async def interrupt(self) -> None:
+        """Stop the running cell and unqueue the rest (from a browser or REST)."""
         self.queue.clear()
         await self.kernel.interrupt()
 
-    async def _cmd_restart(self, peer: Peer, frame: JsonFrame) -> None:
+    async def restart(self, *, run_all: bool = False) -> None:
+        """Restart the kernel with an empty queue; with `run_all`, queue every code cell."""
         self.queue.clear()
         await self.kernel.restart()
-        if frame.body.get("run_all"):
+        if run_all:
             self.queue.add(schema.code_cells(self.doc))
+
+    async def _cmd_interrupt(self, peer: Peer, frame: JsonFrame) -> None:
+        await self.interrupt()
+
+    async def _cmd_restart(self, peer: Peer, frame: JsonFrame) -> None:
+        await self.restart(run_all=bool(frame.body.get("run_all")))
 
     async def _cmd_clear_queue(self, peer: Peer, frame: JsonFrame) -> None:
         self.queue.clear()

@@ -79,11 +79,9 @@ async def kernel_action(request: Request) -> Response:
     action = request.path_params["action"]
     try:
         if action == "interrupt":
-            session.queue.clear()
-            await session.kernel.interrupt()
+            await session.interrupt()
         elif action == "restart":
-            session.queue.clear()
-            await session.kernel.restart()
+            await session.restart()
         else:
             return _error(404, f"no kernel action {action!r}")
     except KernelError as exc:
