@@ -3,6 +3,7 @@ test says, every message a browser would get recorded."""
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 from collections.abc import Callable, Sequence
@@ -109,6 +110,9 @@ class FakeHost:
         self, bundle: dict[str, Any], metadata: dict[str, Any], display_id: str, *, update: bool
     ) -> None:
         self.displays.append((bundle, metadata, display_id, update))
+
+    def cell_output(self) -> Callable[[], contextlib.AbstractContextManager[None]]:
+        return contextlib.nullcontext
 
     # --- driving -----------------------------------------------------------------------------
 

@@ -178,12 +178,17 @@ async def test_the_stored_image_follows_the_figure() -> None:
         assert MIME in update.msg.content["data"]
 
 
-async def test_percent_matplotlib_notewire_through_the_entry_point(tmp_path: Path) -> None:
+async def test_the_entry_point_names_the_backend_notewire(tmp_path: Path) -> None:
+    # `%matplotlib notewire` needs no entry point in the notewire kernel (test_kernel_backends.py);
+    # matplotlib.use("notewire") and other kernels' `%matplotlib notewire` go through it.
     folder = backend_entry_point(tmp_path)
     async with live_kernel() as live:
         await live.run(f"import sys; sys.path.insert(0, {str(folder)!r})")
-        await live.run("%matplotlib notewire\nimport matplotlib\nprint(matplotlib.get_backend())")
-        result = await live.run("print(matplotlib.get_backend(), matplotlib.is_interactive())")
-        assert result.stream_text() == "notewire True\n"
-        await live.run("import matplotlib.pyplot as plt; plt.plot([1, 2])")
+        result = await live.run(
+            "import matplotlib; matplotlib.use('notewire')\n"
+            "import matplotlib.pyplot as plt\n"
+            "print(matplotlib.get_backend())"
+        )
+        assert result.stream_text() == "notewire\n"
+        await live.run("plt.plot([1, 2]); plt.show()")
         await live.comm_open()

@@ -21,7 +21,7 @@ from . import encode as enc
 from .errors import CanvasClosed, CanvasProtocolError
 from .events import Event, with_compat_fields
 from .flow import Flow, FlowConfig, Render, Wait
-from .host import CommPort, Host, TimerHandle, current_host
+from .host import CommPort, Host, OutputRoute, TimerHandle, current_host
 from .messages import (
     MIME,
     PROTOCOL,
@@ -94,6 +94,8 @@ class Canvas:
     lossless only). `partial`: send only the rectangle that changed. `text`: the output's
     text/plain (a string or a callable). `owned`: closed when the cell that made it runs
     again (False: its owner closes it). `on_close`: called once, however it closes.
+    `output`: where what the renderer's code prints goes (`Host.cell_output()`); by
+    default the cell that made the canvas.
     """
 
     def __init__(
@@ -115,9 +117,11 @@ class Canvas:
         on_close: Callable[[], None] | None = None,
         owned: bool = True,
         host: Host | None = None,
+        output: OutputRoute | None = None,
     ) -> None:
         self._renderer = renderer
         self._host: Host = host if host is not None else current_host()
+        self._output = output if output is not None else self._host.cell_output()
         config = config or FlowConfig()
         if quality >= 100:
             config = dataclasses.replace(config, lossy=False)
@@ -291,6 +295,10 @@ class Canvas:
         self.close()
 
     def _on_msg(self, data: dict[str, Any], buffers: list[Any]) -> None:
+        with self._output():  # user code called for it prints into the canvas's cell
+            self._handle_msg(data)
+
+    def _handle_msg(self, data: dict[str, Any]) -> None:
         try:
             msg = decode(data)
         except CanvasProtocolError as exc:
@@ -407,7 +415,8 @@ class Canvas:
         """Ask the renderer for a picture; returns its dirty hint."""
         start = self._host.now()
         try:
-            out = self._renderer.get_frame()
+            with self._output():  # draw_event handlers may print
+                out = self._renderer.get_frame()
             hint = None
             if isinstance(out, FrameUpdate):
                 out, hint = out.pixels, out.dirty

@@ -10,12 +10,15 @@ shell's `pre_run_cell`/`post_run_cell` events. Tests use `tests/canvas/fakes.py`
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import itertools
 import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from .messages import TARGET
@@ -80,6 +83,15 @@ class Host(Protocol):
     def display(
         self, bundle: dict[str, Any], metadata: dict[str, Any], display_id: str, *, update: bool
     ) -> None: ...
+
+    def cell_output(self) -> OutputRoute:
+        """Where output goes now (the running cell). Returns a function giving a context
+        in which output goes there again: user code called later for a canvas (an event
+        handler, a timer) prints into the cell that made it."""
+        ...
+
+
+OutputRoute = Callable[[], AbstractContextManager[None]]
 
 
 class _KernelComm:
@@ -217,6 +229,39 @@ class KernelHost:
         from IPython.display import display
 
         display(bundle, raw=True, metadata=metadata, display_id=display_id, update=update)  # type: ignore[no-untyped-call]
+
+    def cell_output(self) -> OutputRoute:
+        # sys.stdout, sys.stderr and the display publisher of notewire's kernel and of
+        # ipykernel both say which request they answer (`parent_header`) and take
+        # another (`set_parent`); the server routes a message to the cell whose request
+        # it names, also after that cell finished.
+        targets = (sys.stdout, sys.stderr, getattr(self._shell, "display_pub", None))
+        captured = tuple(
+            (target, target.parent_header) for target in targets if _routable(target)
+        )
+        return functools.partial(_routed, captured)
+
+
+def _routable(target: Any) -> bool:
+    return hasattr(target, "set_parent") and hasattr(target, "parent_header")
+
+
+@contextlib.contextmanager
+def _routed(captured: tuple[tuple[Any, Any], ...]) -> Iterator[None]:
+    switched = []
+    for target, parent in captured:
+        current = target.parent_header
+        if current is not parent and current != parent:
+            target.set_parent(parent)
+            switched.append((target, current))
+    try:
+        yield
+    finally:
+        for target, previous in reversed(switched):
+            flush = getattr(target, "flush", None)
+            if flush is not None:
+                flush()  # what the callback printed goes out to its cell now
+            target.set_parent(previous)
 
 
 def _cell_id(info: Any) -> str | None:

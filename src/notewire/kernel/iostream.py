@@ -83,11 +83,18 @@ class OutStream(io.TextIOBase):
             self._publish(self.name, "".join(chunks), self._parent)
 
     # --- kernel side ---
-    def set_parent(self, parent: Header | None, *, muted: bool = False) -> None:
-        """Route later writes to `parent`; earlier writes go out to the old parent first."""
+    @property
+    def parent_header(self) -> Header | None:
+        """The request later writes answer (ipykernel's OutStream has it too)."""
+        return self._parent
+
+    def set_parent(self, parent: Header | None, *, muted: bool | None = None) -> None:
+        """Route later writes to `parent`; earlier writes go out to the old parent first.
+        `muted`: drop later writes (a silent request); None keeps the current setting."""
         self.flush()
         self._parent = parent
-        self._muted = muted
+        if muted is not None:
+            self._muted = muted
 
 
 class Flusher(threading.Thread):

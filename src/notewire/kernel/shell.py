@@ -13,6 +13,7 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets import Type
 
+from . import figures
 from .outputs import Outputs
 
 
@@ -53,6 +54,16 @@ class KernelDisplayPublisher(DisplayPublisher):
     def clear_output(self, wait: bool = False) -> None:
         assert self.outputs is not None
         self.outputs.emit("clear_output", {"wait": wait})
+
+    # Where display output goes (the request it answers), as ipykernel's publisher has
+    # it: code run later for a cell (a figure's event callback) routes it back there.
+    @property
+    def parent_header(self) -> Any:
+        return self.outputs.parent if self.outputs is not None else None
+
+    def set_parent(self, parent: Any) -> None:
+        if self.outputs is not None:
+            self.outputs.parent = parent
 
 
 class KernelDisplayHook(DisplayHook):
@@ -102,6 +113,8 @@ class KernelShell(InteractiveShell):
         # `!cmd` output must pass through sys.stdout to be captured; os.system would
         # write to the process's file descriptors, which no frontend sees.
         self.system = self.system_piped  # type: ignore[method-assign]
+        # matplotlib's default backend, chosen when user code imports it (not now).
+        figures.install()
 
     @contextmanager
     def _tee(self, channel: str) -> Iterator[None]:
@@ -123,6 +136,10 @@ class KernelShell(InteractiveShell):
                 "traceback": stb,
             },
         )
+
+    def enable_matplotlib(self, gui: str | None = None) -> tuple[str | None, str]:
+        # `%matplotlib widget` and friends mean the live canvas here; no matplotlib-inline.
+        return figures.enable_matplotlib(self, gui)
 
     def enable_gui(self, gui: str | None = None) -> None:
         # The kernel has no GUI event loop integration yet; figures use inline display.

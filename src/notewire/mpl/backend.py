@@ -8,6 +8,7 @@ closes it, and closing it from a view closes the figure.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -24,7 +25,7 @@ from matplotlib.transforms import BboxBase
 
 from notewire.canvas import Canvas
 from notewire.canvas import encode as enc
-from notewire.canvas.host import Host, TimerHandle, current_host
+from notewire.canvas.host import Host, OutputRoute, TimerHandle, current_host
 
 from . import translate as tr
 from .renderer import FigureRenderer
@@ -49,11 +50,14 @@ class TimerNotewire(TimerBase):
         self._host: Host | None = None
         self._running = False
         self.report: Callable[[str], None] | None = None
+        self.output: OutputRoute | None = None  # where its callbacks print
         super().__init__(*args, **kwargs)
 
     def _timer_start(self) -> None:
         self._timer_stop()
         self._host = self._host or current_host()
+        if self.output is None:
+            self.output = self._host.cell_output()
         self._running = True
         self._schedule(self._interval_seconds())
 
@@ -78,7 +82,8 @@ class TimerNotewire(TimerBase):
         self._handle = None
         started = time.monotonic()
         try:
-            self._on_timer()  # type: ignore[attr-defined]
+            with self.output() if self.output is not None else contextlib.nullcontext():
+                self._on_timer()  # type: ignore[attr-defined]
         except Exception:
             self._timer_stop()
             text = traceback.format_exc()
@@ -158,6 +163,9 @@ class FigureCanvasNotewire(FigureCanvasAgg):
                     log.error("a matplotlib timer callback failed:\n%s", text)
 
             timer.report = report
+            manager = self.manager
+            if isinstance(manager, FigureManagerNotewire):
+                timer.output = manager.output  # the figure's cell, as its events
         return timer
 
     def set_cursor(self, cursor: Any) -> None:
@@ -208,8 +216,13 @@ class FigureManagerNotewire(FigureManagerBase):
         self._release = (
             self._host.own(self._close_figure) if self._host is not None else lambda: None
         )
+        # What the figure's callbacks print goes to the cell that made the figure.
+        self.output: OutputRoute | None = (
+            self._host.cell_output() if self._host is not None else None
+        )
         from . import notebook
 
+        notebook.install()  # selected by matplotlib.use() after pyplot was imported
         self.cell = notebook.current_cell()
 
     @classmethod
@@ -259,6 +272,7 @@ class FigureManagerNotewire(FigureManagerBase):
                 on_close=self._closed_from_view,
                 owned=False,  # the figure is what the cell owns; it closes this with it
                 host=host,
+                output=self.output,
             )
             if toolbar is not None:
                 toolbar.set_history_buttons()

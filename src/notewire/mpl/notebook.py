@@ -75,7 +75,7 @@ def display_figure(figure: Figure) -> None:
     from .backend import FigureCanvasNotewire, FigureManagerNotewire
 
     canvas: Any = figure.canvas
-    if type(canvas) is FigureCanvasBase:  # a Figure() made without pyplot
+    if type(canvas) is FigureCanvasBase and live_selected():  # a Figure() made without pyplot
         canvas = FigureCanvasNotewire(figure)
         FigureManagerNotewire(canvas, "").set_window_title("Figure")
     manager = getattr(canvas, "manager", None)
@@ -93,3 +93,9 @@ def display_figure(figure: Figure) -> None:
         display(figure)  # type: ignore[no-untyped-call]
     finally:
         formatter.for_type(Figure, display_figure)
+
+
+def live_selected() -> bool:
+    """Whether matplotlib's backend is the live one."""
+    backend = matplotlib.rcParams._get_backend_or_none()  # type: ignore[attr-defined]
+    return backend in ("module://notewire.mpl", "notewire")
