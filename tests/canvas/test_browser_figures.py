@@ -27,6 +27,8 @@ from tests.server.notebook_server import Server, running_server, write_notebook
 CHROMIUM = os.environ.get("NOTEWIRE_CHROMIUM", "/usr/bin/chromium")
 KERNEL_MS = 30_000
 SHOTS = os.environ.get("NOTEWIRE_SHOTS")  # a folder: save screenshots there (for people)
+if SHOTS:
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
 
 pytestmark = [pytest.mark.timeout(60)]
 
@@ -116,7 +118,6 @@ class Figure:
 
     async def shot(self, name: str) -> None:
         if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
             await self.page.screenshot(path=Path(SHOTS) / f"{name}.png")
 
 
@@ -238,3 +239,168 @@ async def test_without_a_kernel_the_last_image_shows(fig: Figure) -> None:
     assert await image.get_attribute("src") == "data:image/png;base64," + "".join(last.split())
     assert await image.evaluate("(img) => img.complete && img.naturalWidth > 0")
     await fig.shot("no-kernel")
+
+
+def page_errors(page: Page) -> list[str]:
+    """Collects the page's uncaught errors and console errors from now on."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+    return errors
+
+
+async def picture_of(canvas: Locator) -> str:
+    """A digest of what a canvas shows now (its pixels, sampled)."""
+    return await canvas.evaluate(
+        """(c) => {
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let h = 0;
+          for (let i = 0; i < d.length; i += 4 * 13) h = (h * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) >>> 0;
+          return `${c.width}x${c.height}:${h}`;
+        }"""
+    )
+
+
+async def until_picture_changes(canvas: Locator, before: str) -> None:
+    await canvas.evaluate(
+        """(c, before) => new Promise((resolve) => {
+          const digest = () => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let h = 0;
+            for (let i = 0; i < d.length; i += 4 * 13) h = (h * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) >>> 0;
+            return `${c.width}x${c.height}:${h}`;
+          };
+          // Frames are drawn in animation frames: look once per frame, until it differs.
+          const look = () => (digest() !== before ? resolve(true) : requestAnimationFrame(look));
+          look();
+        })""",
+        before,
+        timeout=KERNEL_MS,
+    )
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_print_in_a_click_handler_shows_in_the_figure_cell(fig: Figure) -> None:
+    await fig.show()
+    handler = fig.client.add_cell(
+        "fig.canvas.mpl_connect('button_press_event', lambda e: print('clicked', e.button))"
+    )
+    await fig.client.run_and_wait([handler])
+    b = await fig.box()
+    await fig.page.mouse.click(b["x"] + 0.5 * b["width"], b["y"] + 0.4 * b["height"])
+    # The handler was connected by another cell; the figure's cell gets what it prints.
+    await fig.client.wait_until(lambda: "clicked 1" in fig.client.output_text(fig.figure_cell))
+    cell = fig.page.locator(f".nw-cell[data-id='{fig.figure_cell}'] .nw-stream")
+    await expect(cell).to_contain_text("clicked 1", timeout=KERNEL_MS)
+    assert "clicked" not in fig.client.output_text(handler)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_kernel_restart_stops_the_view_and_running_the_cell_again_makes_it_live(
+    fig: Figure,
+) -> None:
+    errors = page_errors(fig.page)
+    await fig.show()
+    shown = await picture_of(fig.live)
+    await pan_mode(fig)
+    await fig.drag(0.6, 0.5, 0.3, 0.5)
+    await until_picture_changes(fig.live, shown)
+    headers = {"Authorization": f"token {fig.server.token}"}
+    async with httpx.AsyncClient(base_url=fig.server.url, headers=headers) as http:
+        [kernel] = (await http.get("/api/kernels")).json()
+        restarted = await http.post(f"/api/kernels/{kernel['id']}/restart", timeout=KERNEL_MS / 1000)
+        assert restarted.status_code == 200, restarted.text
+    # The view stops being live: no grip, no close button, buttons disabled; the picture stays.
+    view = fig.page.locator(".nw-canvas-output[data-live=true]")
+    await expect(view.locator(".nw-canvas-grip")).to_be_hidden(timeout=KERNEL_MS)
+    await expect(view.locator(".nw-canvas-close")).to_be_hidden()
+    await expect(view.locator(".nw-canvas-button-pan")).to_be_disabled()
+    # (the panned picture, not the output's stored image from before the pan)
+    assert await picture_of(fig.live) != shown
+    await fig.wait_drawn()
+    # Running the cell again shows a new live figure that pans in the new kernel.
+    await fig.show()
+    await expect(fig.live).to_have_count(1)
+    await expect(fig.page.locator(".nw-canvas-grip")).to_be_visible()
+    (x0, _), *_ = await fig.probe()
+    await pan_mode(fig)
+    await fig.drag(0.3, 0.5, 0.6, 0.5)
+    (p0, _), *_ = await fig.probe()
+    assert p0 < x0 - 5
+    assert errors == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_two_tabs_show_the_figure_and_a_pan_in_one_updates_the_other(
+    fig: Figure, browser: Browser
+) -> None:
+    errors = page_errors(fig.page)
+    await fig.show()
+    other_context = await browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        other = Figure(fig.server, fig.client, await other_context.new_page())
+        errors += page_errors(other.page)
+        await other.open()
+        await expect(other.live).to_be_visible(timeout=KERNEL_MS)
+        await other.wait_drawn()
+        before = await picture_of(other.live)
+        (x0, _), *_ = await fig.probe()
+        await pan_mode(fig)  # in the first tab only
+        await fig.drag(0.6, 0.5, 0.3, 0.5)
+        await until_picture_changes(other.live, before)
+        (p0, _), *_ = await fig.probe()
+        assert p0 > x0 + 5
+        # ... and the other way round: the second tab's toolbar state is shared too.
+        await expect(other.page.locator(".nw-canvas-button-pan")).to_have_attribute("aria-pressed", "true")
+        before = await picture_of(fig.live)
+        await other.drag(0.3, 0.5, 0.6, 0.5)
+        await until_picture_changes(fig.live, before)
+        (q0, _), *_ = await fig.probe()
+        assert q0 < p0 - 5
+    finally:
+        await other_context.close()
+    assert errors == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_the_same_figure_shown_twice_is_one_figure(fig: Figure) -> None:
+    await fig.show()
+    again = fig.client.add_cell("display(fig)")
+    await fig.client.run_and_wait([again])
+    views = fig.page.locator(".nw-canvas-output[data-live=true] canvas.nw-canvas-picture")
+    await expect(views).to_have_count(2, timeout=KERNEL_MS)
+    first, second = views.nth(0), views.nth(1)
+    await second.scroll_into_view_if_needed()
+    (x0, _), *_ = await fig.probe()
+    before = await picture_of(second)
+    await first.scroll_into_view_if_needed()
+    pan = fig.page.locator(".nw-canvas-button-pan")
+    await pan.first.click()
+    await expect(pan.nth(1)).to_have_attribute("aria-pressed", "true")  # the state is shared
+    b = await first.bounding_box()
+    assert b is not None
+    await fig.page.mouse.move(b["x"] + 0.6 * b["width"], b["y"] + 0.5 * b["height"])
+    await fig.page.mouse.down()
+    await fig.page.mouse.move(b["x"] + 0.3 * b["width"], b["y"] + 0.5 * b["height"], steps=10)
+    await fig.page.mouse.up()
+    (p0, _), *_ = await fig.probe()
+    assert p0 > x0 + 5
+    await second.scroll_into_view_if_needed()
+    await until_picture_changes(second, before)  # a view that comes into sight is current
+
+    # Both outputs carry the canvas's display_id: the stored picture follows in both.
+    def stored() -> tuple[str, str] | None:
+        pngs = [
+            out["data"]["image/png"]
+            for cell in (fig.figure_cell, again)
+            for out in fig.client.outputs(cell)
+            if out["output_type"] == "display_data"
+        ]
+        return (pngs[0], pngs[1]) if len(pngs) == 2 and pngs[0] == pngs[1] else None
+
+    await fig.client.wait_until(stored, within=15)
+    # Closing it in one view closes the figure: both views stop.
+    await fig.page.locator(".nw-canvas-close").first.click()
+    # (each keeps its picture: the stopped view, or the stored image if re-rendered)
+    await expect(fig.page.locator(".nw-canvas-grip:visible")).to_have_count(0, timeout=KERNEL_MS)
+    await expect(fig.page.locator(".nw-canvas-output")).to_have_count(2)
