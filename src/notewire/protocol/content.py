@@ -6,8 +6,8 @@ process; past that point code works with attributes, not dict lookups. Keys the 
 may add later are ignored on input. Optional fields left as None are omitted on output.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the field types are read as objects when
+# the classes are registered, and evaluating 30 classes' strings costs start-up time.
 import dataclasses
 import types
 import typing
@@ -23,11 +23,36 @@ Checker = Callable[[Any], bool]
 
 
 class Content:
-    """Base of all typed content. Subclasses are frozen dataclasses."""
+    """Base of all typed content. Subclasses are frozen dataclasses.
 
+    Equality, hashing and repr are defined once here from `_fields`, rather than
+    generated per class by `dataclass`: compiling them for every message type was a
+    fifth of the kernel's start-up.
+    """
+
+    __slots__ = ()
     msg_type: ClassVar[str]
     _fields: ClassVar[tuple[tuple[str, Checker, bool, str], ...]]
     _msg_type_is_field: ClassVar[bool] = False  # ErrorReply: one class, many reply types
+
+    def _values(self) -> tuple[Any, ...]:
+        values = tuple(getattr(self, name) for name, *_ in self._fields)
+        return (self.msg_type, *values) if self._msg_type_is_field else values
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        names = [name for name, *_ in self._fields]
+        if self._msg_type_is_field:
+            names.insert(0, "msg_type")
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{type(self).__name__}({args})"
 
     def to_dict(self) -> JSONDict:
         out: JSONDict = {}
@@ -83,13 +108,12 @@ def _checker(tp: Any) -> tuple[Checker, str]:
 
 def register(cls: type[C]) -> type[C]:
     """Class decorator: make `cls` a frozen dataclass and register it by msg_type."""
-    cls = dataclass(frozen=True, slots=True)(cls)
-    hints = typing.get_type_hints(cls)
+    cls = dataclass(frozen=True, slots=True, eq=False, repr=False)(cls)
     specs = []
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name == "msg_type":
             continue
-        check, type_name = _checker(hints[f.name])
+        check, type_name = _checker(f.type)
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         specs.append((f.name, check, required, type_name))
     cls._fields = tuple(specs)
