@@ -32,9 +32,14 @@ def main(argv: list[str] | None = None) -> int:
         info = read_connection_file(args.connection_file)
     except (OSError, InvalidConnectionInfo) as exc:
         parser.error(f"cannot use connection file {args.connection_file}: {exc}")
-    from .app import KernelApp  # imported late: IPython is slow to import
+    # Bind and start answering kernel_info first; IPython loads meanwhile (boot.py).
+    from .boot import Boot
 
-    return KernelApp(info).run()
+    boot = Boot(info)
+    boot.start()
+    from .app import KernelApp
+
+    return KernelApp(boot).run()
 
 
 if __name__ == "__main__":

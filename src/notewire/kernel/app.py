@@ -1,4 +1,5 @@
-"""Wiring: sockets, threads and the shell loop of one kernel process."""
+"""Wiring: the shell, threads and the shell loop of one kernel process, once `Boot` has
+bound the sockets (see boot.py)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,21 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import zmq
 import zmq.asyncio
 
-from notewire.protocol import Buffer, ConnectionInfo, Message, ReplayGuard
+from notewire.protocol import Buffer, Message, ReplayGuard
 
 from . import comms
+from .boot import Boot
 from .context import Kernel
 from .control import ControlThread
 from .dispatch import abort_reply, dispatch_shell, parse
-from .iopub import ZERO_COPY_MIN, IOPub, Publisher
+from .history import HistoryWrites
+from .iopub import ZERO_COPY_MIN
 from .outputs import Outputs
-from .session import Session
 from .shell import KernelShell
 from .stdin import Stdin
 
@@ -30,25 +33,18 @@ log = logging.getLogger("notewire.kernel")
 SHUTDOWN_GRACE = 5.0  # seconds user code gets to unwind before the process exits anyway
 
 
-def _echo_heartbeats(socket: zmq.Socket[bytes]) -> None:
-    try:
-        zmq.proxy(socket, socket)  # echoes every ping, in C, without the GIL
-    except zmq.ZMQError:
-        pass  # the context was destroyed at exit, taking this socket with it
-
-
 def _frames_of(zmq_frames: Sequence[zmq.Frame]) -> list[Buffer]:
     # Small frames as bytes (cheap to parse); big buffers stay zero-copy views.
     return [f.bytes if len(f) < ZERO_COPY_MIN else f.buffer for f in zmq_frames]
 
 
 class KernelApp:
-    def __init__(self, info: ConnectionInfo) -> None:
-        self.info = info
-        self.context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
-        self.session = Session(info.signer())
-        self.iopub = IOPub(self.context, info, self.session)
-        self.publisher = Publisher(self.iopub, self.session)
+    def __init__(self, boot: Boot) -> None:
+        self.boot = boot
+        self.context = boot.context
+        self.session = boot.session
+        self.iopub = boot.iopub
+        self.publisher = boot.publisher
         self.outputs = Outputs(self.publisher)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -71,57 +67,55 @@ class KernelApp:
         shell = KernelShell.instance()
         sys.stdout, sys.stderr = self.outputs.stdout, self.outputs.stderr  # type: ignore[assignment]
         shell.init_kernel_io(self.outputs)
-        stdin_socket = self.context.socket(zmq.ROUTER)
-        stdin_socket.bind(self.info.endpoint("stdin"))
-        control_socket = self.context.socket(zmq.ROUTER)
-        control_socket.bind(self.info.endpoint("control"))
+        boot = self.boot
         self.kernel = Kernel(
             session=self.session,
             publisher=self.publisher,
             outputs=self.outputs,
             shell=shell,
-            stdin=Stdin(stdin_socket, self.session, self.outputs),
+            stdin=Stdin(boot.stdin, self.session, self.outputs),
             comms=comms.install(self.outputs),
             request_stop=self.request_stop,
+            history=HistoryWrites(shell.history_manager),
         )
         signal.signal(signal.SIGINT, self.kernel.on_sigint)
-        self.iopub.start()
         self.outputs.start()
-        asyncio.run(self._main(control_socket))
+        boot.hand_over()  # the sockets are ours from here
+        asyncio.run(self._main())
         return 0
 
-    async def _main(self, control_socket: zmq.Socket[bytes]) -> None:
+    async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        actx = zmq.asyncio.Context.shadow(self.context)
-        shell_socket = actx.socket(zmq.ROUTER)
-        shell_socket.bind(self.info.endpoint("shell"))
-        heartbeat = self.context.socket(zmq.ROUTER)
-        heartbeat.setsockopt(zmq.LINGER, 0)
-        heartbeat.bind(self.info.endpoint("hb"))
-        threading.Thread(
-            target=_echo_heartbeats, args=(heartbeat,), daemon=True, name="notewire-heartbeat"
-        ).start()
-        control = ControlThread(self.kernel, control_socket)
+        boot = self.boot
+        shell_socket = zmq.asyncio.Socket.from_socket(boot.shell)
+        control = ControlThread(
+            self.kernel, boot.control, boot.replay["control"], boot.kept["control"]
+        )
         control.start()
-        self.publisher.status("starting", None)
         try:
             async with asyncio.TaskGroup() as tg:
-                serving = tg.create_task(self._serve_shell(shell_socket))
+                serving = tg.create_task(
+                    self._serve_shell(shell_socket, boot.replay["shell"], boot.kept["shell"])
+                )
                 await self._stop.wait()
                 serving.cancel()
         finally:
             control.stop()
             self._close(shell_socket)
 
-    async def _serve_shell(self, socket: zmq.asyncio.Socket) -> None:
-        replay = ReplayGuard()
+    async def _serve_shell(
+        self, socket: zmq.asyncio.Socket, replay: ReplayGuard, kept: list[Any]
+    ) -> None:
 
         def send(msg: Message, idents: Sequence[bytes]) -> None:
             socket.send_multipart(self.session.frames(msg, idents))
 
-        # Requests taken off the socket early, with whether to skip them.
-        taken: list[tuple[list[bytes], Message, bool]] = []
+        # Requests taken off the socket early, with whether to skip them: first those
+        # that arrived while the kernel was starting.
+        taken: list[tuple[list[bytes], Message, bool]] = [
+            (idents, msg, False) for idents, msg in kept
+        ]
 
         async def take_queue_on_error(msg: Message, reply: object) -> None:
             # A failed cell with stop_on_error skips the execute_requests already

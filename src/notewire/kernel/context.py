@@ -15,6 +15,7 @@ from comm.base_comm import CommManager
 from notewire.protocol import Message
 from notewire.protocol.content import Content
 
+from .history import HistoryWrites
 from .interrupts import GATE
 from .iopub import Publisher
 from .outputs import Outputs
@@ -43,6 +44,7 @@ class Kernel:
     stdin: Stdin
     comms: CommManager
     request_stop: Callable[[bool], None]  # (restart) -> None; safe from any thread
+    history: HistoryWrites | None = None
     mode: ExecMode = "idle"
     cancel_async: Callable[[], None] | None = None
     main_thread: int = field(default_factory=threading.get_ident)

@@ -145,6 +145,8 @@ async def dispatch_shell(
     if before_reply is not None:
         await before_reply(msg, reply)
     _finish(k, idents, msg, reply, send)
+    if k.history is not None:
+        k.history.request_done()
     return reply
 
 

@@ -11,36 +11,14 @@ from typing import Any
 from IPython.core.completer import provisionalcompleter, rectify_completions
 from IPython.utils.tokenutil import token_at_cursor
 
-import notewire
-from notewire.protocol import PROTOCOL_VERSION
 from notewire.protocol import content as c
 
 from .context import Kernel, Request
-
-LANGUAGE_INFO = {
-    "name": "python",
-    "version": ".".join(map(str, sys.version_info[:3])),
-    "mimetype": "text/x-python",
-    "file_extension": ".py",
-    "pygments_lexer": "ipython3",
-    "codemirror_mode": {"name": "ipython", "version": 3},
-    "nbconvert_exporter": "python",
-}
+from .info import kernel_info_reply
 
 
 def kernel_info(k: Kernel, req: Request) -> c.Content:
-    return c.KernelInfoReply(
-        protocol_version=PROTOCOL_VERSION,
-        implementation="notewire",
-        implementation_version=notewire.__version__,
-        language_info=LANGUAGE_INFO,
-        banner=k.shell.banner,
-        help_links=[
-            {"text": "Python Reference", "url": "https://docs.python.org/3/"},
-            {"text": "IPython Reference", "url": "https://ipython.readthedocs.io/"},
-        ],
-        supported_features=[],
-    )
+    return kernel_info_reply()
 
 
 async def execute(k: Kernel, req: Request) -> c.Content:
