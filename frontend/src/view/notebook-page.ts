@@ -207,6 +207,7 @@ export class NotebookPage {
       this.kernelSelect,
     );
     this.cellsEl.addEventListener("mousedown", (ev) => this.onMouseDown(ev));
+    this.cellsEl.addEventListener("click", (ev) => this.onClick(ev));
     this.cellsEl.addEventListener("dragstart", (ev) => this.onDragStart(ev));
     this.cellsEl.addEventListener("dragover", (ev) => this.onDragOver(ev));
     this.cellsEl.addEventListener("drop", (ev) => this.onDrop(ev));
@@ -545,6 +546,13 @@ export class NotebookPage {
       this.applyKeys();
       return;
     }
+    if (target.closest(".nw-drag") && !ev.shiftKey && this.selected().length > 1 && this.selected().includes(id)) {
+      // The handle of a selected cell: a drag moves the whole selection, so keep it (a
+      // click without a drag selects just this cell: onClick).
+      this.keys = { ...this.keys, mode: "command" };
+      this.applyKeys();
+      return;
+    }
     if (target.closest("input, textarea, select, button, a, summary, iframe, .nw-drag")) {
       this.keys = activate(this.keys, this.refs(), id, { mode: "command", extend: ev.shiftKey });
       this.applyKeys();
@@ -561,6 +569,16 @@ export class NotebookPage {
     this.keys = activate(this.keys, this.refs(), id, { mode: "command", extend: ev.shiftKey });
     if (!target.closest(".nw-outputs")) ev.preventDefault();
     this.afterActions([{ type: "blur_editor" }]);
+  }
+
+  /** A click (a press and release without a drag) on a handle selects just its cell. */
+  private onClick(ev: MouseEvent): void {
+    const target = ev.target as HTMLElement;
+    if (ev.shiftKey || !target.closest(".nw-drag")) return;
+    const id = target.closest<HTMLElement>(".nw-cell")?.dataset["id"];
+    if (!id || this.selected().length < 2) return;
+    this.keys = activate(this.keys, this.refs(), id, { mode: "command" });
+    this.applyKeys();
   }
 
   private dragIds: string[] = [];
