@@ -27,6 +27,11 @@ export interface CellJSON {
   attachments?: JSONObject;
   execution_count?: number | null;
   outputs?: JSONObject[];
+  /**
+   * Not nbformat: false when the outputs came from a cell whose outputs are not trusted
+   * (protocol section 4), so that a pasted copy is no more trusted than its original.
+   */
+  trusted?: false;
 }
 
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -76,13 +81,14 @@ export function makeCell(json: CellJSON, id: string = newCellId()): CellMap {
     const outputs = new Y.Array<OutputMap>();
     outputs.push((json.outputs ?? []).map(outputToMap));
     cell.set("outputs", outputs);
+    if (json.trusted === false) cell.set("trusted", false);
   } else if (json.attachments !== undefined) {
     cell.set("attachments", json.attachments);
   }
   return cell;
 }
 
-/** A cell's content as nbformat JSON (run state, trust and ids left out). */
+/** A cell's content as nbformat JSON (run state and ids left out; untrusted outputs marked). */
 export function cellToJSON(cell: CellMap): CellJSON {
   const json: CellJSON = {
     cell_type: cellType(cell),
@@ -94,6 +100,7 @@ export function cellToJSON(cell: CellMap): CellJSON {
   if (json.cell_type === "code") {
     json.execution_count = asInt(cell.get("execution_count"));
     json.outputs = (cellOutputs(cell)?.toArray() ?? []).map(outputToJSON);
+    if (cell.get("trusted") === false && json.outputs.length > 0) json.trusted = false;
   }
   return json;
 }
@@ -232,8 +239,9 @@ export function mergeCells(doc: Y.Doc, ids: Iterable<string>): string | null {
     const rest = indices.slice(1).map((i) => cellSource(list.get(i)).toString());
     text.insert(text.length, rest.map((s) => "\n\n" + s).join(""));
     for (let k = indices.length - 1; k >= 1; k--) list.delete(indices[k]!, 1);
+    // In the same transaction: one undo step brings back the cells and the outputs.
+    if (cellType(first) === "code") clearOutputs(doc, [cellId(first)]);
   }, LOCAL);
-  if (cellType(first) === "code") clearOutputs(doc, [cellId(first)]);
   return cellId(first);
 }
 

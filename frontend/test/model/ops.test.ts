@@ -204,6 +204,24 @@ describe("type and outputs", () => {
     assert.deepEqual(copyCells(doc, [pasted!]), json);
   });
 
+  test("a copy of untrusted outputs pastes untrusted; trusted and empty ones carry no mark", () => {
+    const { doc, ids } = docWith("a", "b", "c");
+    addStream(doc, ids[0]!, ["x"]);
+    addStream(doc, ids[1]!, ["y"]);
+    cellById(doc, ids[0]!)!.set("trusted", false);
+    cellById(doc, ids[2]!)!.set("trusted", false);
+    const json = copyCells(doc, ids);
+    assert.deepEqual(
+      json.map((c) => c.trusted),
+      [false, undefined, undefined],
+    );
+    const pasted = insertCells(doc, 3, json);
+    assert.deepEqual(
+      pasted.map((id) => readCell(cellById(doc, id)!).trusted),
+      [false, true, true],
+    );
+  });
+
   test("makeCell keeps attachments of markdown cells", () => {
     const cell = makeCell({ cell_type: "markdown", source: "", metadata: {}, attachments: { "a.png": {} } });
     const doc = new Y.Doc();
@@ -241,6 +259,20 @@ describe("undo of cell operations", () => {
       assert.deepEqual(snapshot(), states[i], `redo to state ${i}`);
     }
     undo.destroy();
+  });
+
+  test("one undo takes back a merge of cells with outputs, outputs included", () => {
+    const { doc, ids } = docWith("a", "b");
+    addStream(doc, ids[0]!, ["1\n"]);
+    addStream(doc, ids[1]!, ["2\n"]);
+    const before = cellsOf(doc).toJSON();
+    const undo = createCellUndo(doc);
+    mergeCells(doc, ids);
+    assert.deepEqual(sources(doc), ["a\n\nb"]);
+    assert.equal(cellOutputs(cellById(doc, ids[0]!)!)!.length, 0);
+    assert.ok(undo.undo());
+    assert.deepEqual(cellsOf(doc).toJSON(), before);
+    assert.equal(undo.canUndo(), false);
   });
 
   test("undoing a delete restores the outputs the server wrote", () => {
