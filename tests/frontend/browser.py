@@ -8,9 +8,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote
 
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.server.notebook_server import Server
 
@@ -74,12 +76,16 @@ class Tab:
         )
 
     async def wait_sources(self, want: list[str]) -> None:
-        """Waits until the cells' sources in the page's document are `want`."""
-        await self.page.wait_for_function(
-            "(want) => JSON.stringify(window.notewire.doc.getArray('cells').toArray()"
-            ".map((c) => c.get('source').toString())) === JSON.stringify(want)",
-            arg=want,
-        )
+        """Waits until the cells' sources in the page's document are `want` (and says
+        what they are when they never get there)."""
+        try:
+            await self.page.wait_for_function(
+                "(want) => JSON.stringify(window.notewire.doc.getArray('cells').toArray()"
+                ".map((c) => c.get('source').toString())) === JSON.stringify(want)",
+                arg=want,
+            )
+        except PlaywrightTimeoutError:
+            raise AssertionError(f"sources {await self.sources()!r}, not {want!r}") from None
 
     async def types(self) -> list[str]:
         return list(
@@ -104,9 +110,18 @@ class Session:
         self.contexts: list[BrowserContext] = []
         self.tabs: list[Tab] = []
 
-    async def page(self, server: Server, path: str = "/tree/") -> Tab:
-        """A new context, logged in with the server's token, showing `path`."""
-        context = await self.browser.new_context(viewport={"width": 1200, "height": 900})
+    async def page(
+        self,
+        server: Server,
+        path: str = "/tree/",
+        *,
+        color_scheme: Literal["light", "dark"] | None = None,
+    ) -> Tab:
+        """A new context, logged in with the server's token, showing `path` (in the
+        system colour scheme `color_scheme`, when given)."""
+        context = await self.browser.new_context(
+            viewport={"width": 1200, "height": 900}, color_scheme=color_scheme
+        )
         self.contexts.append(context)
         page = await context.new_page()
         tab = Tab(page, f"page{len(self.tabs) + 1}")
@@ -116,9 +131,19 @@ class Session:
         await page.goto(f"{server.url}/login?token={server.token}&next={quote(path)}")
         return tab
 
-    async def notebook(self, server: Server, path: str) -> Tab:
+    async def notebook(
+        self,
+        server: Server,
+        path: str,
+        *,
+        color_scheme: Literal["light", "dark"] | None = None,
+    ) -> Tab:
         """A new context showing the notebook at `path`, in sync with the server."""
-        tab = await self.page(server, "/notebooks/" + "/".join(quote(p) for p in path.split("/")))
+        tab = await self.page(
+            server,
+            "/notebooks/" + "/".join(quote(p) for p in path.split("/")),
+            color_scheme=color_scheme,
+        )
         await tab.connected()
         return tab
 
