@@ -230,6 +230,27 @@ async def test_merge_selected_cells_and_split_at_the_cursor(
     await press("z")
     await tab.wait_sources(["a = 1", "# b = 2\n\nc = 3", "d = 4"])
     await server_sources(server, "merge.ipynb", ["a = 1", "# b = 2\n\nc = 3", "d = 4"])
+    # A markdown cell being edited splits into pieces that all show their source; each
+    # renders when run.
+    for _ in range(2):
+        await press("j")
+    assert await tab.active_index() == 2
+    await press("m")
+    await press("Enter")
+    await tab.edit_mode()
+    await press("Control+End")
+    await page.keyboard.type("\n\n*more*")
+    await press("Home")
+    await press("Control+Shift+Minus")
+    await tab.wait_sources(["a = 1", "# b = 2\n\nc = 3", "d = 4", "*more*"])
+    await tab.command_mode()
+    for i in (2, 3):
+        await expect(tab.cell(i)).to_have_attribute("data-type", "markdown")
+        await expect(tab.cell(i).locator(".cm-editor")).to_be_visible()
+        await expect(tab.cell(i).locator(".nw-markdown")).to_have_count(0)
+    await press("Shift+Enter")
+    await expect(tab.cell(3).locator(".nw-markdown em")).to_have_text("more")
+    await expect(tab.cell(2).locator(".nw-markdown")).to_have_count(0)
     assert tab.errors == []
 
 

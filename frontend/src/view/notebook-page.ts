@@ -705,6 +705,11 @@ export class NotebookPage {
         const editor = this.viewOf(a.id)?.getEditor();
         if (!editor) break;
         const pieces = splitCell(doc, a.id, editor.splitOffsets());
+        // Pieces of a markdown cell being edited are all shown as their source, as the
+        // first one is (until run).
+        if (this.keys.unrendered.has(a.id)) {
+          for (const id of pieces) this.keys = setUnrendered(this.keys, id, true);
+        }
         const next = pieces[1];
         if (next) {
           this.keys = activate(this.keys, this.refs(), next, { mode: "edit" });
