@@ -189,7 +189,15 @@ json_values = st.recursive(
     ),
     max_leaves=8,
 )
-metadata = st.dictionaries(st.text(max_size=6), json_values, max_size=3)
+# Keys the nbformat schema gives a type (a cell's "name" is a string, "tags" a list...)
+# are left out: any value under them could make the generated notebook invalid.
+SCHEMA_KEYS = frozenset(
+    "name tags jupyter collapsed scrolled deletable editable format execution kernelspec "
+    "language_info orig_nbformat title authors".split()
+)
+metadata = st.dictionaries(
+    st.text(max_size=6).filter(lambda key: key not in SCHEMA_KEYS), json_values, max_size=3
+)
 texts = st.text(alphabet=st.characters(codec="utf-8"), max_size=30)
 mime_data = st.fixed_dictionaries(
     {"text/plain": texts},
