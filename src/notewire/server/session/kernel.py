@@ -112,6 +112,11 @@ class NotebookKernel:
     def alive(self) -> bool:
         return self.handle is not None and self.handle.is_alive
 
+    @property
+    def ready(self) -> bool:
+        """Whether `wait_ready` would return at once."""
+        return self._ready.is_set()
+
     async def wait_ready(self) -> KernelHandle:
         """The kernel, once it is started and alive. Raises KernelDied or KernelClosed
         when there is none to use (dead, failed to start, shut down)."""

@@ -40,11 +40,18 @@ class RunQueue:
         return tuple(self._queue)
 
     def add(self, cell_ids: list[str]) -> None:
+        # A cell that will start at once is not marked queued: that write would cost
+        # every browser a frame, sent before the execute_request goes to the kernel.
+        # (_run_cell marks it queued after all if the kernel is not ready.)
+        starts_now = self.running is None and not self._queue
         for cell_id in cell_ids:
             if cell_id in self._queue or not self._state.is_code_cell(cell_id):
                 continue
             self._queue.append(cell_id)
-            self._state.set_run_state(cell_id, "queued")
+            if starts_now:
+                starts_now = False
+            else:
+                self._state.set_run_state(cell_id, "queued")
         self._wake.set()
 
     def clear(self) -> None:
@@ -71,6 +78,8 @@ class RunQueue:
         code = self._state.cell_source(cell_id)
         if code is None:  # deleted while it waited
             return True
+        if not self._kernel.ready:
+            self._state.set_run_state(cell_id, "queued")
         try:
             handle = await self._kernel.wait_ready()
         except KernelError as exc:
