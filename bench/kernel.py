@@ -11,7 +11,9 @@ execute_reply and idle does not matter). Figures, each per kernel, with the rati
 notewire/ipykernel (the method follows /work/shared/reference/kernel-protocol.md §3):
 
   a. start_kernel() until a kernel_info_reply arrives on shell (iopub SUB connected
-     first), median of --starts starts;
+     first), median of --starts starts; for information, also until the reply to a
+     first execute("pass") sent right after it (the notewire kernel answers kernel_info
+     while IPython is still loading, so this shows when it can run code);
   b. execute("pass") until both its execute_reply and its idle status arrived,
      median and p90 of --passes requests;
   c. `for i in range(100000): print(i)` until idle, median of --reps; the concatenated
@@ -261,7 +263,15 @@ class Running:
 
     serial = 0
 
-    def __init__(self, ctx: zmq.Context, name: str, timeout: float, log_dir: str) -> None:
+    def __init__(
+        self,
+        ctx: zmq.Context,
+        name: str,
+        timeout: float,
+        log_dir: str,
+        *,
+        first_execute: bool = False,
+    ) -> None:
         self.name = name
         self.km = KernelManager(kernel_name=KERNELSPECS[name])
         self.client: Client | None = None
@@ -271,6 +281,7 @@ class Running:
         self.log = open(self.log_path, "wb")
         self.t_start = 0.0
         self.t_first_iopub: float | None = None
+        self.t_first_execute: float | None = None
         t0 = time.perf_counter()
         try:
             self.km.start_kernel(stdout=self.log, stderr=self.log)
@@ -297,6 +308,14 @@ class Running:
                     break
             if self.client.first_iopub_at is not None:
                 self.t_first_iopub = self.client.first_iopub_at - t0
+            if first_execute:
+                # For information: when the kernel can run code, not only answer.
+                msg_id = self.client.send("execute_request", {"code": "pass", "silent": False})
+                while True:
+                    channel, msg = self.client.recv(deadline, "first execute")
+                    if channel == "shell" and msg.parent_id == msg_id:
+                        self.t_first_execute = time.perf_counter() - t0
+                        break
         except BaseException:
             self.shutdown()
             self.show_log()
@@ -543,12 +562,15 @@ def run(args: argparse.Namespace, log_dir: str) -> dict[str, Any]:
                 pass
         starts: dict[str, list[float]] = {k: [] for k in kernels}
         first_iopub: dict[str, list[float]] = {k: [] for k in kernels}
+        first_execute: dict[str, list[float]] = {k: [] for k in kernels}
         for i in range(args.starts):
             for name in kernels:
-                with Running(ctx, name, args.timeout, log_dir) as k:
+                with Running(ctx, name, args.timeout, log_dir, first_execute=True) as k:
                     starts[name].append(k.t_start)
                     if k.t_first_iopub is not None:
                         first_iopub[name].append(k.t_first_iopub)
+                    if k.t_first_execute is not None:
+                        first_execute[name].append(k.t_first_execute)
             print(
                 f"  start {i + 1}/{args.starts}: "
                 + ", ".join(f"{n} {starts[n][-1] * 1000:.0f} ms" for n in kernels),
@@ -561,6 +583,10 @@ def run(args: argparse.Namespace, log_dir: str) -> dict[str, Any]:
                 "first_iopub_samples_s": first_iopub[name],
                 "first_iopub_median_s": statistics.median(first_iopub[name])
                 if first_iopub[name]
+                else None,
+                "first_execute_samples_s": first_execute[name],
+                "first_execute_median_s": statistics.median(first_execute[name])
+                if first_execute[name]
                 else None,
             }
 
@@ -662,6 +688,7 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
 
     row(f"a. start -> kernel_info_reply (median of {args.starts})", "a.median_s", "<=0.5x")
     row("   start -> first iopub message (info)", "a.first_iopub_median_s", "-")
+    row("   start -> first execute('pass') reply (info)", "a.first_execute_median_s", "-")
     row(f"b. execute('pass') -> reply+idle (median of {args.passes})", "b.median_s", "<=0.5x")
     row("   execute('pass') p90", "b.p90_s", "<=0.5x")
     row("   execute('pass') -> reply only (info)", "b.reply_only_median_s", "-")

@@ -33,7 +33,9 @@ every connection. Two adapters behind one interface (`expect`/`done`/`stdout`):
 Figures, per server, with the ratio notewire / jupyter_server:
 
   a. execute("pass") round trip through the server, median and p90 of --passes (after
-     unmeasured warm-up runs); also the SERVER process's CPU time per execute
+     unmeasured warm-up runs), taken with every server up, in --rounds batches per
+     server in turn, so that a change of this machine's load between servers does not
+     show as a difference between them; also the SERVER process's CPU time per execute
      (utime+stime of its /proc/<pid>/stat, the server process alone, not its kernels);
   b. `for i in range(100000): print(i)` delivered to one connection: time from sending
      until all of it arrived (or the run ended without it), median of --reps; the lines
@@ -468,6 +470,7 @@ class NotewireConn(Conn):
         self._outbox: list[bytes] = []
         self._subscription: Any = None
         self._baseline: dict[str, tuple[str, str | None]] = {}  # run -> (cell, busy time)
+        self._found: dict[str, pycrdt.Map] = {}  # cell id -> its map in self.doc
         url = base.replace("http", "ws", 1) + f"/api/notebooks/{quote(path)}/ws"
         self.ws = WebSocket(url, {"Authorization": f"token {token}"}, label=label)
         for data in self.ws.inbox:
@@ -515,6 +518,7 @@ class NotewireConn(Conn):
             self.doc.unobserve(self._subscription)
         self.doc = pycrdt.Doc()
         self.doc_id = doc_id
+        self._found = {}
         self.synced = False
         self._subscription = self.doc.observe(self._on_local_change)
         self._outbox.append(pycrdt.create_sync_message(self.doc))
@@ -529,8 +533,12 @@ class NotewireConn(Conn):
         return self.doc.get("cells", type=pycrdt.Array)
 
     def cell(self, cell_id: str) -> pycrdt.Map | None:
+        cell = self._found.get(cell_id)  # checked each time: cells move and go
+        if cell is not None and cell.get("id") == cell_id:
+            return cell
         for cell in self._cells():
             if cell.get("id") == cell_id:
+                self._found[cell_id] = cell
                 return cell
         return None
 
@@ -575,12 +583,14 @@ class NotewireConn(Conn):
             raise BenchError(f"{self.label}: the server answered an error: {self.errors[-1]}")
         key, before = self._baseline[run]
         cell = self.cell(key)
-        if cell is None or self._busy(cell) == before:
+        if cell is None:
             return False
-        state = cell.get("run_state")
+        state = cell.get("run_state")  # read first: cheaper than the timing metadata
+        if state not in _DONE or self._busy(cell) == before:
+            return False
         if state == "error":
             raise BenchError(f"{self.label}: the cell's run ended in error")
-        return state in _DONE
+        return True
 
     def stdout(self, run: str) -> tuple[str, int, dict[str, Any]]:
         key, _ = self._baseline[run]
@@ -1175,8 +1185,19 @@ def bench_print(srv: Server, conns: list[Conn], reps: int, step: str) -> dict[st
     }
 
 
-def bench_server(srv: Server, args: argparse.Namespace) -> dict[str, Any]:
-    res: dict[str, Any] = {}
+@dataclass
+class Bench:
+    """One server under test, between its phases."""
+
+    srv: Server
+    res: dict[str, Any] = field(default_factory=dict)
+    conn: Conn | None = None
+    kernel_id: str | None = None
+
+
+def setup_server(b: Bench, args: argparse.Namespace) -> None:
+    """Start the server, measure d, and connect to bench.ipynb for a and b."""
+    srv, res = b.srv, b.res
     t0 = now()
     srv.start()
     res["start_s"] = now() - t0
@@ -1205,32 +1226,62 @@ def bench_server(srv: Server, args: argparse.Namespace) -> dict[str, Any]:
         f"{[round(o['ready_s'] * 1000) for o in opens]} ms (spaced {settle:.1f} s)",
         flush=True,
     )
-
-    # a, b: one connection on bench.ipynb.
     srv.write_notebook("bench.ipynb")
-    conn, info = srv.connect("bench.ipynb", f"{srv.title}: conn 0", args.jupyter_protocol)
+    b.conn, info = srv.connect("bench.ipynb", f"{srv.title}: conn 0", args.jupyter_protocol)
     srv.remember_children()
-    kernel_id = info.get("kernel")
-    try:
-        time.sleep(args.settle)  # let a pool refill finish before measuring
-        Group([conn]).drain(0.2)
-        res["a"] = bench_pass(srv, conn, args.passes, args.warmup)
-        a = res["a"]
+    b.kernel_id = info.get("kernel")
+    time.sleep(args.settle)  # let a pool refill finish before measuring
+    Group([b.conn]).drain(0.2)
+
+
+def bench_pass_interleaved(benches: list[Bench], args: argparse.Namespace) -> None:
+    """a, for every server at once: batches of runs taken in turn (in alternating
+    order), so that a change in this machine's load falls on every server alike."""
+    rounds = max(1, min(args.rounds, args.passes))
+    sizes = [args.passes // rounds + (i < args.passes % rounds) for i in range(rounds)]
+    samples: dict[str, list[float]] = {b.srv.name: [] for b in benches}
+    cpu: dict[str, float] = {b.srv.name: 0.0 for b in benches}
+    for i, size in enumerate(sizes):
+        for b in benches if i % 2 == 0 else reversed(benches):
+            assert b.conn is not None
+            part = bench_pass(b.srv, b.conn, size, args.warmup if i == 0 else 2)
+            samples[b.srv.name] += part["samples_s"]
+            cpu[b.srv.name] += part["server_cpu_s"]
+    for b in benches:
+        times = samples[b.srv.name]
+        a = b.res["a"] = {
+            "samples_s": times,
+            "median_s": statistics.median(times),
+            "p90_s": pct(times, 90),
+            "server_cpu_s": cpu[b.srv.name],
+            "server_cpu_per_exec_s": cpu[b.srv.name] / len(times),
+            "rounds": rounds,
+        }
         print(
-            f"  a: median {a['median_s'] * 1000:.2f} ms, p90 {a['p90_s'] * 1000:.2f} ms, "
-            f"server CPU {a['server_cpu_per_exec_s'] * 1000:.2f} ms/execute",
+            f"[{b.srv.title}] a: median {a['median_s'] * 1000:.2f} ms, p90 "
+            f"{a['p90_s'] * 1000:.2f} ms, server CPU {a['server_cpu_per_exec_s'] * 1000:.2f} "
+            f"ms/execute ({len(times)} runs in {rounds} rounds)",
             flush=True,
         )
-        res["b"] = bench_print(srv, [conn], args.reps, "b")
-        b = res["b"]
+
+
+def finish_server(b: Bench, args: argparse.Namespace) -> None:
+    """b on the open connection, then c on --conns new ones."""
+    srv, res = b.srv, b.res
+    try:
+        assert b.conn is not None
+        res["b"] = bench_print(srv, [b.conn], args.reps, "b")
+        r = res["b"]
         print(
-            f"  b: median {b['median_s']:.3f} s (after the kernel's reply "
-            f"{fmt_s(b['after_reply_median_s'])}), lines {b['lines_per_conn']}, "
-            f"server CPU {b['server_cpu_mean_s']:.3f} s/run",
+            f"[{srv.title}] b: median {r['median_s']:.3f} s (after the kernel's reply "
+            f"{fmt_s(r['after_reply_median_s'])}), lines {r['lines_per_conn']}, "
+            f"server CPU {r['server_cpu_mean_s']:.3f} s/run",
             flush=True,
         )
     finally:
-        conn.close()
+        if b.conn is not None:
+            b.conn.close()
+            b.conn = None
 
     # c. --conns connections on the same notebook at once.
     conns: list[Conn] = []
@@ -1238,14 +1289,14 @@ def bench_server(srv: Server, args: argparse.Namespace) -> dict[str, Any]:
         for i in range(args.conns):
             conns.append(
                 srv.attach(
-                    "bench.ipynb", kernel_id, f"{srv.title}: conn {i}", args.jupyter_protocol
+                    "bench.ipynb", b.kernel_id, f"{srv.title}: conn {i}", args.jupyter_protocol
                 )
             )
         Group(conns).drain(0.5)
         res["c"] = bench_print(srv, conns, args.reps, "c")
         c = res["c"]
         print(
-            f"  c: median {c['median_s']:.3f} s (after the kernel's reply "
+            f"[{srv.title}] c: median {c['median_s']:.3f} s (after the kernel's reply "
             f"{fmt_s(c['after_reply_median_s'])}), min lines per conn {c['min_lines']}, "
             f"lost {c['lost_lines_per_rep']}, server CPU {c['server_cpu_mean_s']:.3f} s/run",
             flush=True,
@@ -1253,7 +1304,6 @@ def bench_server(srv: Server, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         for conn in conns:
             conn.close()
-    return res
 
 
 # ------------------------------------------------------------------------ output
@@ -1432,6 +1482,24 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
 # -------------------------------------------------------------------------- main
 
 
+def guarded(bench: Bench, step: Callable[[Bench, argparse.Namespace], None], args: Any) -> bool:
+    """Run one phase of one server; a failure is recorded, and that server stopped."""
+    try:
+        step(bench, args)
+        return True
+    except (BenchError, ConnectionError, OSError) as exc:
+        srv = bench.srv
+        bench.res["error"] = str(exc)
+        print(f"[{srv.title}] FAILED: {exc}", flush=True)
+        tail = srv.log_tail()
+        if tail:
+            print(f"--- last lines of {srv.title}'s log:\n{tail}", flush=True)
+        if bench.conn is not None:
+            bench.conn.close()
+            bench.conn = None
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1443,6 +1511,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", metavar="PATH", help="write the raw results to PATH")
     p.add_argument("--passes", type=int, help="execute('pass') runs for a (default 300, quick 30)")
     p.add_argument("--warmup", type=int, help="unmeasured runs before a (default 20, quick 5)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=10,
+        help="a is taken in this many batches per server, in turn (default 10)",
+    )
     p.add_argument("--reps", type=int, help="repetitions of b and c (default 5, quick 1)")
     p.add_argument("--opens", type=int, help="measured opens for d (default 7, quick 2)")
     p.add_argument("--conns", type=int, default=10, help="connections for c (default 10)")
@@ -1513,21 +1587,31 @@ def main(argv: list[str] | None = None) -> int:
     t0 = now()
     interrupted = False
     try:
+        benches: list[Bench] = []
         for name in servers:
             srv = Server(name, scratch, env, args.timeout)
             running.append(srv)
-            try:
-                results[name] = bench_server(srv, args)
-            except (BenchError, ConnectionError, OSError) as exc:
-                results[name] = {"error": str(exc)}
-                print(f"[{srv.title}] FAILED: {exc}", flush=True)
-                tail = srv.log_tail()
-                if tail:
-                    print(f"--- last lines of {srv.title}'s log:\n{tail}", flush=True)
-            finally:
+            bench = Bench(srv)
+            results[name] = bench.res
+            if guarded(bench, setup_server, args):
+                benches.append(bench)
+            else:
                 for note in srv.stop():
                     print("  " + note, flush=True)
                 running.remove(srv)
+        if benches:
+            try:
+                bench_pass_interleaved(benches, args)
+            except (BenchError, ConnectionError, OSError) as exc:
+                for bench in benches:
+                    bench.res["error"] = f"a: {exc}"
+                print(f"a FAILED: {exc}", flush=True)
+        for bench in benches:
+            if "error" not in bench.res:
+                guarded(bench, finish_server, args)
+            for note in bench.srv.stop():
+                print("  " + note, flush=True)
+            running.remove(bench.srv)
     except KeyboardInterrupt:
         interrupted = True
         print("\ninterrupted; stopping the servers", file=sys.stderr)
