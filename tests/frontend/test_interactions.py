@@ -77,6 +77,13 @@ async def test_drag_cells_by_their_handle_to_reorder_them(server: Server, sessio
     await tab.cell(2).locator(".nw-drag").click()
     await expect(page.locator(".nw-cell.nw-selected")).to_have_count(0)
     assert await tab.active_index() == 2
+    # The toolbar's arrows move the active cell too.
+    await page.get_by_role("button", name="move cells up").click()
+    await tab.wait_sources(["c4", "c2", "c1", "c0", "c3"])
+    await page.get_by_role("button", name="move cells down").click()
+    await page.get_by_role("button", name="move cells down").click()
+    await tab.wait_sources(["c4", "c1", "c0", "c2", "c3"])
+    assert await tab.active_index() == 3
     assert tab.errors == []
 
 

@@ -157,7 +157,7 @@ async def test_an_untrusted_notebook_runs_no_script_and_no_event_handler(
     await expect(tab.cell(2).locator(".nw-markdown em")).to_have_text("md")
     await expect(tab.cell(3).locator("img.nw-image")).to_be_visible()
     # Every image has loaded or failed, so an onerror handler would have run by now.
-    await page.wait_for_function("[...document.images].every((i) => i.complete)")
+    await page.wait_for_function("() => [...document.images].every((i) => i.complete)")
     await page.evaluate("new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))")
     assert await page.evaluate(FLAGS) == []
     assert not [line for line in tab.console if "PWNED" in line]
@@ -191,7 +191,7 @@ async def test_trusted_html_runs_only_inside_an_opaque_sandbox(
         for f in page.frames
         if f.parent_frame is not None and await f.evaluate("!!document.querySelector('b.shown')")
     ][0]
-    await inner.wait_for_function("window.pwned_script === 1 && window.pwned_img === 1")
+    await inner.wait_for_function("() => window.pwned_script === 1 && window.pwned_img === 1")
     assert await inner.evaluate("origin") == "null"
     # Nothing ran in the page itself.
     assert await page.evaluate(FLAGS) == []
