@@ -14,13 +14,36 @@ text mime data), transient keys (`metadata.signature`, `orig_nbformat*`, cell
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-import nbformat
-from nbformat.v4 import nbjson
-from nbformat.validator import ValidationError, iter_validate
+
+def _import_nbformat_quickly() -> None:
+    """Import nbformat, keeping jsonschema from loading rfc3987_syntax.
+
+    jsonschema (nbformat's validator) imports rfc3987_syntax when it is installed, as
+    Jupyter's own packages install it, to check "iri" string formats; that module
+    compiles some forty grammars as it loads, over a second of the server's start-up.
+    The notebook schema uses no such format. The module is hidden only while nbformat
+    loads: anything importing it later gets it.
+    """
+    hide = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if hide:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # ImportError
+    try:
+        import nbformat  # noqa: F401
+    finally:
+        if hide:
+            del sys.modules["rfc3987_syntax"]
+
+
+_import_nbformat_quickly()
+
+import nbformat  # noqa: E402
+from nbformat.v4 import nbjson  # noqa: E402
+from nbformat.validator import ValidationError, iter_validate  # noqa: E402
 
 __all__ = ["NotebookFormatError", "new_cell_id", "parse_notebook", "serialize_notebook"]
 
