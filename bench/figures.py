@@ -1,25 +1,43 @@
 """Live figure benchmark: a scripted 5-second drag-pan of an 800×600 figure with a
 10,000-point line, in one headless Chromium, on notewire (the real server and kernel,
 `%matplotlib notewire`) and on ipympl in JupyterLab (`%matplotlib widget`); and the
-limit of this machine, 1 / (Agg draw + JPEG encode), measured in the same run.
+limit, 1 / (Agg draw + JPEG encode) of the same figure, measured in notewire's kernel
+process right after each of its drags.
 
-    python bench/figures.py            # both, table
-    python bench/figures.py --json out.json
-    python bench/figures.py --only notewire
+    python bench/figures.py                 # both, 3 runs each, medians
+    python bench/figures.py --runs 5 --json out.json
+    python bench/figures.py --only notewire --profile DIR   # py-spy of the kernel
 
-How it measures (bench/README.md has more): the same init script in both pages counts
-every drawImage onto a canvas at least 400 px wide (a frame shown), stamps every
-pointermove (performance.now()), and sums the bytes of binary WebSocket messages.
-Frames/s = frames drawn during the drag / drag time. Latency of a pointer event = the
-time to the second frame drawn after it (the first may have been rendered before the
-event reached the kernel; with a window of 2 frames in flight the second cannot be).
-Bytes/frame = binary WebSocket bytes received during the drag / frames drawn.
+How it measures (bench/README.md has more). The drag is paced by the wall clock, the
+same way on both sides: the pointer position is a function of the time since the button
+went down (a triangle wave across 40 % of the width, 1 s per sweep), moves are sent at
+up to 60 Hz, and the button goes up 5 s after it went down however many moves the page
+took. The same init script in both pages counts every drawImage onto a canvas at least
+400 px wide (a frame shown), stamps DOM pointermoves, the pointer messages and frame
+acks the page sends, and the binary WebSocket messages it gets. In the kernel, the
+benchmark cell counts matplotlib motion events and records, for each frame sent, how
+many of them it reflects.
+
+- frames/s = frames drawn between button down and up / that time (measured in the page);
+- latency of a DOM pointermove at t: the first pointer message the page sent at or
+  after t (it carries that position or a newer one) is motion event k in the kernel
+  (one WebSocket, in order); the first frame sent reflecting k or later is frame n; the
+  latency is the time that frame (or a later one) was shown, minus t. notewire: shown =
+  the view's ack of frame n or later (sent in the animation frame that drew it);
+  ipympl: shown = the first drawImage after the page received frame n;
+- bytes/frame = binary WebSocket bytes received during the drag / frames drawn;
+- limit = 1 / (median Agg draw + median JPEG encode), in notewire's kernel, on the
+  benchmark's figure, its x limits moving, after the page closed.
 """
+
+# A benchmark script: blocking file, HTTP and process calls between the measurements.
+# ruff: noqa: ASYNC210, ASYNC220, ASYNC230, ASYNC240
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import shutil
@@ -44,31 +62,115 @@ DRAG_S = 5.0
 MOVE_HZ = 60
 
 FIGURE = """\
+import json as _json, os as _os
 import numpy as np, matplotlib.pyplot as plt
+plt.close("all")  # the figure of the run before
 x = np.linspace(0, 100, 10_000)
 y = np.sin(x) + 0.2 * np.random.default_rng(0).standard_normal(x.size)
 fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
 ax.plot(x, y)
+_bench = {"pid": _os.getpid(), "moves": 0, "frames": []}
+def _moved(event):
+    _bench["moves"] += 1
+def _released(event):  # the drag is over: hand the records to the benchmark
+    with open(DUMP, "w") as f:
+        _json.dump(_bench, f)
+fig.canvas.mpl_connect("motion_notify_event", _moved)
+fig.canvas.mpl_connect("button_release_event", _released)
 """
-NOTEWIRE_CELL = "%matplotlib notewire\n" + FIGURE + "plt.show()\n"
-IPYMPL_CELL = "%matplotlib widget\n" + FIGURE + "fig.canvas.toolbar.pan()\nplt.show()\n"
+NOTEWIRE_CELL = (
+    "%matplotlib notewire\n"
+    + FIGURE
+    + """\
+plt.show()
+_live = fig.canvas.manager.live
+_send_frame = _live._send_frame
+def _sent(*args, **kwargs):  # frame number, motion events it reflects
+    _send_frame(*args, **kwargs)
+    _bench["frames"].append([_live.flow.sent, _bench["moves"]])
+_live._send_frame = _sent
+"""
+)
+IPYMPL_CELL = (
+    "%matplotlib widget\n"
+    + FIGURE
+    + """\
+fig.canvas.toolbar.pan()
+plt.show()
+_send_binary = fig.canvas.send_binary
+def _sent(data):
+    _send_binary(data)
+    _bench["frames"].append([len(_bench["frames"]) + 1, _bench["moves"]])
+fig.canvas.send_binary = _sent
+"""
+)
+LIMIT_CELL = """\
+def _limit(samples=40):
+    import statistics, time
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from notewire.canvas.encode import as_pixels, encode_jpeg, full_rect
+    x0, x1 = ax.get_xlim()
+    draws, encodes = [], []
+    for i in range(samples + 5):
+        shift = (i % 20) * 0.5
+        ax.set_xlim(x0 + shift, x1 + shift)
+        t = time.perf_counter()
+        FigureCanvasAgg.draw(fig.canvas)
+        t1 = time.perf_counter()
+        pixels = as_pixels(np.asarray(fig.canvas.get_renderer().buffer_rgba()))
+        encode_jpeg(pixels, full_rect(pixels))
+        t2 = time.perf_counter()
+        if i >= 5:
+            draws.append((t1 - t) * 1000)
+            encodes.append((t2 - t1) * 1000)
+    ax.set_xlim(x0, x1)
+    draw, enc = statistics.median(draws), statistics.median(encodes)
+    return {"draw_ms": draw, "encode_ms": enc, "fps": 1000 / (draw + enc)}
+print(_json.dumps(_limit()))
+"""
 
 INIT = """
+const FRAME_MIN_BYTES = 2000;  // ipympl: a message this big saying "binary" is a frame
 (() => {
-  const b = (window.__bench = { draws: [], moves: [], bytes: [] });
+  const b = (window.__bench = { draws: [], moves: [], sent: [], acks: [], bytes: [], frames: [] });
   const draw = CanvasRenderingContext2D.prototype.drawImage;
   CanvasRenderingContext2D.prototype.drawImage = function (...a) {
-    if (this.canvas && this.canvas.width >= 400) b.draws.push(performance.now());
+    // on screen only (ipympl also draws each image into an offscreen canvas)
+    const c = this.canvas;
+    if (c && c.width >= 400 && c.isConnected) b.draws.push(performance.now());
     return draw.apply(this, a);
   };
   document.addEventListener('pointermove', () => b.moves.push(performance.now()), true);
+  const text = (data) => {
+    if (typeof data === 'string') return data;
+    try {
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+        : new Uint8Array(data.buffer, data.byteOffset, Math.min(data.byteLength, 4096));
+      return new TextDecoder('latin1').decode(bytes.subarray(0, 4096));
+    } catch (e) { return ''; }
+  };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const t = performance.now();
+    const s = text(data);
+    if (s.includes('pointer_move') || s.includes('motion_notify')) b.sent.push(t);
+    else if (s.includes('"ack"')) {
+      const m = /"frame":\s*(\d+)/.exec(s);
+      if (m) b.acks.push([Number(m[1]), t]);
+    }
+    return send.call(this, data);
+  };
   const WS = window.WebSocket;
   window.WebSocket = class extends WS {
     constructor(...a) {
       super(...a);
       this.addEventListener('message', (e) => {
         if (typeof e.data === 'string') return;
-        b.bytes.push([performance.now(), e.data.byteLength ?? e.data.size]);
+        const t = performance.now(), size = e.data.byteLength ?? e.data.size;
+        b.bytes.push([t, size]);
+        // ipympl's frames: a comm message whose data says {"type": "binary"}
+        const frame = size >= FRAME_MIN_BYTES && /type\\\\*"?:\\s*\\\\*"binary/.test(text(e.data));
+        if (frame) b.frames.push(t);
       });
     }
   };
@@ -83,40 +185,36 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def machine_limit(samples: int = 40) -> dict[str, float]:
-    """Agg draw + JPEG encode of the same figure while panning, in this process."""
-    import matplotlib
-
-    matplotlib.use("agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from notewire.canvas.encode import as_pixels, encode_jpeg, full_rect
-
-    ns: dict[str, Any] = {}
-    exec(FIGURE, ns)
-    fig, ax = ns["fig"], ns["ax"]
-    x0, x1 = ax.get_xlim()
-    draws, encodes = [], []
-    for i in range(samples + 5):
-        shift = (i % 20) * 0.5
-        ax.set_xlim(x0 + shift, x1 + shift)
-        t = time.perf_counter()
-        fig.canvas.draw()
-        t1 = time.perf_counter()
-        pixels = as_pixels(np.asarray(fig.canvas.buffer_rgba()))
-        encode_jpeg(pixels, full_rect(pixels))
-        t2 = time.perf_counter()
-        if i >= 5:
-            draws.append((t1 - t) * 1000)
-            encodes.append((t2 - t1) * 1000)
-    plt.close(fig)
-    draw, enc = statistics.median(draws), statistics.median(encodes)
-    return {"draw_ms": draw, "encode_ms": enc, "fps": 1000 / (draw + enc)}
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
 
 
-async def drag(page: Any, canvas: Any) -> dict[str, Any]:
-    """The scripted drag on `canvas`; returns the page's counts over the drag."""
+async def wait_for_file(path: Path, within: float = 30.0) -> Any:
+    """The kernel writes the records when the button goes up; nothing to wait on but
+    the file (a benchmark, not a test)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            text = path.read_text()
+            if text:
+                return json.loads(text)
+        except (OSError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kernel wrote no records to {path}")
+        await asyncio.sleep(0.05)
+
+
+def position(elapsed: float, cx: float, amp: float) -> float:
+    """The pointer's x at `elapsed` s after the button went down: a triangle wave,
+    left and right across 40 % of the width, 1 s per sweep."""
+    phase = elapsed % 1.0
+    return cx + amp * (4 * phase - 1 if phase < 0.5 else 3 - 4 * phase) if elapsed > 0 else cx
+
+
+async def drag(page: Any, canvas: Any, cell_at: float, profile: Any = None) -> dict[str, Any]:
+    """The scripted drag on `canvas`, paced by the wall clock; the page's records."""
     box = await canvas.bounding_box()
     assert box is not None
     cx, cy = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5
@@ -126,64 +224,197 @@ async def drag(page: Any, canvas: Any) -> dict[str, Any]:
     await m.down()
     t0 = await page.evaluate("performance.now()")
     start = time.perf_counter()
-    n = int(DRAG_S * MOVE_HZ)
-    for i in range(1, n + 1):
-        # a triangle wave: left and right across 40 % of the width, 1 s per sweep
-        phase = (i / MOVE_HZ) % 1.0
-        dx = amp * (4 * phase - 1 if phase < 0.5 else 3 - 4 * phase)
-        await m.move(cx + dx, cy)
-        delay = start + i / MOVE_HZ - time.perf_counter()
+    if profile is not None:
+        profile()  # starts py-spy now, for the drag
+    tick = 1
+    while True:
+        elapsed = time.perf_counter() - start
+        if elapsed >= DRAG_S:
+            break
+        await m.move(position(elapsed, cx, amp), cy)
+        # the next 1/60 s tick not yet past (a slow page gets fewer moves, not a longer drag)
+        tick = max(tick + 1, int((time.perf_counter() - start) * MOVE_HZ) + 1)
+        delay = start + tick / MOVE_HZ - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)  # pacing the scripted input, not waiting on a result
     t1 = await page.evaluate("performance.now()")
     await m.up()
     b = await page.evaluate("window.__bench")
-    draws = [t for t in b["draws"] if t0 <= t <= t1]
-    moves = [t for t in b["moves"] if t0 <= t <= t1]
-    all_draws = sorted(b["draws"])
-    latencies = []
-    for mv in moves:
-        after = [d for d in all_draws if d > mv]
-        if len(after) >= 2:
-            latencies.append(after[1] - mv)
-    nbytes = sum(n for t, n in b["bytes"] if t0 <= t <= t1)
+    return {"t0": t0, "t1": t1, "cell_at": cell_at, "page": b}
+
+
+def analyse(records: dict[str, Any], kernel: dict[str, Any], *, acked: bool) -> dict[str, Any]:
+    """Frames/s, latency and bytes from the page's and the kernel's records."""
+    t0, t1, b = records["t0"], records["t1"], records["page"]
     secs = (t1 - t0) / 1000
+    draws = sorted(t for t in b["draws"] if t0 <= t <= t1)
+    # Pointer messages the page sent, in order; the kernel counted motion events from the
+    # same point (the page had no figure to send them to before the cell ran), so
+    # message i is motion event i + 1 in the kernel. `offset` is 0 when the counts agree.
+    sent = b["sent"]
+    offset = kernel["moves"] - len(sent)
+    if abs(offset) > 2:
+        print(
+            f"  warning: the page sent {len(sent)} pointer messages, the kernel handled "
+            f"{kernel['moves']} motion events",
+            file=sys.stderr,
+        )
+    frames = kernel["frames"]  # [frame number, motion events reflected], in order
+    # Only what happened since the cell ran: at load the page may show the figure of the
+    # run before (still open until the cell runs again), with its own frame numbers.
+    since = records["cell_at"]
+    if acked:  # notewire: frame n shown when the view acked n or later
+        acks = sorted((a for a in b["acks"] if a[1] >= since), key=lambda a: a[1])
+
+        def shown(n: int) -> float | None:
+            return next((t for m, t in acks if m >= n), None)
+    else:  # ipympl: frame n shown by the first drawImage after the page received it
+        received = sorted(t for t in b["frames"] if t >= since)
+        all_draws = sorted(b["draws"])
+
+        def shown(n: int) -> float | None:
+            if n > len(received):
+                return None
+            return next((d for d in all_draws if d >= received[n - 1]), None)
+
+    latencies = []
+    for t in b["moves"]:
+        if not t0 <= t <= t1:
+            continue
+        k = next((i for i, s in enumerate(sent) if s >= t), None)
+        if k is None:
+            continue
+        event = k + 1 + offset  # the kernel's count once it handled that message
+        n = next((f for f, moves in frames if moves >= event), None)
+        when = shown(n) if n is not None else None
+        if when is not None:
+            latencies.append(when - t)
+    impossible = [v for v in latencies if v < 0]  # a frame shown before the move: misaligned
+    if impossible:
+        print(
+            f"  warning: {len(impossible)} of {len(latencies)} latencies < 0 (records out of"
+            " step); left out",
+            file=sys.stderr,
+        )
+        latencies = [v for v in latencies if v >= 0]
+    nbytes = sum(n for t, n in b["bytes"] if t0 <= t <= t1)
     return {
         "seconds": secs,
         "frames": len(draws),
         "fps": len(draws) / secs,
         "latency_median_ms": statistics.median(latencies) if latencies else float("nan"),
         "latency_p95_ms": pct(latencies, 95),
+        "latency_samples": len(latencies),
+        "latency_left_out": len(impossible),
         "bytes_per_frame": nbytes / len(draws) if draws else float("nan"),
-        "moves": len(moves),
+        "moves_sent": len([s for s in sent if t0 <= s <= t1]),
+        "pointer_messages": len(sent),
+        "kernel_motion_events": kernel["moves"],
+        "kernel_frames": len(frames),
+        "load": os.getloadavg()[0],
     }
 
 
-async def run_notewire(browser: Any) -> dict[str, Any]:
+def py_spy(pid: int, out: Path, started: list[Any]) -> None:
+    """Starts `py-spy record` on the kernel for the drag (into `started`)."""
+    started.append(
+        subprocess.Popen(
+            [
+                "py-spy",
+                "record",
+                "-p",
+                str(pid),
+                "-r",
+                "250",
+                "-d",
+                str(int(DRAG_S) + 1),
+                "-f",
+                "raw",
+                "-o",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+    )
+
+
+async def run_notewire(browser: Any, runs: int, profile: Path | None) -> list[dict[str, Any]]:
     from playwright.async_api import expect
 
     from tests.server.notebook_server import running_server, write_notebook
 
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "root"
         root.mkdir()
-        write_notebook(root / "fig.ipynb", cells=[NOTEWIRE_CELL])
+        dump = Path(tmp) / "records.json"
+        write_notebook(
+            root / "fig.ipynb", cells=[f"DUMP = {str(dump)!r}\n" + NOTEWIRE_CELL, LIMIT_CELL]
+        )
         async with running_server(root, Path(tmp)) as server, server.client("fig.ipynb") as nb:
-            context = await browser.new_context(viewport={"width": 1200, "height": 1000})
-            try:
-                page = await context.new_page()
-                await page.add_init_script(INIT)
-                await page.goto(f"{server.url}/login?token={server.token}&next={quote('/notebooks/fig.ipynb')}")
-                await expect(page.locator("#app")).to_have_attribute("data-connection", "connected", timeout=30_000)
-                await nb.run_and_wait([nb.cells[0]["id"]])
-                canvas = page.locator(".nw-canvas-output[data-live=true] canvas.nw-canvas-picture")
-                await expect(canvas).to_be_visible(timeout=30_000)
-                await page.locator(".nw-canvas-button-pan").click()
-                await expect(page.locator(".nw-canvas-button-pan")).to_have_attribute("aria-pressed", "true")
-                await page.wait_for_function("window.__bench.draws.length > 0", timeout=30_000)
-                return await drag(page, canvas)
-            finally:
-                await context.close()
+            figure_cell, limit_cell = (c["id"] for c in nb.cells)
+            for run in range(runs):
+                dump.unlink(missing_ok=True)
+                context = await browser.new_context(viewport={"width": 1200, "height": 1000})
+                try:
+                    page = await context.new_page()
+                    await page.add_init_script(INIT)
+                    await page.goto(
+                        f"{server.url}/login?token={server.token}&next={quote('/notebooks/fig.ipynb')}"
+                    )
+                    await expect(page.locator("#app")).to_have_attribute(
+                        "data-connection", "connected", timeout=30_000
+                    )
+                    cell_at = await page.evaluate("performance.now()")
+                    await nb.run_and_wait([figure_cell])
+                    canvas = page.locator(
+                        ".nw-canvas-output[data-live=true] canvas.nw-canvas-picture"
+                    )
+                    await expect(canvas).to_be_visible(timeout=30_000)
+                    await page.locator(".nw-canvas-button-pan").click()
+                    await expect(page.locator(".nw-canvas-button-pan")).to_have_attribute(
+                        "aria-pressed", "true"
+                    )
+                    await page.wait_for_function("window.__bench.draws.length > 0", timeout=30_000)
+                    spy: list[Any] = []
+                    start_spy = None
+                    if profile is not None and run == 0:
+                        start_spy = functools.partial(
+                            py_spy, await kernel_pid_of(nb), profile / "kernel-drag.txt", spy
+                        )
+                    records = await drag(page, canvas, cell_at, start_spy)
+                    kernel = await wait_for_file(dump)
+                    for p in spy:
+                        p.wait(30)
+                finally:
+                    await context.close()
+                await nb.run_and_wait([limit_cell])
+                limit = json.loads(nb.output_text(limit_cell).strip().splitlines()[-1])
+                result = analyse(records, kernel, acked=True)
+                result["limit"] = limit
+                result["of_limit"] = result["fps"] / limit["fps"]
+                results.append(result)
+                print(f"  notewire run {run + 1}: {brief(result)}", file=sys.stderr)
+    return results
+
+
+async def kernel_pid_of(nb: Any) -> int:
+    """The kernel's pid (the figure cell stored it)."""
+    probe = nb.add_cell("print(_bench['pid'])")
+    await nb.run_and_wait([probe])
+    return int(nb.output_text(probe).strip().splitlines()[-1])
+
+
+def brief(r: dict[str, Any]) -> str:
+    text = (
+        f"{r['fps']:.1f} frames/s over {r['seconds']:.2f} s,"
+        f" latency p50 {r['latency_median_ms']:.0f} ms p95 {r['latency_p95_ms']:.0f} ms,"
+        f" {r['bytes_per_frame']:,.0f} B/frame, load {r['load']:.2f}"
+    )
+    if "limit" in r:
+        text += f", limit {r['limit']['fps']:.1f} ({r['of_limit']:.0%})"
+    return text
 
 
 def free_port() -> int:
@@ -192,23 +423,40 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def run_ipympl(browser: Any) -> dict[str, Any]:
+async def run_ipympl(browser: Any, runs: int) -> list[dict[str, Any]]:
     from playwright.async_api import expect
 
     if shutil.which("jupyter") is None:
         raise RuntimeError("jupyter is missing: pip install 'notewire[bench]'")
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
+        dump = Path(tmp) / "records.json"
         nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nb.cells = [nbformat.v4.new_code_cell(IPYMPL_CELL)]
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nb.cells = [nbformat.v4.new_code_cell(f"DUMP = {str(dump)!r}\n" + IPYMPL_CELL)]
         (Path(tmp) / "fig.ipynb").write_text(nbformat.writes(nb))
         port, token = free_port(), "benchtoken"
         log = open(Path(tmp) / "lab.log", "w")
         proc = subprocess.Popen(
-            ["jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp}",
-             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=tmp,
+            [
+                "jupyter",
+                "lab",
+                "--no-browser",
+                f"--port={port}",
+                "--ip=127.0.0.1",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={tmp}",
+                *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+                "--LabApp.news_url=",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp,
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -219,29 +467,41 @@ async def run_ipympl(browser: Any) -> dict[str, Any]:
                     break
                 except OSError:
                     if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError("jupyter lab did not start:\n" + (Path(tmp) / "lab.log").read_text()[-3000:])
+                        raise RuntimeError(
+                            "jupyter lab did not start:\n"
+                            + (Path(tmp) / "lab.log").read_text()[-3000:]
+                        ) from None
                     await asyncio.sleep(0.2)
-            context = await browser.new_context(viewport={"width": 1400, "height": 1100})
-            try:
-                page = await context.new_page()
-                await page.add_init_script(INIT)
-                await page.goto(f"{url}/lab/tree/fig.ipynb?token={token}")
-                editor = page.locator(".jp-Notebook .jp-Cell .cm-content").first
-                await expect(editor).to_be_visible(timeout=60_000)
-                try:  # JupyterLab may ask which kernel, though the notebook names one
-                    await page.get_by_role("button", name="Select Kernel").click(timeout=5_000)
-                except Exception:
-                    pass
-                await expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status=idle]")).to_have_count(1, timeout=60_000)
-                await editor.click()
-                await page.keyboard.press("Shift+Enter")
-                canvas = page.locator(".jupyter-matplotlib-canvas-div canvas").first
-                await expect(canvas).to_be_visible(timeout=60_000)
-                await page.wait_for_function("window.__bench.draws.length > 0", timeout=30_000)
-                top = page.locator(".jupyter-matplotlib-canvas-div canvas").last
-                return await drag(page, top)
-            finally:
-                await context.close()
+            for run in range(runs):
+                dump.unlink(missing_ok=True)
+                context = await browser.new_context(viewport={"width": 1400, "height": 1100})
+                try:
+                    page = await context.new_page()
+                    await page.add_init_script(INIT)
+                    await page.goto(f"{url}/lab/tree/fig.ipynb?token={token}")
+                    editor = page.locator(".jp-Notebook .jp-Cell .cm-content").first
+                    await expect(editor).to_be_visible(timeout=60_000)
+                    try:  # JupyterLab may ask which kernel, though the notebook names one
+                        await page.get_by_role("button", name="Select Kernel").click(timeout=5_000)
+                    except Exception:
+                        pass
+                    await expect(
+                        page.locator(".jp-Notebook-ExecutionIndicator[data-status=idle]")
+                    ).to_have_count(1, timeout=60_000)
+                    await editor.click()
+                    cell_at = await page.evaluate("performance.now()")
+                    await page.keyboard.press("Shift+Enter")
+                    canvas = page.locator(".jupyter-matplotlib-canvas-div canvas").first
+                    await expect(canvas).to_be_visible(timeout=60_000)
+                    await page.wait_for_function("window.__bench.draws.length > 0", timeout=30_000)
+                    top = page.locator(".jupyter-matplotlib-canvas-div canvas").last
+                    records = await drag(page, top, cell_at)
+                    kernel = await wait_for_file(dump)
+                finally:
+                    await context.close()
+                result = analyse(records, kernel, acked=False)
+                results.append(result)
+                print(f"  ipympl run {run + 1}: {brief(result)}", file=sys.stderr)
         finally:
             proc.terminate()
             try:
@@ -249,27 +509,88 @@ async def run_ipympl(browser: Any) -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 proc.kill()
             log.close()
+    return results
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = (
+        "fps",
+        "seconds",
+        "frames",
+        "latency_median_ms",
+        "latency_p95_ms",
+        "bytes_per_frame",
+        "load",
+    )
+    out = {k: statistics.median(r[k] for r in runs) for k in keys}
+    if runs and "limit" in runs[0]:
+        out["limit_fps"] = statistics.median(r["limit"]["fps"] for r in runs)
+        out["draw_ms"] = statistics.median(r["limit"]["draw_ms"] for r in runs)
+        out["encode_ms"] = statistics.median(r["limit"]["encode_ms"] for r in runs)
+        out["of_limit"] = statistics.median(r["of_limit"] for r in runs)
+    return out
 
 
 def table(result: dict[str, Any]) -> str:
-    rows = [("", "frames/s", "latency p50 ms", "latency p95 ms", "bytes/frame", "frames")]
+    rows = [
+        ("", "frames/s", "drag s", "latency p50 ms", "latency p95 ms", "bytes/frame", "load 1m")
+    ]
     for name in ("notewire", "ipympl"):
         r = result.get(name)
-        if isinstance(r, dict) and "fps" in r:
-            rows.append((name, f"{r['fps']:.1f}", f"{r['latency_median_ms']:.0f}", f"{r['latency_p95_ms']:.0f}",
-                         f"{r['bytes_per_frame']:,.0f}", str(r["frames"])))
+        if isinstance(r, dict):
+            m = r["median"]
+            rows.append(
+                (
+                    f"{name} (median of {len(r['runs'])})",
+                    f"{m['fps']:.1f}",
+                    f"{m['seconds']:.2f}",
+                    f"{m['latency_median_ms']:.0f}",
+                    f"{m['latency_p95_ms']:.0f}",
+                    f"{m['bytes_per_frame']:,.0f}",
+                    f"{m['load']:.2f}",
+                )
+            )
         elif r is not None:
-            rows.append((name, "FAILED", str(r).splitlines()[0][:40], "", "", ""))
-    lim = result["limit"]
-    rows.append(("limit 1/(draw+encode)", f"{lim['fps']:.1f}", f"draw {lim['draw_ms']:.1f}", f"jpeg {lim['encode_ms']:.1f}", "", ""))
+            rows.append((name, "FAILED", str(r).splitlines()[0][:40], "", "", "", ""))
+    nw = result.get("notewire")
+    if isinstance(nw, dict):
+        m = nw["median"]
+        rows.append(
+            (
+                "limit 1/(draw+encode)",
+                f"{m['limit_fps']:.1f}",
+                "",
+                f"draw {m['draw_ms']:.1f}",
+                f"jpeg {m['encode_ms']:.1f}",
+                "",
+                "",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
     lines.insert(1, "-" * len(lines[0]))
-    nw, ip = result.get("notewire"), result.get("ipympl")
-    if isinstance(nw, dict) and "fps" in nw:
-        lines.append(f"notewire / limit: {nw['fps'] / lim['fps']:.0%} (goal ≥ 90%)")
-        if isinstance(ip, dict) and "fps" in ip and ip["fps"] > 0:
-            lines.append(f"notewire / ipympl: {nw['fps'] / ip['fps']:.1f}× (goal ≥ 3×)")
+    ip = result.get("ipympl")
+    if isinstance(nw, dict):
+        per_run = ", ".join(f"{r['of_limit']:.0%}" for r in nw["runs"])
+        lines.append(
+            f"notewire / limit: {nw['median']['of_limit']:.0%} (runs: {per_run}; goal ≥ 90%)"
+        )
+        if isinstance(ip, dict) and ip["median"]["fps"] > 0:
+            ratio = nw["median"]["fps"] / ip["median"]["fps"]
+            per_run = ", ".join(f"{r['fps']:.1f}" for r in ip["runs"])
+            lines.append(
+                f"notewire / ipympl: {ratio:.1f}× (ipympl runs: {per_run} frames/s; goal ≥ 3×)"
+            )
+    lines.append(
+        f"cpus: {result['cpus']}; load average before: {result['load_before']},"
+        f" after: {result['load_after']}"
+    )
     return "\n".join(lines)
 
 
@@ -277,24 +598,43 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--only", choices=("notewire", "ipympl"))
+    parser.add_argument("--runs", type=int, default=3, help="drags per side (default 3)")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        type=Path,
+        help="py-spy record the notewire kernel during the first drag (raw)",
+    )
     args = parser.parse_args()
     from playwright.async_api import async_playwright
 
-    result: dict[str, Any] = {"drag_s": DRAG_S, "move_hz": MOVE_HZ, "cpus": os.cpu_count()}
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {
+        "drag_s": DRAG_S,
+        "move_hz": MOVE_HZ,
+        "cpus": os.cpu_count(),
+        "load_before": load(),
+    }
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
-            for name, run in (("notewire", run_notewire), ("ipympl", run_ipympl)):
+            sides = (
+                ("notewire", lambda: run_notewire(browser, args.runs, args.profile)),
+                ("ipympl", lambda: run_ipympl(browser, args.runs)),
+            )
+            for name, run in sides:
                 if args.only and args.only != name:
                     continue
                 try:
-                    result[name] = await run(browser)
+                    runs = await run()
+                    result[name] = {"runs": runs, "median": median_of(runs)}
                 except Exception as e:  # report it, go on with the rest
                     result[name] = f"{type(e).__name__}: {e}"
                     print(f"{name} failed: {result[name]}", file=sys.stderr)
         finally:
             await browser.close()
-    result["limit"] = machine_limit()  # same run, after the browsers (no contention)
+    result["load_after"] = load()
     print(table(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
