@@ -283,6 +283,10 @@ async def test_input_and_getpass_are_answered_inline(server: Server, session: Se
     await expect(tab.cell(0).locator(".nw-stream")).to_contain_text(
         "hello, Ada Lovelace", timeout=KERNEL_TIMEOUT_MS
     )
+    # The prompt and the answer stay, above what the code printed.
+    await expect(tab.cell(0).locator(".nw-stream")).to_contain_text(
+        "Your name: Ada Lovelace\nhello, Ada Lovelace"
+    )
     await expect(field).to_have_count(0)
     await expect(tab.cell(0)).to_have_attribute("data-state", "done")
     # getpass(): a password field; what is typed never shows.
@@ -300,6 +304,7 @@ async def test_input_and_getpass_are_answered_inline(server: Server, session: Se
     await expect(tab.cell(1).locator(".nw-stream")).to_contain_text(
         "length 7", timeout=KERNEL_TIMEOUT_MS
     )
+    await expect(tab.cell(1).locator(".nw-stream")).to_contain_text("Password: ········")
     await expect(field).to_have_count(0)
     assert "s3cret!" not in await page.locator(".nw-cells").inner_text()
     # The keyboard is the notebook's again.

@@ -137,7 +137,9 @@ async def test_reconnect_during_a_long_run_gets_every_output(server: Server) -> 
 
 async def test_a_reconnecting_browser_gets_exactly_what_it_missed(server: Server) -> None:
     write_notebook(server.root / "resume.ipynb")
-    code = "import time\nprint('x' * 100_000, flush=True)\ntime.sleep(1)\nprint('after', flush=True)"
+    code = (
+        "import time\nprint('x' * 100_000, flush=True)\ntime.sleep(1)\nprint('after', flush=True)"
+    )
     async with server.client("resume.ipynb") as first:
         cell = first.add_cell(code)
         await first.run([cell])
@@ -210,7 +212,17 @@ async def test_input_and_getpass(server: Server, kernel_name: str) -> None:
         await other.send({"type": "input_reply", "request": request["request"], "value": "ada"})
         await nb.next_message("input_done")
         await nb.wait_until(lambda: nb.run_state(cell) == "done")
-        assert "hi ada" in nb.output_text(cell)
+        # The prompt and the answer stay in the output, before what the code printed.
+        assert nb.output_text(cell) == "who? ada\nhi ada\n"
+
+        secret = nb.add_cell("import getpass\nkey = getpass.getpass('key: ')\nprint(len(key))")
+        seen = len(nb.messages)
+        await nb.run([secret])
+        request = await nb.next_message("input_request", after=seen)
+        assert request["password"] is True
+        await nb.send({"type": "input_reply", "request": request["request"], "value": "hunter2"})
+        await nb.wait_until(lambda: nb.run_state(secret) == "done")
+        assert nb.output_text(secret) == "key: ········\n7\n"  # never the secret itself
 
 
 async def test_help_pages_show_as_output(server: Server, kernel_name: str) -> None:
@@ -390,7 +402,9 @@ async def test_untrusted_outputs_are_marked_until_run_or_trusted(server: Server)
     nb.cells = [
         nbformat.v4.new_code_cell(
             "html",
-            outputs=[nbformat.v4.new_output("display_data", {"text/html": "<script>alert(1)</script>"})],
+            outputs=[
+                nbformat.v4.new_output("display_data", {"text/html": "<script>alert(1)</script>"})
+            ],
         )
     ]
     (server.root / "foreign.ipynb").write_text(nbformat.writes(nb))  # not made by this user
@@ -476,7 +490,9 @@ async def test_endless_output_keeps_the_document_bounded(tmp_path: Path) -> None
         write_notebook(root / "endless.ipynb")
         async with server.client("endless.ipynb") as nb:
             prints = nb.add_cell("while True:\n    print('x' * 99)")
-            displays = nb.add_cell("from IPython.display import display\nwhile True:\n    display('y')")
+            displays = nb.add_cell(
+                "from IPython.display import display\nwhile True:\n    display('y')"
+            )
             session = server.app.state.notebooks.get("endless.ipynb")
 
             def dropped_chars() -> int:
@@ -509,7 +525,9 @@ async def test_output_frames_get_an_opaque_origin_and_no_network(server: Server)
 
     async with httpx.AsyncClient(base_url=server.url) as http:
         frame = await http.get("/static/sandbox.html")  # public: it holds no secret
-        page = await http.get("/notebooks/x.ipynb", headers={"Authorization": f"token {server.token}"})
+        page = await http.get(
+            "/notebooks/x.ipynb", headers={"Authorization": f"token {server.token}"}
+        )
     assert frame.status_code == 200 and page.status_code == 200
     frame_csp = frame.headers["content-security-policy"]
     assert "sandbox allow-scripts" in frame_csp and "allow-same-origin" not in frame_csp

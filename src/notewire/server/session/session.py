@@ -492,8 +492,18 @@ class NotebookSession:
             raise CommandError("input_reply needs a string 'value'")
         self._input = None
         handle = await self.kernel.wait_ready()
+        self._echo_input(pending, value)  # before the reply: it precedes what follows
         await handle.client.input_reply(value, pending.incoming.msg.header)
         self.peers.send_json({"type": "input_done", "request": pending.request})
+
+    def _echo_input(self, pending: _Input, value: str) -> None:
+        """Keep the prompt and the answer in the cell's output, as the classic notebook
+        did (a password shows as dots), so the output reads as the session went."""
+        assert self._writer is not None
+        assert isinstance(pending.incoming.content, InputRequest)
+        request = pending.incoming.content
+        shown = "········" if request.password else value
+        self._writer.apply(pending.cell, Stream(name="stdout", text=f"{request.prompt}{shown}\n"))
 
     async def _cmd_comm(self, peer: Peer, frame: JsonFrame) -> None:
         content = frame.body.get("content")
