@@ -264,7 +264,9 @@ def analyse(records: dict[str, Any], kernel: dict[str, Any], *, acked: bool) -> 
     # run before (still open until the cell runs again), with its own frame numbers.
     since = records["cell_at"]
     if acked:  # notewire: frame n shown when the view acked n or later
-        acks = sorted((a for a in b["acks"] if a[1] >= since), key=lambda a: a[1])
+        # (from the button down: until the cell closed it, the run before's figure may
+        # still have been acking its own, higher, frame numbers)
+        acks = sorted((a for a in b["acks"] if a[1] >= t0), key=lambda a: a[1])
 
         def shown(n: int) -> float | None:
             return next((t for m, t in acks if m >= n), None)
