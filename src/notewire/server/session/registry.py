@@ -2,16 +2,25 @@
 
 Opening a notebook that is already open returns its session, so every browser on a
 file shares one document and one kernel. Sessions outlive their browsers: a notebook
-stays open (its kernel running, its outputs saved) until its kernel is shut down or
-the server stops.
+stays open (its kernel running, its outputs saved) until its kernel is shut down, its
+file is deleted, or the server stops.
+
+Renames and deletes through the contents API go through `move` and `delete`, so the
+sessions follow their files: one file operation at a time, no notebook being opened
+meanwhile (opens wait), the sessions concerned neither saving nor looking at the disk
+while the file changes under them, and the registry re-keyed in the same step of the
+event loop as the file operation completes. There is never a moment when a renamed
+file has two sessions, or when an old path still leads to the moved session.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from ..kernels import KernelManager
 from ..notebook.trust import Notary
@@ -21,6 +30,7 @@ from .storage import NotebookStore
 log = logging.getLogger(__name__)
 
 Resolve = Callable[[str], Path]  # API path -> file; raises for a path outside the root
+T = TypeVar("T")
 
 
 class Notebooks:
@@ -40,6 +50,8 @@ class Notebooks:
         self._tasks = tasks
         self._open: dict[Path, NotebookSession] = {}
         self._opening: dict[Path, asyncio.Task[NotebookSession]] = {}
+        self._file_ops = asyncio.Lock()  # one rename or delete at a time
+        self._file_op_done: asyncio.Event | None = None  # set while one runs: opens wait
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(list(self._open.values()))
@@ -50,6 +62,8 @@ class Notebooks:
     async def open(self, path: str) -> NotebookSession:
         """The session of the notebook at API path `path`, opened if need be. Raises the
         resolver's refusal, FileNotFoundError or NotebookFormatError."""
+        while (busy := self._file_op_done) is not None:  # a rename or delete: wait for it
+            await busy.wait()
         os_path = self._resolve(path)
         session = self._open.get(os_path)
         if session is not None:
@@ -57,15 +71,78 @@ class Notebooks:
         # Two browsers opening one file at once must get one session.
         task = self._opening.get(os_path)
         if task is None:
-            store = NotebookStore(path, os_path, self._notary)
-            task = asyncio.ensure_future(
-                NotebookSession.open(store, self._manager, self._config, self._tasks)
-            )
+            task = asyncio.ensure_future(self._load(path, os_path))
             self._opening[os_path] = task
             task.add_done_callback(lambda _: self._opening.pop(os_path, None))
-        session = await asyncio.shield(task)
+        return await asyncio.shield(task)
+
+    async def _load(self, path: str, os_path: Path) -> NotebookSession:
+        store = NotebookStore(path, os_path, self._notary)
+        session = await NotebookSession.open(store, self._manager, self._config, self._tasks)
+        # Registered here, not by whoever awaited: a browser that left meanwhile must
+        # not leave a session (and its kernel) running that no one can find.
         self._open[os_path] = session
         return session
+
+    # --- renames and deletes -----------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _file_operation(self, os_path: Path) -> AsyncIterator[list[Path]]:
+        """Exclusive: no other file operation, no notebook opening. Yields the open
+        files at or under `os_path`, whose sessions neither save nor look at the disk
+        until the end of the block."""
+        async with self._file_ops:
+            done = self._file_op_done = asyncio.Event()
+            try:
+                if self._opening:  # opened before the operation: let them register
+                    await asyncio.wait(list(self._opening.values()))
+                files = sorted(p for p in self._open if p == os_path or p.is_relative_to(os_path))
+                async with contextlib.AsyncExitStack() as stack:
+                    for p in files:
+                        await stack.enter_async_context(self._open[p].saves_held())
+                    yield files
+            finally:
+                self._file_op_done = None
+                done.set()
+
+    async def move(self, old: str, new: str, rename: Callable[[], Awaitable[T]]) -> T:
+        """Rename `old` to `new` (API paths) by awaiting `rename()`, the contents
+        layer's rename, and move the sessions of the notebooks at or under `old` with
+        it: they save to the new path from now on and tell their browsers. The
+        kernels keep running (in the folder they started in). Raises what `rename`
+        raises, having moved nothing."""
+        return await asyncio.shield(asyncio.ensure_future(self._move(old, new, rename)))
+
+    async def _move(self, old: str, new: str, rename: Callable[[], Awaitable[T]]) -> T:
+        old_os, new_os = self._resolve(old), self._resolve(new)
+        async with self._file_operation(old_os) as files:
+            result = await rename()
+            sessions = [(p, self._open.pop(p)) for p in files]
+            for p, session in sessions:
+                rel = p.relative_to(old_os).parts
+                path = "/".join((new.rstrip("/"), *rel))
+                self._open[new_os.joinpath(*rel)] = session
+                session.file_moved(path, new_os.joinpath(*rel))
+        return result
+
+    async def delete(self, path: str, remove: Callable[[], Awaitable[None]]) -> None:
+        """Delete `path` by awaiting `remove()`, the contents layer's delete, then close
+        the sessions of the notebooks that were at or under it without saving them
+        (their browsers are told, and keep their copy). Raises what `remove` raises,
+        having closed nothing."""
+        await asyncio.shield(asyncio.ensure_future(self._delete(path, remove)))
+
+    async def _delete(self, path: str, remove: Callable[[], Awaitable[None]]) -> None:
+        os_path = self._resolve(path)
+        async with self._file_operation(os_path) as files:
+            await remove()
+            sessions = [self._open.pop(p) for p in files]
+            for session in sessions:
+                session.file_deleted()  # before any save can run again
+        results = await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        for session, result in zip(sessions, results, strict=True):
+            if isinstance(result, Exception):
+                log.error("closing deleted %s failed: %r", session.store.path, result)
 
     def by_kernel(self, kernel_id: str) -> NotebookSession | None:
         for session in self._open.values():

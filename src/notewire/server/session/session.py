@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pycrdt
@@ -96,6 +97,8 @@ class NotebookSession:
         self._saved_version = 0
         self._last_saved: str | None = None
         self._conflict = False
+        self._file_deleted = False  # the file was deleted: never write it again
+        self.close_reason = ""  # for the browsers' close frame
         self._input: _Input | None = None
         self._timing: dict[str, dict[str, str]] = {}  # of the running cell, by cell id
         self._awareness: dict[Peer, dict[int, int]] = {}  # clients each browser announced
@@ -166,7 +169,8 @@ class NotebookSession:
             started.set()
 
     async def close(self) -> None:
-        """Save what is unsaved, shut the kernel down, stop, and let the browsers know."""
+        """Save what is unsaved (unless the file was deleted), shut the kernel down,
+        stop, and let the browsers know."""
         with contextlib.suppress(Conflict, OSError):
             await self.save()
         await self.kernel.shutdown()
@@ -176,6 +180,30 @@ class NotebookSession:
             self._main.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._main
+
+    # --- the file renamed or deleted (through the registry) ---------------------------
+
+    @contextlib.asynccontextmanager
+    async def saves_held(self) -> AsyncIterator[None]:
+        """No save, autosave or look at the disk while the file is renamed or deleted
+        under this session."""
+        async with self._saving:
+            yield
+
+    def file_moved(self, path: str, os_path: Path) -> None:
+        """The file is now at `os_path` (API path `path`): save there, and tell the
+        browsers so they show the new name. The kernel keeps running, in the folder it
+        started in (renaming that folder takes the kernel along; moving the notebook to
+        another folder leaves it where it was until the kernel is changed)."""
+        self.store.moved(path, os_path)
+        self.peers.send_json({"type": "moved", "path": path})
+
+    def file_deleted(self) -> None:
+        """The file was deleted: nothing here writes it again, and the browsers are
+        told (they keep their copy, and can save it again). `close()` comes next."""
+        self._file_deleted = True
+        self.close_reason = "deleted"
+        self.peers.send_json({"type": "deleted"})
 
     def _kernel_name(self) -> str | None:
         spec = self._metadata().get("kernelspec")
@@ -554,6 +582,8 @@ class NotebookSession:
             await self._save(force=force, checkpoint=checkpoint)
 
     async def _save(self, *, force: bool, checkpoint: bool) -> None:
+        if self._file_deleted:
+            raise FileNotFoundError(f"{self.store.path} was deleted")
         if not (self.dirty or force or checkpoint):
             return
         version = self._version
@@ -603,10 +633,12 @@ class NotebookSession:
         while True:
             await asyncio.sleep(self.config.disk_check_interval)
             since_save += self.config.disk_check_interval
-            if self._conflict:
+            if self._conflict or self._file_deleted:
                 continue
             try:
                 async with self._saving:  # never look at the file while we write it
+                    if self._file_deleted:
+                        continue
                     await self._look_at_disk()
                     if (
                         self.dirty

@@ -37,6 +37,13 @@ class NotebookStore:
         self._notary = notary
         self._stamp: DiskStamp | None = None
 
+    def moved(self, path: str, os_path: Path) -> None:
+        """The file was renamed to `os_path` (API path `path`): load and save there from
+        now on. Its stamp still holds: a rename changes neither bytes nor mtime."""
+        self.path = path
+        self.os_path = os_path
+        self.folder = os_path.parent
+
     async def load(self) -> tuple[dict[str, Any], bool]:
         """The notebook and whether its outputs are trusted. Raises FileNotFoundError,
         NotebookFormatError."""

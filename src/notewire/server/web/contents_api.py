@@ -6,8 +6,11 @@
     POST   /api/contents/{folder}  new untitled {"type", "ext"}, or {"copy_from": path}
     PUT    /api/contents/{path}    save or upload {"type", "format", "content"[, "chunk"]};
                                    `If-Match: <sha256>` refuses (409) a file changed since
-    PATCH  /api/contents/{path}    rename {"path": new}
-    DELETE /api/contents/{path}    ?recursive=1 for a folder that is not empty
+    PATCH  /api/contents/{path}    rename {"path": new}; open notebooks at or under
+                                   the path follow (their browsers get "moved")
+    DELETE /api/contents/{path}    ?recursive=1 for a folder that is not empty; open
+                                   notebooks at or under it are closed, not saved
+                                   (their browsers get "deleted")
     GET|POST /api/contents/{path}/checkpoints; POST|DELETE .../checkpoints/checkpoint
     GET    /files/{path}           the raw file, as an attachment in a CSP sandbox
     GET    /api/kernelspecs        names, display names, languages; never env or keys
@@ -19,10 +22,11 @@ Errors are `{"message", "reason"}` with 400 (bad input), 403 (refused path), 404
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
@@ -33,6 +37,9 @@ from starlette.routing import BaseRoute, Route
 from ..contents import Contents
 from ..kernels.specs import KernelSpec, find_kernel_specs
 from .security import SANDBOX_CSP
+
+if TYPE_CHECKING:
+    from ..session.registry import Notebooks
 
 __all__ = ["contents_routes", "kernelspec_models", "kernelspec_routes"]
 
@@ -75,6 +82,11 @@ def _string(body: dict[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise HTTPException(400, f"{key!r} must be a string")
     return value
+
+
+def _notebooks(request: Request) -> Notebooks | None:
+    """The open notebooks, when this app has any (the bare contents app has not)."""
+    return getattr(request.app.state, "notebooks", None)
 
 
 def _location(api_path: str) -> str:
@@ -121,11 +133,22 @@ class _ContentsApi:
                 return JSONResponse(model, status_code=201 if created else 200, headers=headers)
             case "PATCH":
                 body = await json_body(request)
-                model = await self._run(c.rename, path, _string(body, "path"))
+                new_path = _string(body, "path")
+                rename = functools.partial(self._run, c.rename, path, new_path)
+                notebooks = _notebooks(request)
+                if notebooks is None:
+                    model = await rename()
+                else:  # open notebooks at or under `path` follow it
+                    model = await notebooks.move(path, new_path, rename)
                 return JSONResponse(model)
             case "DELETE":
                 recursive = _flag(request, "recursive", False)
-                await self._run(c.delete, path, recursive=recursive)
+                remove = functools.partial(self._run, c.delete, path, recursive=recursive)
+                notebooks = _notebooks(request)
+                if notebooks is None:
+                    await remove()
+                else:  # open notebooks at or under `path` are closed, unsaved
+                    await notebooks.delete(path, remove)
                 return Response(status_code=204)
         raise HTTPException(405)  # pragma: no cover - the route lists the methods
 

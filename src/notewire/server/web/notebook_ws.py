@@ -51,6 +51,7 @@ class Connection:
         self._update_bytes = 0
         self._diff_needed = False  # updates were dropped: send a diff from _sent_state
         self._close_code: int | None = None  # set: close the socket with this code
+        self._close_reason = ""
         self._commands = asyncio.Semaphore(MAX_CONCURRENT_COMMANDS)
 
     # --- Peer ----------------------------------------------------------------------
@@ -89,6 +90,7 @@ class Connection:
 
     def session_closed(self) -> None:
         self._close_code = CLOSE_NOTEBOOK_CLOSED
+        self._close_reason = self.session.close_reason  # "deleted" when the file was
         self._wake.set()
 
     # --- serving -------------------------------------------------------------------
@@ -112,18 +114,23 @@ class Connection:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._close_code == CLOSE_NOTEBOOK_CLOSED:
+                await self._send_outbox()  # what the session said last ("deleted") goes first
             if self._close_code is not None:
-                await self.ws.close(self._close_code)
+                await self.ws.close(self._close_code, self._close_reason)
                 return
-            while self._outbox:
-                frame = self._outbox.popleft()
-                if isinstance(frame, str):
-                    await self.ws.send_text(frame)
-                else:
-                    await self.ws.send_bytes(frame)
+            await self._send_outbox()
             update = self._take_updates()
             if update is not None:
                 await self.ws.send_bytes(pycrdt.create_update_message(update))
+
+    async def _send_outbox(self) -> None:
+        while self._outbox:
+            frame = self._outbox.popleft()
+            if isinstance(frame, str):
+                await self.ws.send_text(frame)
+            else:
+                await self.ws.send_bytes(frame)
 
     def _take_updates(self) -> bytes | None:
         """Everything the browser lacks, as one update; None when it lacks nothing.

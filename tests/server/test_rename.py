@@ -1,0 +1,199 @@
+"""Renaming, moving and deleting an open notebook through the contents API: the open
+session follows its file (same document, same kernel, saved at the new path) and every
+browser attached is told; a deleted notebook is closed without being written again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from notewire.client import NotebookClient
+
+from .notebook_server import Server, write_notebook
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture
+async def http(server: Server) -> AsyncIterator[httpx.AsyncClient]:
+    headers = {"Authorization": f"token {server.token}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers) as client:
+        yield client
+
+
+def _append(nb: NotebookClient, cell: int, text: str) -> None:
+    source = nb.cells[cell]["source"]
+    source += text  # in place: assigning the Text back to the map would empty it
+
+
+async def _saved_clean(nb: NotebookClient, *, after: int) -> None:
+    """Wait for a save message, at index `after` or later, that says all is saved."""
+
+    def clean() -> bool:
+        return any(
+            m["type"] == "save" and not m["dirty"] and m["last_saved"] for m in nb.messages[after:]
+        )
+
+    await nb.wait_until(clean)
+
+
+async def test_rename_keeps_the_session_and_tells_every_browser(
+    server: Server, http: httpx.AsyncClient
+) -> None:
+    write_notebook(server.root / "a.ipynb", cells=["x = 41"])
+    async with server.client("a.ipynb") as one, server.client("a.ipynb") as two:
+        cell = str(one.cells[0]["id"])
+        await one.run_and_wait([cell])
+        session = server.app.state.notebooks.get("a.ipynb")
+        kernel_id = session.kernel.handle.id
+        response = await http.patch("/api/contents/a.ipynb", json={"path": "b.ipynb"})
+        assert response.status_code == 200 and response.json()["path"] == "b.ipynb"
+
+        for nb in (one, two):
+            moved = await nb.next_message("moved")
+            assert moved == {"type": "moved", "path": "b.ipynb"}
+        assert server.app.state.notebooks.get("b.ipynb") is session
+        assert server.app.state.notebooks.get("a.ipynb") is None
+        assert session.store.path == "b.ipynb"
+
+        # An edit is autosaved at the new path; the old file never comes back.
+        mark = len(two.messages)
+        _append(one, 0, "\ny = x + 1")
+        await _saved_clean(two, after=mark)
+        assert not (server.root / "a.ipynb").exists()
+        saved = await server.saved("b.ipynb")
+        assert saved.cells[0].source == "x = 41\ny = x + 1"
+
+        # The kernel kept running: what the cell defined before the rename is there.
+        check = one.add_cell("print(x + 1)")
+        await one.run_and_wait([check])
+        assert one.output_text(check) == "42\n"
+        assert session.kernel.handle.id == kernel_id
+
+        # A browser opening the new path joins the same live session ...
+        async with server.client("b.ipynb") as three:
+            assert three.hello["path"] == "b.ipynb"
+            assert three.hello["doc_id"] == one.doc_id
+            assert three.output_text(check) == "42\n"
+        # ... and the old path serves nothing.
+        with pytest.raises(ConnectionError):
+            async with server.client("a.ipynb"):
+                pass
+
+        # An explicit save writes the new path too.
+        mark = len(one.messages)
+        _append(one, 0, "\n# saved")
+        await one.send({"type": "save"})
+        await _saved_clean(one, after=mark)
+        assert (await server.saved("b.ipynb")).cells[0].source.endswith("# saved")
+        assert not (server.root / "a.ipynb").exists()
+
+        # The running list follows the rename.
+        [listed] = (await http.get("/api/notebooks")).json()
+        assert listed["path"] == "b.ipynb"
+        [kernel] = (await http.get("/api/kernels")).json()
+        assert kernel["notebook"] == "b.ipynb"
+
+
+async def test_moving_a_folder_moves_the_notebooks_open_inside(
+    server: Server, http: httpx.AsyncClient
+) -> None:
+    (server.root / "dir" / "sub").mkdir(parents=True)
+    (server.root / "dirt").mkdir()  # shares a prefix with "dir": must not move
+    write_notebook(server.root / "dir" / "one.ipynb", cells=["a = 1"])
+    write_notebook(server.root / "dir" / "sub" / "two.ipynb", cells=["b = 2"])
+    write_notebook(server.root / "dirt" / "three.ipynb")
+    async with (
+        server.client("dir/one.ipynb") as one,
+        server.client("dir/sub/two.ipynb") as two,
+        server.client("dirt/three.ipynb") as three,
+    ):
+        await one.run_and_wait([str(one.cells[0]["id"])])
+        (server.root / "moved").mkdir()
+        response = await http.patch("/api/contents/dir", json={"path": "moved/renamed"})
+        assert response.status_code == 200
+
+        assert (await one.next_message("moved"))["path"] == "moved/renamed/one.ipynb"
+        assert (await two.next_message("moved"))["path"] == "moved/renamed/sub/two.ipynb"
+        notebooks = server.app.state.notebooks
+        assert notebooks.get("moved/renamed/sub/two.ipynb").store.path == (
+            "moved/renamed/sub/two.ipynb"
+        )
+        assert notebooks.get("dirt/three.ipynb").store.path == "dirt/three.ipynb"
+
+        for nb in (one, two):
+            mark = len(nb.messages)
+            _append(nb, 0, "  # edited")
+            await _saved_clean(nb, after=mark)
+        assert not (server.root / "dir").exists()
+        assert (await server.saved("moved/renamed/one.ipynb")).cells[0].source == "a = 1  # edited"
+        assert (await server.saved("moved/renamed/sub/two.ipynb")).cells[0].source == (
+            "b = 2  # edited"
+        )
+        check = one.add_cell("print(a)")
+        await one.run_and_wait([check])
+        assert one.output_text(check) == "1\n"
+        assert not any(m["type"] == "moved" for m in three.messages)
+
+
+async def test_a_refused_rename_leaves_the_session_alone(
+    server: Server, http: httpx.AsyncClient
+) -> None:
+    write_notebook(server.root / "a.ipynb")
+    write_notebook(server.root / "taken.ipynb")
+    async with server.client("a.ipynb") as nb:
+        response = await http.patch("/api/contents/a.ipynb", json={"path": "taken.ipynb"})
+        assert response.status_code == 409
+        session = server.app.state.notebooks.get("a.ipynb")
+        assert session is not None and session.store.path == "a.ipynb"
+        mark = len(nb.messages)
+        nb.add_cell("1")
+        await _saved_clean(nb, after=mark)
+        assert len((await server.saved("a.ipynb")).cells) == 1
+        assert not any(m["type"] == "moved" for m in nb.messages)
+
+
+async def test_deleting_an_open_notebook_closes_it_without_writing_it_again(
+    server: Server, http: httpx.AsyncClient
+) -> None:
+    write_notebook(server.root / "d.ipynb", cells=["z = 3"])
+    async with server.client("d.ipynb") as one, server.client("d.ipynb") as two:
+        await one.run_and_wait([str(one.cells[0]["id"])])
+        one.add_cell("unsaved = True")  # maybe saved before the delete, maybe not
+        assert (await http.delete("/api/contents/d.ipynb")).status_code == 204
+        for nb in (one, two):
+            assert (await nb.next_message("deleted")) == {"type": "deleted"}
+            await asyncio.wait_for(nb.closed, timeout=30)
+            assert nb.ws.close_code == 4009
+            assert nb.ws.close_reason == "deleted"
+        assert server.app.state.notebooks.get("d.ipynb") is None
+        assert (await http.get("/api/kernels")).json() == []
+        assert (await http.get("/api/notebooks")).json() == []
+        assert not (server.root / "d.ipynb").exists()
+        # A browser that tries again finds no notebook, and none is created.
+        with pytest.raises(ConnectionError):
+            async with server.client("d.ipynb"):
+                pass
+        assert not (server.root / "d.ipynb").exists()
+
+
+async def test_deleting_a_folder_closes_the_notebooks_open_inside(
+    server: Server, http: httpx.AsyncClient
+) -> None:
+    (server.root / "gone").mkdir()
+    (server.root / "kept").mkdir()
+    write_notebook(server.root / "gone" / "a.ipynb")
+    write_notebook(server.root / "kept" / "b.ipynb")
+    async with server.client("gone/a.ipynb") as a, server.client("kept/b.ipynb") as b:
+        refused = await http.delete("/api/contents/gone")
+        assert refused.status_code == 409  # not empty: nothing happens
+        assert server.app.state.notebooks.get("gone/a.ipynb") is not None
+        assert (await http.delete("/api/contents/gone?recursive=1")).status_code == 204
+        await a.next_message("deleted")
+        await asyncio.wait_for(a.closed, timeout=30)
+        assert not (server.root / "gone").exists()
+        assert [n["path"] for n in (await http.get("/api/notebooks")).json()] == ["kept/b.ipynb"]
+        assert not any(m["type"] == "deleted" for m in b.messages)
