@@ -30,6 +30,13 @@ def _shell_replies(kc: BlockingKernelClient, n: int) -> list[dict]:
     return [kc.get_shell_msg(timeout=TIMEOUT) for _ in range(n)]
 
 
+def _wait_for_welcome(kc: BlockingKernelClient) -> None:
+    """Output is only seen once the iopub subscription is live (JEP 65): the kernel
+    answers kernel_info so early that a client can be faster than its own SUB socket."""
+    while kc.get_iopub_msg(timeout=TIMEOUT)["msg_type"] != "iopub_welcome":
+        pass
+
+
 def test_requests_sent_during_start_are_answered_in_order(
     starting: BlockingKernelClient,
 ) -> None:
@@ -48,6 +55,7 @@ def test_requests_sent_during_start_are_answered_in_order(
     assert early["implementation"] == "notewire"
     assert early["language_info"]["name"] == "python"
 
+    _wait_for_welcome(kc)
     later = collect(kc, kc.kernel_info())
     assert later.content == early
     run = collect(kc, kc.execute("print(x + 1)"))
@@ -67,3 +75,25 @@ def test_control_kernel_info_and_shutdown_during_start(starting: BlockingKernelC
     reply = kc.get_control_msg(timeout=TIMEOUT)
     assert reply["parent_header"]["msg_id"] == bye["header"]["msg_id"]
     assert reply["content"]["status"] == "ok"
+
+
+def test_an_interrupt_during_start_does_not_kill_the_kernel() -> None:
+    km = KernelManager(kernel_name="notewire")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        # The first kernel_info answer comes from the start-up phase, before the shell
+        # exists; interrupt right then. (Only the shell reply is awaited: the idle
+        # status may have gone out before this client's iopub subscription was live.)
+        info_id = kc.kernel_info()
+        assert kc.get_shell_msg(timeout=TIMEOUT)["parent_header"]["msg_id"] == info_id
+        km.interrupt_kernel()
+        _wait_for_welcome(kc)
+        run = collect(kc, kc.execute("print('still here')"))
+        assert run.content["status"] == "ok"
+        assert run.stdout() == "still here\n"
+        assert km.is_alive()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

@@ -16,6 +16,7 @@ This module must not import IPython (or anything that does): that is its point.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 import zmq
@@ -71,6 +72,12 @@ class Boot:
         return socket
 
     def start(self) -> None:
+        """Call on the main thread."""
+        # The kernel looks ready before it has a shell: an interrupt now finds nothing
+        # running, so it does what it does to an idle kernel (nothing) instead of
+        # raising KeyboardInterrupt in the middle of an import. KernelApp installs the
+        # real handler.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         self.iopub.start()
         self._heartbeat.start()
         self.publisher.status("starting", None)
