@@ -80,9 +80,17 @@ export const contents = {
     api<ContentModel>("PATCH", `/api/contents/${encodePath(path)}`, { path: newPath }),
   remove: (path: string, recursive = false) =>
     api<null>("DELETE", `/api/contents/${encodePath(path)}${recursive ? "?recursive=1" : ""}`),
-  upload: (path: string, content: string, format: "text" | "base64", type: "file" | "notebook") =>
-    api<ContentModel>("PUT", `/api/contents/${encodePath(path)}`, { type, format, content }),
+  upload: (path: string, content: string, format: "text" | "base64", type: "file" | "notebook", chunk?: number) =>
+    api<ContentModel>(
+      "PUT",
+      `/api/contents/${encodePath(path)}`,
+      chunk === undefined ? { type, format, content } : { type, format, content, chunk },
+    ),
 };
+
+/** Uploads go up in pieces of this many bytes (Jupyter's `chunk`: 1, 2, ..., -1 last),
+ * so a large file needs neither one huge request nor its whole base64 in memory. */
+export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
 
 export interface OpenNotebook {
   path: string;
@@ -97,6 +105,19 @@ export interface KernelSpecs {
   default: string | null;
   kernelspecs: Record<string, { name: string; spec: { display_name: string; language: string } }>;
 }
+
+export interface KernelModel {
+  id: string;
+  name: string;
+  execution_state: string;
+  notebook: string;
+}
+
+export const kernels = {
+  list: () => api<KernelModel[]>("GET", "/api/kernels"),
+  /** Shuts the kernel down and closes its notebook (the server saves it first). */
+  shutdown: (id: string) => api<null>("DELETE", `/api/kernels/${encodeURIComponent(id)}`),
+};
 
 export const openNotebooks = () => api<OpenNotebook[]>("GET", "/api/notebooks");
 export const kernelSpecs = () => api<KernelSpecs>("GET", "/api/kernelspecs");
