@@ -55,6 +55,13 @@ export type ServerMessage =
   | { readonly type: "conflict"; readonly disk_modified: string }
   | { readonly type: "error"; readonly message: string; readonly req?: string };
 
+/**
+ * What the server says about the notebook's file, which the session state does not
+ * hold: it was renamed or moved (`path` is the new one; the session, its document and
+ * its kernel go on), or deleted (the session is closed, the socket closes with 4009).
+ */
+export type FileMessage = { readonly type: "moved"; readonly path: string } | { readonly type: "deleted" };
+
 export type ClientMessage =
   | { type: "run"; cells: string[] }
   | { type: "interrupt" }
@@ -204,5 +211,21 @@ export function parseServerMessage(json: unknown, buffers: readonly Uint8Array[]
     }
     default:
       throw new MalformedMessage(`unknown message type ${JSON.stringify(type)}`);
+  }
+}
+
+/**
+ * Decodes a server message about the notebook's file; null for any other message
+ * (those go to parseServerMessage). Raises MalformedMessage for a bad one.
+ */
+export function parseFileMessage(json: unknown): FileMessage | null {
+  if (!isObject(json)) return null;
+  switch (json["type"]) {
+    case "moved":
+      return { type: "moved", path: field(json, "path", isString, "a string") };
+    case "deleted":
+      return { type: "deleted" };
+    default:
+      return null;
   }
 }

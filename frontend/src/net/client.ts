@@ -9,8 +9,10 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import {
   MalformedMessage,
+  parseFileMessage,
   parseServerMessage,
   type ClientMessage,
+  type FileMessage,
   type JSONObject,
   type ServerMessage,
 } from "../model/protocol";
@@ -64,6 +66,12 @@ export interface ClientListeners {
   reset?(doc: Y.Doc, awareness: awarenessProtocol.Awareness): void;
   /** The document is in sync with the server (after every (re)connect). */
   synced?(): void;
+  /**
+   * The notebook's file was renamed or moved (the session state's path is already the
+   * new one, and reconnects go there), or deleted (the client stops reconnecting until
+   * `resume`).
+   */
+  file?(msg: FileMessage): void;
   /** The server sent something this client cannot read; the client goes on. */
   protocolError?(error: Error): void;
 }
@@ -100,6 +108,10 @@ export class NotebookClient {
   private readonly pending = new Map<string, Pending>();
   private nextReq = 1;
   private unbindDoc: () => void = () => {};
+  /** The file was deleted on the server: no reconnecting until `resume`. */
+  private fileDeleted = false;
+  /** The socket URL; it follows the file when the server says it moved. */
+  private url: string;
 
   constructor(opts: ClientOptions) {
     this.opts = {
@@ -110,6 +122,7 @@ export class NotebookClient {
       backoff: opts.backoff ?? { base: 500, max: 10_000 },
       requestTimeout: opts.requestTimeout ?? 10_000,
     };
+    this.url = opts.url;
     this.session = initialSession(opts.path);
     this.doc = new Y.Doc();
     this.awareness = new awarenessProtocol.Awareness(this.doc);
@@ -154,6 +167,30 @@ export class NotebookClient {
     if (this.retryTimer !== null) this.opts.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.open();
+  }
+
+  /** Whether the server said the notebook's file was deleted (and closed it). */
+  get deleted(): boolean {
+    return this.fileDeleted;
+  }
+
+  /** After the file was deleted and saved again: connect again (to a new session). */
+  resume(): void {
+    this.fileDeleted = false;
+    this.attempt = 0;
+    this.reconnectNow();
+  }
+
+  /**
+   * The notebook is now at `path` (the server said so, or this page renamed it and
+   * knows before the server's message comes): reconnects go there. Tells the
+   * listeners once per new path.
+   */
+  moveTo(path: string): void {
+    if (path === this.session.path) return;
+    this.url = movedSocketURL(this.url, path);
+    this.setSession({ ...this.session, path });
+    this.emit("file", { type: "moved", path });
   }
 
   /** Closes for good: no reconnect. Tells the other browsers this one's cursor is gone. */
@@ -229,7 +266,7 @@ export class NotebookClient {
 
   private open(): void {
     this.setSession(setConnection(this.session, "connecting"));
-    const socket = this.opts.socket(this.opts.url);
+    const socket = this.opts.socket(this.url);
     this.socket = socket;
     socket.binaryType = "arraybuffer";
     socket.onopen = () => this.setSession(setConnection(this.session, "syncing"));
@@ -246,6 +283,10 @@ export class NotebookClient {
     const remote = [...this.awareness.getStates().keys()].filter((c) => c !== this.doc.clientID);
     awarenessProtocol.removeAwarenessStates(this.awareness, remote, this);
     if (this.closed) return;
+    if (this.fileDeleted) {
+      this.setSession(setConnection(this.session, "disconnected", { retryAt: null, closeReason: reason }));
+      return;
+    }
     const { base, max } = this.opts.backoff;
     const delay = Math.min(max, base * 2 ** this.attempt) * (0.5 + this.opts.clock.random() / 2);
     this.attempt++;
@@ -270,9 +311,12 @@ export class NotebookClient {
     try {
       const frame = decodeFrame(data);
       switch (frame.kind) {
-        case "json":
-          this.receiveMessage(parseServerMessage(frame.json, frame.buffers));
+        case "json": {
+          const file = parseFileMessage(frame.json);
+          if (file) this.receiveFileMessage(file);
+          else this.receiveMessage(parseServerMessage(frame.json, frame.buffers));
           break;
+        }
         case "sync":
           this.receiveSync(frame.payload);
           break;
@@ -311,6 +355,14 @@ export class NotebookClient {
     }
   }
 
+  private receiveFileMessage(msg: FileMessage): void {
+    if (msg.type === "moved") this.moveTo(msg.path);
+    else {
+      this.fileDeleted = true;
+      this.emit("file", msg);
+    }
+  }
+
   private receiveMessage(msg: ServerMessage): void {
     if (msg.type === "hello") {
       if (this.session.docId !== null && this.session.docId !== msg.doc_id) this.resetDoc();
@@ -336,9 +388,18 @@ export class NotebookClient {
   }
 }
 
+function encodeNotebookPath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
 /** The WebSocket URL of a notebook, on the page's own host. */
 export function notebookSocketURL(path: string, location: { protocol: string; host: string }): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const encoded = path.split("/").map(encodeURIComponent).join("/");
-  return `${scheme}//${location.host}/api/notebooks/${encoded}/ws`;
+  return `${scheme}//${location.host}/api/notebooks/${encodeNotebookPath(path)}/ws`;
+}
+
+/** `url` (a notebook's WebSocket URL) for the notebook now at `path`. */
+export function movedSocketURL(url: string, path: string): string {
+  const at = url.indexOf("/api/notebooks/");
+  return `${at < 0 ? url : url.slice(0, at)}/api/notebooks/${encodeNotebookPath(path)}/ws`;
 }

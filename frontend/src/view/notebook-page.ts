@@ -31,11 +31,12 @@ import {
   splitCell,
   type CellJSON,
 } from "../model/ops";
-import type { ServerMessage } from "../model/protocol";
+import type { FileMessage, ServerMessage } from "../model/protocol";
 import { kernelLabel, type SessionState } from "../model/session";
 import { createCellUndo, type CellUndo } from "../model/undo";
 import { NotebookClient, notebookSocketURL } from "../net/client";
-import { contents, kernelSpecs } from "./api";
+import { documentToNotebook } from "../net/notebook-file";
+import { api, contents, encodePath, kernelSpecs } from "./api";
 import { CellView, type CellHost } from "./cell-view";
 import { attachCanvasComms } from "./canvas-output";
 import { choose, confirm, prompt, showShortcuts, toast } from "./dialogs";
@@ -82,6 +83,11 @@ export class NotebookPage {
   private readonly banner = h("div", { class: "nw-banner", role: "alert", hidden: true });
   private readonly trustBar = h("div", { class: "nw-banner nw-trust", hidden: true });
   private readonly notice = h("div", { class: "nw-banner nw-notice", role: "alert", hidden: true });
+  /** Shown while the notebook's file is deleted on the server. */
+  private readonly deletedBar = h("div", { class: "nw-banner nw-deleted", role: "alert", hidden: true });
+  private readonly saveAgainButton = this.button("Save it again", "write this page's copy back to the file (Ctrl-S)", () =>
+    void this.saveAgain(),
+  );
   /** Edits made in this tab while it was not in sync with the server. */
   private offlineEdits = false;
   private readonly saveEl = h("span", { class: "nw-save", "aria-live": "polite" });
@@ -101,7 +107,7 @@ export class NotebookPage {
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly path: string,
+    private path: string,
   ) {
     this.client = new NotebookClient({ url: notebookSocketURL(path, location), path });
     attachCanvasComms(this.client); // live figures (view/canvas-output.ts)
@@ -119,6 +125,7 @@ export class NotebookPage {
     this.client.subscribe({
       session: (s) => this.showSession(s),
       message: (m) => this.onMessage(m),
+      file: (m) => this.onFile(m),
       reset: (doc) => this.onReset(doc),
       protocolError: (e) => console.warn("notewire protocol:", e.message),
       synced: () => this.onSynced(),
@@ -226,6 +233,7 @@ export class NotebookPage {
       header,
       toolbar,
       this.banner,
+      this.deletedBar,
       this.notice,
       this.trustBar,
       h("main", { class: "nw-main" }, this.cellsEl, addBottom),
@@ -461,13 +469,17 @@ export class NotebookPage {
   }
 
   private cellHost(): CellHost {
+    const page = this; // for the getter below
     return {
       awareness: (): Awareness => this.client.awareness,
       help: {
         complete: (code, cursor_pos) => this.client.request({ type: "complete", code, cursor_pos }),
         inspect: (code, cursor_pos) => this.client.request({ type: "inspect", code, cursor_pos, detail_level: 0 }),
       },
-      dir: this.path.includes("/") ? this.path.slice(0, this.path.lastIndexOf("/")) : "",
+      // A getter: the notebook may be renamed into another folder while its cells live.
+      get dir() {
+        return page.path.includes("/") ? page.path.slice(0, page.path.lastIndexOf("/")) : "";
+      },
       isUnrendered: (id) => this.keys.unrendered.has(id),
       editorFocused: (id) => {
         if (this.keys.mode === "edit" && this.keys.active === id) return;
@@ -724,7 +736,8 @@ export class NotebookPage {
         void this.restart(false);
         break;
       case "save":
-        this.client.send({ type: "save" });
+        if (this.client.deleted) void this.saveAgain();
+        else this.client.send({ type: "save" });
         break;
       case "help":
         void showShortcuts();
@@ -843,7 +856,7 @@ export class NotebookPage {
     const connected = s.connection === "connected" || (s.connection === "syncing" && s.docId !== null);
     this.root.classList.toggle("nw-disconnected", !connected);
     window.clearInterval(this.bannerTimer);
-    if (connected || s.connection === "connecting" && s.docId === null) {
+    if (connected || (s.connection === "connecting" && s.docId === null) || this.client.deleted) {
       this.banner.hidden = true;
       return;
     }
@@ -891,11 +904,62 @@ export class NotebookPage {
     if (!name || name === old) return;
     const dir = this.path.includes("/") ? this.path.slice(0, this.path.lastIndexOf("/") + 1) : "";
     try {
-      await contents.rename(this.path, dir + name);
-      location.href = `/notebooks/${(dir + name).split("/").map(encodeURIComponent).join("/")}`;
+      const model = await contents.rename(this.path, dir + name);
+      // The server tells every page (this one too) with a "moved" message; this page
+      // knows already, which counts when its connection is down.
+      this.client.moveTo(model.path);
     } catch (e) {
       toast(`rename failed: ${String(e)}`);
     }
+  }
+
+  /** The file was renamed or moved (here or anywhere else), or deleted on the server. */
+  private onFile(m: FileMessage): void {
+    if (m.type === "moved") {
+      this.path = m.path;
+      this.nameEl.textContent = m.path.split("/").pop() ?? m.path;
+      history.replaceState(history.state, "", `/notebooks/${encodePath(m.path)}${location.search}${location.hash}`);
+      this.showSession(this.client.session); // the title
+      return;
+    }
+    this.showDeleted();
+  }
+
+  /**
+   * The server closed this notebook because its file was deleted (its kernel is shut
+   * down). The document stays on the page, editable, and nothing is written until the
+   * user saves it again: the file is written anew from this page's copy, outputs
+   * included, and the page connects to the notebook opened from it (a new kernel).
+   */
+  private showDeleted(): void {
+    this.saveAgainButton.disabled = false;
+    this.deletedBar.replaceChildren(
+      h(
+        "span",
+        {},
+        `${this.path} was deleted on the server, and its kernel shut down. This page still has the notebook as it was; ` +
+          "nothing is saved unless you save it again. ",
+      ),
+      this.saveAgainButton,
+    );
+    this.deletedBar.hidden = false;
+    this.showSession(this.client.session);
+  }
+
+  private async saveAgain(): Promise<void> {
+    if (this.saveAgainButton.disabled) return;
+    this.saveAgainButton.disabled = true;
+    try {
+      const content = documentToNotebook(this.doc);
+      await api("PUT", `/api/contents/${encodePath(this.path)}`, { type: "notebook", format: "json", content });
+    } catch (e) {
+      this.saveAgainButton.disabled = false;
+      toast(`could not save ${this.path}: ${String(e)}`);
+      return;
+    }
+    this.deletedBar.hidden = true;
+    this.offlineEdits = false; // they are in the file just written
+    this.client.resume();
   }
 
   private tick(): void {

@@ -5,7 +5,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { cellSource, cellsOf } from "../../src/model/document";
 import { insertCell } from "../../src/model/ops";
-import { NotebookClient, notebookSocketURL, RequestFailed } from "../../src/net/client";
+import { movedSocketURL, NotebookClient, notebookSocketURL, RequestFailed } from "../../src/net/client";
 import { binaryFrame, FRAME_AWARENESS } from "../../src/net/frames";
 import { FakeClock, FakeServer, FakeSocket } from "./fakes";
 
@@ -311,6 +311,55 @@ describe("reconnecting", () => {
   });
 });
 
+describe("the file renamed or deleted", () => {
+  test("moved: the path changes, no reset, and a reconnect goes to the new URL", () => {
+    const { server, client, clock, sockets } = setup();
+    const seen: string[] = [];
+    const docId = client.session.docId;
+    client.subscribe({ file: (m) => seen.push(m.type === "moved" ? `moved ${m.path}` : m.type) });
+    server.send({ type: "moved", path: "dir one/new.ipynb" });
+    server.pump();
+    assert.deepEqual(seen, ["moved dir one/new.ipynb"]);
+    assert.equal(client.session.path, "dir one/new.ipynb");
+    assert.equal(client.session.docId, docId);
+    assert.equal(client.session.connection, "connected");
+    sockets[0]!.drop();
+    clock.advance(500);
+    assert.equal(sockets[1]!.url, "ws://h/api/notebooks/dir%20one/new.ipynb/ws");
+  });
+
+  test("deleted: no reconnecting after the close, until resume()", () => {
+    const { server, client, clock, sockets } = setup();
+    const seen: string[] = [];
+    client.subscribe({ file: (m) => seen.push(m.type) });
+    server.send({ type: "deleted" });
+    server.pump();
+    assert.deepEqual(seen, ["deleted"]);
+    assert.equal(client.deleted, true);
+    sockets[0]!.drop(4009, "deleted");
+    assert.equal(client.session.connection, "disconnected");
+    assert.equal(client.session.retryAt, null);
+    assert.equal(client.session.closeReason, "4009 deleted");
+    clock.advance(60_000);
+    assert.equal(sockets.length, 1);
+    client.resume();
+    assert.equal(client.deleted, false);
+    assert.equal(sockets.length, 2);
+    server.accept(sockets[1]!);
+    assert.equal(client.session.connection, "connected");
+  });
+
+  test("a moved message without a path is reported, not applied", () => {
+    const { server, client } = setup();
+    const errors: string[] = [];
+    client.subscribe({ protocolError: (e) => errors.push(e.message) });
+    server.send({ type: "moved" });
+    server.pump();
+    assert.equal(errors.length, 1);
+    assert.equal(client.session.path, "nb.ipynb");
+  });
+});
+
 describe("awareness", () => {
   test("local cursor state goes out after hello; remote states arrive and vanish on a drop", () => {
     const { server, client, sockets } = setup({ open: false });
@@ -337,5 +386,9 @@ test("socket URL encodes each path segment", () => {
   assert.equal(
     notebookSocketURL("dir one/a#b.ipynb", { protocol: "https:", host: "h:1" }),
     "wss://h:1/api/notebooks/dir%20one/a%23b.ipynb/ws",
+  );
+  assert.equal(
+    movedSocketURL("wss://h:1/api/notebooks/old.ipynb/ws", "d/a?b.ipynb"),
+    "wss://h:1/api/notebooks/d/a%3Fb.ipynb/ws",
   );
 });

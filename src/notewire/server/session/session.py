@@ -192,9 +192,8 @@ class NotebookSession:
 
     def file_moved(self, path: str, os_path: Path) -> None:
         """The file is now at `os_path` (API path `path`): save there, and tell the
-        browsers so they show the new name. The kernel keeps running, in the folder it
-        started in (renaming that folder takes the kernel along; moving the notebook to
-        another folder leaves it where it was until the kernel is changed)."""
+        browsers so they show the new name. The kernel keeps running and its working
+        folder is left alone (docs/notebook-protocol.md, section 2.1)."""
         self.store.moved(path, os_path)
         self.peers.send_json({"type": "moved", "path": path})
 
