@@ -197,3 +197,29 @@ async def test_deleting_a_folder_closes_the_notebooks_open_inside(
         assert not (server.root / "gone").exists()
         assert [n["path"] for n in (await http.get("/api/notebooks")).json()] == ["kept/b.ipynb"]
         assert not any(m["type"] == "deleted" for m in b.messages)
+
+
+async def test_a_restarted_kernel_works_next_to_the_notebook_even_after_a_move(
+    server: Server, http: httpx.AsyncClient
+) -> None:
+    (server.root / "sub").mkdir()
+    (server.root / "other").mkdir()
+    write_notebook(server.root / "sub" / "w.ipynb", cells=["import os\nprint(os.getcwd())"])
+    async with server.client("sub/w.ipynb") as nb:
+        cell = str(nb.cells[0]["id"])
+
+        async def cwd_after_restart() -> str:
+            await nb.send({"type": "restart"})
+            await nb.wait_until(lambda: nb.kernel["state"] == "restarting")
+            await nb.wait_until(lambda: nb.kernel["state"] == "idle", within=60)
+            await nb.run_and_wait([cell])
+            return nb.output_text(cell).strip()
+
+        await nb.run_and_wait([cell])
+        assert nb.output_text(cell).strip() == str((server.root / "sub").resolve())
+        assert await cwd_after_restart() == str((server.root / "sub").resolve())
+
+        response = await http.patch("/api/contents/sub/w.ipynb", json={"path": "other/w.ipynb"})
+        assert response.status_code == 200
+        await nb.next_message("moved")
+        assert await cwd_after_restart() == str((server.root / "other").resolve())

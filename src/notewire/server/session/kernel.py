@@ -89,7 +89,7 @@ class NotebookKernel:
         on_status: StatusHandler,
     ) -> None:
         self._manager = manager
-        self._cwd = cwd
+        self.cwd = cwd  # where kernels start; follows the notebook when its file moves
         self._tasks = tasks
         self._on_iopub = on_iopub
         self._on_status = on_status
@@ -147,13 +147,13 @@ class NotebookKernel:
             cause=None,
         )
         root = self._manager.config.cwd
-        pooled = spec.language == "python" or self._cwd == root
+        pooled = spec.language == "python" or self.cwd == root
         try:
-            handle = await self._manager.start_kernel(spec, cwd=None if pooled else self._cwd)
-            if pooled and self._cwd != root:
+            handle = await self._manager.start_kernel(spec, cwd=None if pooled else self.cwd)
+            if pooled and self.cwd != root:
                 # A pooled kernel started in the root folder; move it next to the notebook.
                 await handle.client.execute(
-                    f"import os as __nw_os; __nw_os.chdir({str(self._cwd)!r}); del __nw_os",
+                    f"import os as __nw_os; __nw_os.chdir({str(self.cwd)!r}); del __nw_os",
                     silent=True,
                     store_history=False,
                 )
@@ -197,6 +197,9 @@ class NotebookKernel:
         self._ready.clear()
         self._set_status(state="restarting", cause=None)
         self._fail_executions()
+        # The new process starts next to the notebook: a pooled kernel was launched in
+        # the root and moved by chdir, and the notebook itself may have moved since.
+        handle.cwd = self.cwd
         try:
             await handle.restart(now=not handle.is_alive)
         except KernelError as exc:

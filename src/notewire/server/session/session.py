@@ -193,8 +193,10 @@ class NotebookSession:
     def file_moved(self, path: str, os_path: Path) -> None:
         """The file is now at `os_path` (API path `path`): save there, and tell the
         browsers so they show the new name. The kernel keeps running and its working
-        folder is left alone (docs/notebook-protocol.md, section 2.1)."""
+        folder is left alone (docs/notebook-protocol.md, section 2.1); a kernel started
+        later (restart, change of kernel) starts in the new folder."""
         self.store.moved(path, os_path)
+        self.kernel.cwd = self.store.folder
         self.peers.send_json({"type": "moved", "path": path})
 
     def file_deleted(self) -> None:
