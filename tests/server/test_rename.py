@@ -223,3 +223,38 @@ async def test_a_restarted_kernel_works_next_to_the_notebook_even_after_a_move(
         assert response.status_code == 200
         await nb.next_message("moved")
         assert await cwd_after_restart() == str((server.root / "other").resolve())
+
+
+async def test_a_browser_away_during_a_rename_is_sent_on_to_the_new_path(
+    server: Server, http: httpx.AsyncClient
+) -> None:
+    import json
+
+    import websockets
+
+    write_notebook(server.root / "away.ipynb", cells=["x = 1"])
+    async with server.client("away.ipynb") as nb:  # open, so a session exists
+        await nb.run_and_wait([str(nb.cells[0]["id"])])
+    response = await http.patch("/api/contents/away.ipynb", json={"path": "back.ipynb"})
+    assert response.status_code == 200
+    response = await http.patch("/api/contents/back.ipynb", json={"path": "again.ipynb"})
+    assert response.status_code == 200
+
+    headers = {"Authorization": f"token {server.token}"}
+    for old in ("away.ipynb", "back.ipynb"):  # a chain of moves is followed to its end
+        url = server.url.replace("http", "ws") + f"/api/notebooks/{old}/ws"
+        async with websockets.connect(url, additional_headers=headers) as ws:
+            assert json.loads(await ws.recv()) == {"type": "moved", "path": "again.ipynb"}
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()
+            assert (ws.close_code, ws.close_reason) == (4004, "moved")
+
+    async with server.client("again.ipynb") as nb:  # the same session, kernel and all
+        check = nb.add_cell("print(x)")
+        await nb.run_and_wait([check])
+        assert nb.output_text(check) == "1\n"
+
+    # A new file at an old path is that file, not a pointer to the moved one.
+    write_notebook(server.root / "away.ipynb", cells=["fresh"])
+    async with server.client("away.ipynb") as nb:
+        assert str(nb.cells[0]["source"]) == "fresh"

@@ -189,6 +189,7 @@ export class NotebookClient {
   moveTo(path: string): void {
     if (path === this.session.path) return;
     this.url = movedSocketURL(this.url, path);
+    this.attempt = 0; // a socket closed for "moved" comes back at once, at the new path
     this.setSession({ ...this.session, path });
     this.emit("file", { type: "moved", path });
   }

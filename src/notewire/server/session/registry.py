@@ -11,6 +11,10 @@ meanwhile (opens wait), the sessions concerned neither saving nor looking at the
 while the file changes under them, and the registry re-keyed in the same step of the
 event loop as the file operation completes. There is never a moment when a renamed
 file has two sessions, or when an old path still leads to the moved session.
+
+The last moves of open notebooks are remembered (`moved_to`), so that a browser that
+was disconnected while its notebook was renamed, and comes back to the old path, can
+be sent on to the new one.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -31,6 +36,8 @@ log = logging.getLogger(__name__)
 
 Resolve = Callable[[str], Path]  # API path -> file; raises for a path outside the root
 T = TypeVar("T")
+
+REMEMBERED_MOVES = 256
 
 
 class Notebooks:
@@ -52,12 +59,25 @@ class Notebooks:
         self._opening: dict[Path, asyncio.Task[NotebookSession]] = {}
         self._file_ops = asyncio.Lock()  # one rename or delete at a time
         self._file_op_done: asyncio.Event | None = None  # set while one runs: opens wait
+        self._moves: OrderedDict[Path, tuple[Path, str]] = OrderedDict()  # old -> new
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(list(self._open.values()))
 
     def get(self, path: str) -> NotebookSession | None:
         return self._open.get(self._resolve(path))
+
+    def moved_to(self, path: str) -> str | None:
+        """Where an open notebook that was at `path` went (API path), following later
+        moves; None if no open notebook was moved away from `path` lately."""
+        file = self._resolve(path)
+        new_path = None
+        for _ in range(len(self._moves)):  # a chain of moves ends; a cycle must too
+            step = self._moves.get(file)
+            if step is None:
+                break
+            file, new_path = step
+        return new_path
 
     async def open(self, path: str) -> NotebookSession:
         """The session of the notebook at API path `path`, opened if need be. Raises the
@@ -123,6 +143,10 @@ class Notebooks:
                 path = "/".join((new.rstrip("/"), *rel))
                 self._open[new_os.joinpath(*rel)] = session
                 session.file_moved(path, new_os.joinpath(*rel))
+                self._moves.pop(p, None)
+                self._moves[p] = (new_os.joinpath(*rel), path)
+                while len(self._moves) > REMEMBERED_MOVES:
+                    self._moves.popitem(last=False)
         return result
 
     async def delete(self, path: str, remove: Callable[[], Awaitable[None]]) -> None:

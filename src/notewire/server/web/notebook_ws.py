@@ -206,10 +206,15 @@ async def notebook_socket(websocket: WebSocket) -> None:
     try:
         session = await notebooks.open(path)
     except (OSError, ValueError) as exc:  # missing, refused, or not a valid notebook
-        code = 4004 if isinstance(exc, FileNotFoundError) else 4000
+        missing = isinstance(exc, FileNotFoundError)
+        moved_to = notebooks.moved_to(path) if missing else None
         await websocket.accept()  # accepted only to say why, then closed
+        if moved_to is not None:  # renamed while this browser was away: send it on
+            await websocket.send_text(encode_json({"type": "moved", "path": moved_to}))  # type: ignore[arg-type]
+            await websocket.close(4004, "moved")
+            return
         await websocket.send_text(encode_json({"type": "error", "message": str(exc)}))  # type: ignore[arg-type]
-        await websocket.close(code)
+        await websocket.close(4004 if missing else 4000)
         return
     await websocket.accept()
     await Connection(websocket, session).serve()
