@@ -585,6 +585,7 @@ async def test_the_keyboard_alone(server: Server, session: Session) -> None:
     page = tab.page
     kb = page.keyboard
     selected = page.locator("tr.nw-selected .nw-item-name")
+    await page.bring_to_front()
     # The arrows reach the listing from anywhere; the focused row's name has focus.
     await kb.press("ArrowDown")
     await expect(row(page, "folder").get_by_role("link")).to_be_focused()
