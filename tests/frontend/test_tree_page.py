@@ -500,8 +500,7 @@ async def test_running_kernels_are_shown_and_can_be_shut_down(
     await expect(indicator).to_have_attribute("data-state", "busy", timeout=POLL_TIMEOUT_MS)
     await expect(indicator).to_contain_text("Running (busy)")
     await expect(indicator).to_have_attribute("data-state", "idle", timeout=KERNEL_TIMEOUT_MS)
-    # The kernel outlives its page; Shut down is only for a notebook whose kernel runs.
-    await notebook.page.close()
+    # Shut down is only for a notebook whose kernel runs.
     await select(page, "idle.ipynb")
     await expect(page.get_by_role("button", name="Shut down")).to_be_disabled()
     await select(page, "live.ipynb")
@@ -510,11 +509,23 @@ async def test_running_kernels_are_shown_and_can_be_shut_down(
     await expect(indicator).to_have_count(0)
     res = await page.request.get(f"{server.url}/api/notebooks")
     assert [n["path"] for n in await res.json()] == []
-    # And it stays off (the next polls agree).
+    # The notebook's page, still open, says so and keeps its notebook; it does not
+    # reconnect on its own (that would start a new kernel) ...
+    banner = notebook.page.get_by_text("kernel was shut down")
+    await expect(banner).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    # ... so it stays off (the next polls agree).
     await page.get_by_role("button", name="Refresh").click()
     await expect(page.locator(".nw-tree-status")).to_have_text("Refreshed.")
     await expect(indicator).to_have_count(0)
+    res = await page.request.get(f"{server.url}/api/notebooks")
+    assert [n["path"] for n in await res.json()] == []
+    # Until the user starts one from that page: a fresh kernel, the notebook as it was.
+    await notebook.page.get_by_role("button", name="Start a kernel").click()
+    await expect(banner).to_be_hidden()
+    await notebook.kernel_idle()
+    await expect(indicator).to_contain_text("Running", timeout=POLL_TIMEOUT_MS)
     assert tab.errors == []
+    assert notebook.errors == []
 
 
 # --- names, keyboard -----------------------------------------------------------------

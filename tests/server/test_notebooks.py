@@ -456,7 +456,8 @@ async def test_kernels_rest_never_shows_the_key(server: Server) -> None:
             assert (await http.delete(f"/api/kernels/{kernel['id']}")).status_code == 204
             assert (await http.get("/api/kernels")).json() == []
             await asyncio.wait_for(nb.closed, timeout=30)  # the notebook was closed with it
-            assert nb.ws.close_code == 4009
+            # The reason tells the pages not to reconnect (that would start a kernel).
+            assert (nb.ws.close_code, nb.ws.close_reason) == (4009, "kernel shut down")
             assert (await http.get("/api/kernels/nope")).status_code == 404
 
 

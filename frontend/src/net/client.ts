@@ -82,6 +82,10 @@ export class RequestFailed extends Error {
 }
 
 const MAX_QUEUED = 200;
+/** The server closed the notebook (docs/notebook-protocol.md); with this reason, because
+ * its kernel was shut down on request. */
+export const CLOSE_NOTEBOOK_CLOSED = 4009;
+export const KERNEL_SHUT_DOWN = "kernel shut down";
 
 interface Pending {
   resolve(content: JSONObject): void;
@@ -110,6 +114,7 @@ export class NotebookClient {
   private unbindDoc: () => void = () => {};
   /** The file was deleted on the server: no reconnecting until `resume`. */
   private fileDeleted = false;
+  private kernelShutDown = false;
   /** The socket URL; it follows the file when the server says it moved. */
   private url: string;
 
@@ -161,12 +166,20 @@ export class NotebookClient {
     });
   }
 
-  /** Skips the wait of a scheduled reconnect (the banner's button, the browser going online). */
+  /** Skips the wait of a scheduled reconnect (the banner's button, the browser going
+   * online); after the kernel was shut down, connects again, which starts one. */
   reconnectNow(): void {
     if (this.closed || this.socket) return;
+    this.kernelShutDown = false;
     if (this.retryTimer !== null) this.opts.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.open();
+  }
+
+  /** Whether the server closed the notebook because its kernel was shut down on
+   * request (from the file browser or the REST API); nothing reconnects until asked. */
+  get stopped(): boolean {
+    return this.kernelShutDown;
   }
 
   /** Whether the server said the notebook's file was deleted (and closed it). */
@@ -273,7 +286,10 @@ export class NotebookClient {
     socket.onopen = () => this.setSession(setConnection(this.session, "syncing"));
     socket.onmessage = (ev) => this.receive(ev.data);
     socket.onerror = () => {};
-    socket.onclose = (ev) => this.dropped(`${ev.code}${ev.reason ? ` ${ev.reason}` : ""}`);
+    socket.onclose = (ev) => {
+      if (ev.code === CLOSE_NOTEBOOK_CLOSED && ev.reason === KERNEL_SHUT_DOWN) this.kernelShutDown = true;
+      this.dropped(`${ev.code}${ev.reason ? ` ${ev.reason}` : ""}`);
+    };
   }
 
   private dropped(reason: string): void {
@@ -284,7 +300,9 @@ export class NotebookClient {
     const remote = [...this.awareness.getStates().keys()].filter((c) => c !== this.doc.clientID);
     awarenessProtocol.removeAwarenessStates(this.awareness, remote, this);
     if (this.closed) return;
-    if (this.fileDeleted) {
+    if (this.fileDeleted || this.kernelShutDown) {
+      // No reconnect of our own: it would open the notebook again and, for a shut-down
+      // kernel, start a new one. The page offers to (resume, reconnectNow).
       this.setSession(setConnection(this.session, "disconnected", { retryAt: null, closeReason: reason }));
       return;
     }

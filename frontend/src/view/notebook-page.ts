@@ -863,6 +863,16 @@ export class NotebookPage {
     // The countdown ticks in the text; the button stays the same element (a button
     // redrawn under the pointer would lose the click).
     const text = h("span", {});
+    if (this.client.stopped) {
+      // Shut down from the file browser or another page: nothing restarts it unasked.
+      text.textContent =
+        "This notebook's kernel was shut down (from the file browser or elsewhere). " +
+        "Your notebook is kept; start a kernel to run code again. ";
+      const start = this.button("Start a kernel", "Start a kernel", () => this.client.reconnectNow());
+      this.banner.replaceChildren(text, start);
+      this.banner.hidden = false;
+      return;
+    }
     const retry = this.button("Retry now", "reconnect now", () => this.client.reconnectNow());
     retry.hidden = s.connection !== "disconnected";
     this.banner.replaceChildren(text, retry);

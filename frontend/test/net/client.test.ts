@@ -349,6 +349,26 @@ describe("the file renamed or deleted", () => {
     assert.equal(client.session.connection, "connected");
   });
 
+  test("kernel shut down: no reconnecting (it would start a kernel) until asked", () => {
+    const { server, client, clock, sockets } = setup();
+    assert.equal(client.session.connection, "connected");
+    sockets[0]!.drop(4009, "kernel shut down");
+    assert.equal(client.stopped, true);
+    assert.equal(client.session.connection, "disconnected");
+    assert.equal(client.session.retryAt, null);
+    clock.advance(60_000);
+    assert.equal(sockets.length, 1);
+    client.reconnectNow();
+    assert.equal(client.stopped, false);
+    assert.equal(sockets.length, 2);
+    server.accept(sockets[1]!);
+    assert.equal(client.session.connection, "connected");
+    sockets[1]!.drop(4009, "notebook closed"); // any other close: reconnect as usual
+    assert.equal(client.stopped, false);
+    clock.advance(60_000);
+    assert.equal(sockets.length, 3);
+  });
+
   test("a moved message without a path is reported, not applied", () => {
     const { server, client } = setup();
     const errors: string[] = [];

@@ -60,6 +60,11 @@ class SessionConfig:
     limits: OutputLimits = field(default_factory=OutputLimits)
 
 
+# Why a session closed, as the browsers' close frame says it (docs/notebook-protocol.md).
+DELETED = "deleted"  # the file was deleted: the page keeps its copy, offers to save it
+KERNEL_SHUT_DOWN = "kernel shut down"  # on request: the page offers to start a kernel
+
+
 def _update(cell: pycrdt.Map, **values: Any) -> None:
     """Set the keys whose value differs (an unchanged write still costs a tombstone)."""
     for key, value in values.items():
@@ -98,7 +103,7 @@ class NotebookSession:
         self._last_saved: str | None = None
         self._conflict = False
         self._file_deleted = False  # the file was deleted: never write it again
-        self.close_reason = ""  # for the browsers' close frame
+        self.close_reason = ""  # for the browsers' close frame: "", DELETED, KERNEL_SHUT_DOWN
         self._input: _Input | None = None
         self._timing: dict[str, dict[str, str]] = {}  # of the running cell, by cell id
         self._awareness: dict[Peer, dict[int, int]] = {}  # clients each browser announced
@@ -203,7 +208,7 @@ class NotebookSession:
         """The file was deleted: nothing here writes it again, and the browsers are
         told (they keep their copy, and can save it again). `close()` comes next."""
         self._file_deleted = True
-        self.close_reason = "deleted"
+        self.close_reason = DELETED
         self.peers.send_json({"type": "deleted"})
 
     def _kernel_name(self) -> str | None:

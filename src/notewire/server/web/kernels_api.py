@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from ..kernels import KernelError
-from ..session.session import NotebookSession
+from ..session.session import KERNEL_SHUT_DOWN, NotebookSession
 from .notebook_ws import notebook_socket
 
 
@@ -67,6 +67,9 @@ async def kernel(request: Request) -> Response:
     if session is None:
         return _error(404, "no such kernel")
     if request.method == "DELETE":
+        # Browsers showing the notebook keep their copy and do not reconnect on their
+        # own (that would open it again and start a new kernel): the page offers to.
+        session.close_reason = KERNEL_SHUT_DOWN
         await request.app.state.notebooks.close(session)
         return Response(status_code=204)
     return JSONResponse(_kernel_model(session))
