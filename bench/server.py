@@ -1248,6 +1248,11 @@ def bench_pass_interleaved(benches: list[Bench], args: argparse.Namespace) -> No
             samples[b.srv.name] += part["samples_s"]
             cpu[b.srv.name] += part["server_cpu_s"]
     for b in benches:
+        # Closed now: an idle connection left unread while the other servers run would
+        # miss its server's pings and be closed under it (uvicorn: after 40 s).
+        assert b.conn is not None
+        b.conn.close()
+        b.conn = None
         times = samples[b.srv.name]
         a = b.res["a"] = {
             "samples_s": times,
@@ -1266,10 +1271,12 @@ def bench_pass_interleaved(benches: list[Bench], args: argparse.Namespace) -> No
 
 
 def finish_server(b: Bench, args: argparse.Namespace) -> None:
-    """b on the open connection, then c on --conns new ones."""
+    """b on a new connection, then c on --conns new ones."""
     srv, res = b.srv, b.res
     try:
-        assert b.conn is not None
+        label = f"{srv.title}: conn 0"
+        b.conn = srv.attach("bench.ipynb", b.kernel_id, label, args.jupyter_protocol)
+        Group([b.conn]).drain(0.2)
         res["b"] = bench_print(srv, [b.conn], args.reps, "b")
         r = res["b"]
         print(
