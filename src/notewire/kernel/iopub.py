@@ -35,7 +35,11 @@ log = logging.getLogger(__name__)
 # Messages, not bytes. Bounded so a stalled subscriber cannot exhaust memory; with
 # NODROP it makes publishers wait instead.
 IOPUB_HWM = 10_000
-ZERO_COPY_MIN = 64 * 1024  # zero-copy pays off only for large frames, both ways
+ZERO_COPY_MIN = 64 * 1024  # received frames at least this big stay zero-copy views
+# Sending without a copy costs more than it saves below about a megabyte: pyzmq frees
+# each such buffer through its garbage-collector thread, which must take the GIL (a
+# memcpy of 100 KiB takes microseconds).
+ZERO_COPY_SEND_MIN = 1024 * 1024
 # The notification descriptor is edge-triggered and a send on another thread can take
 # the edge, so the welcomer also looks on its own this often (seconds).
 _WELCOME_RECHECK = 0.05
@@ -115,7 +119,7 @@ class Publisher:
             if msg_type == "stream"
             else self._topic_prefix + msg_type.encode()
         )
-        large = any(len(f) > ZERO_COPY_MIN for f in buffers)
+        large = any(len(f) >= ZERO_COPY_SEND_MIN for f in buffers)
         self._iopub.send(self._session.frames(msg, [topic]), copy=not large)
 
     def status(self, state: str, parent: Header | None) -> None:
