@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 class FlowConfig:
     """Times are seconds."""
 
-    window: int = 2  # frames sent and not yet shown by the slowest counted view
+    window: int = 3  # frames sent and not yet shown by the slowest counted view
     settle: float = 0.3  # quiet time after which the picture is sent lossless
     stall: float = 2.0  # a view that has not shown a frame sent this long ago stops counting
     busy_interval: float = 0.1  # pace of frames while a cell runs (no acks can arrive)
