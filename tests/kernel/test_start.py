@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import zmq
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
@@ -16,6 +17,9 @@ from tests.kernel.helpers import TIMEOUT, collect
 def starting() -> Iterator[BlockingKernelClient]:
     """A client whose kernel was only just launched: nothing waited for yet."""
     km = KernelManager(kernel_name="notewire")
+    # Connect within 5 ms of the kernel binding, not jupyter_client's 100 ms: the
+    # requests must arrive while the kernel is still loading IPython (~100 ms here).
+    km.context.setsockopt(zmq.RECONNECT_IVL, 5)
     km.start_kernel()
     kc = km.client()
     kc.start_channels()
@@ -97,3 +101,19 @@ def test_an_interrupt_during_start_does_not_kill_the_kernel() -> None:
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_a_failing_cell_sent_during_start_aborts_the_ones_behind_it(
+    starting: BlockingKernelClient,
+) -> None:
+    kc = starting
+    failing = kc.execute("raise RuntimeError('first fails')")
+    behind = [kc.execute("print('must not run')") for _ in range(2)]
+    replies = _shell_replies(kc, 3)
+    assert [r["parent_header"]["msg_id"] for r in replies] == [failing, *behind]
+    assert replies[0]["content"]["ename"] == "RuntimeError"
+    for reply in replies[1:]:
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "ExecutionAborted"
+    _wait_for_welcome(kc)
+    assert collect(kc, kc.execute("print('runs again')")).stdout() == "runs again\n"

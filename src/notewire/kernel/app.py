@@ -10,7 +10,6 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
 
 import zmq
 import zmq.asyncio
@@ -18,7 +17,7 @@ import zmq.asyncio
 from notewire.protocol import Buffer, Message, ReplayGuard
 
 from . import comms
-from .boot import Boot
+from .boot import Boot, Kept
 from .context import Kernel
 from .control import ControlThread
 from .dispatch import abort_reply, dispatch_shell, parse
@@ -105,7 +104,7 @@ class KernelApp:
             self._close(shell_socket)
 
     async def _serve_shell(
-        self, socket: zmq.asyncio.Socket, replay: ReplayGuard, kept: list[Any]
+        self, socket: zmq.asyncio.Socket, replay: ReplayGuard, kept: Kept
     ) -> None:
 
         def send(msg: Message, idents: Sequence[bytes]) -> None:
@@ -126,6 +125,11 @@ class KernelApp:
                 and getattr(reply, "status", "ok") == "error"
                 and msg.content.get("stop_on_error", True)
             ):
+                # Those kept from start-up or taken earlier wait here already.
+                taken[:] = [
+                    (idents, waiting, skip or waiting.msg_type == "execute_request")
+                    for idents, waiting, skip in taken
+                ]
                 # (a NOBLOCK recv on an asyncio socket waits instead of failing,
                 # so ask the socket whether a message is there)
                 while socket.get(zmq.EVENTS) & zmq.POLLIN:

@@ -9,6 +9,7 @@ import zmq
 from notewire.protocol import Message, ReplayGuard
 from notewire.protocol import content as c
 
+from .boot import Kept
 from .context import Kernel
 from .dispatch import dispatch_control, parse
 
@@ -19,7 +20,7 @@ class ControlThread(threading.Thread):
         kernel: Kernel,
         socket: zmq.Socket[bytes],
         replay: ReplayGuard,
-        kept: list[tuple[list[bytes], Message]],
+        kept: Kept,
     ) -> None:
         """`kept`: requests that arrived while the kernel was starting, handled first."""
         super().__init__(name="notewire-control", daemon=True)
