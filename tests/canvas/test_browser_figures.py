@@ -40,7 +40,10 @@ FIGURE = (
     "fig.subplots_adjust(bottom=0.3)\n"
     "line, = ax.plot(range(100), [i % 10 for i in range(100)], picker=True, pickradius=6)\n"
     "picks = []\n"
-    "fig.canvas.mpl_connect('pick_event', lambda e: picks.append(int(e.ind[0])))\n"
+    "def on_pick(event):\n"
+    "    picks.append(int(event.ind[0]))\n"
+    "    print('picked', picks[-1])  # to the figure's cell: a test can wait for it\n"
+    "fig.canvas.mpl_connect('pick_event', on_pick)\n"
     "slider = Slider(fig.add_axes([0.2, 0.08, 0.6, 0.06]), 'amp', 0.0, 10.0, valinit=1.0)\n"
     "plt.show()\n"
 )
@@ -164,6 +167,11 @@ async def test_click_picks_the_line(fig: Figure) -> None:
     fx = 0.125 + (5 + 4.95) / 108.9 * 0.775
     fy = 1 - (0.3 + (5 + 0.45) / 9.9 * 0.58)
     await fig.page.mouse.click(b["x"] + fx * b["width"], b["y"] + fy * b["height"])
+    # The page's events reach the kernel over its own socket, the probe over the test's:
+    # wait for the pick itself before asking.
+    await fig.client.wait_until(
+        lambda: "picked" in fig.client.output_text(fig.figure_cell), within=KERNEL_MS / 1000
+    )
     _, picks, _, _ = await fig.probe()
     assert picks and 3 <= picks[0] <= 6
 

@@ -136,8 +136,15 @@ async def test_stdin_input_round_trip() -> None:
 async def test_interrupt_stops_running_code(python3_spec: KernelSpec, mode: str) -> None:
     async with running_kernel(spec_with(python3_spec, interrupt_mode=mode)) as kernel:
         task = await run_until_sleeping(kernel)
-        await kernel.interrupt()
-        async with asyncio.timeout(10):
+        # ipykernel can lose a SIGINT that lands while it is still flushing the print
+        # that told us it sleeps (seen about once in a few hundred runs on a loaded
+        # machine): interrupt again, as a user would, if the first one did nothing.
+        for _ in range(3):
+            await kernel.interrupt()
+            done, _pending = await asyncio.wait([task], timeout=5)
+            if done:
+                break
+        async with asyncio.timeout(5):
             result = await task
         assert result.status == "error"  # type: ignore[attr-defined]
         assert result.reply.content.ename == "KeyboardInterrupt"  # type: ignore[attr-defined]
