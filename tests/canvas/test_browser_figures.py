@@ -44,6 +44,11 @@ FIGURE = (
     "    picks.append(int(event.ind[0]))\n"
     "    print('picked', picks[-1])  # to the figure's cell: a test can wait for it\n"
     "fig.canvas.mpl_connect('pick_event', on_pick)\n"
+    "releases = [0]\n"
+    "def on_release(event):\n"
+    "    releases[0] += 1\n"
+    "    print('released', releases[0])  # the end of a drag, for the tests to wait on\n"
+    "fig.canvas.mpl_connect('button_release_event', on_release)\n"
     "slider = Slider(fig.add_axes([0.2, 0.08, 0.6, 0.06]), 'amp', 0.0, 10.0, valinit=1.0)\n"
     "plt.show()\n"
 )
@@ -114,10 +119,17 @@ class Figure:
         """Drags in the canvas, coordinates as fractions of its size."""
         b = await self.box()
         m = self.page.mouse
+        released = self.client.output_text(self.figure_cell).count("released")
         await m.move(b["x"] + x0 * b["width"], b["y"] + y0 * b["height"])
         await m.down()
         await m.move(b["x"] + x1 * b["width"], b["y"] + y1 * b["height"], steps=steps)
         await m.up()
+        # The page's events reach the kernel over its own socket, a probe over the
+        # test's: wait until the kernel has handled the release.
+        await self.client.wait_until(
+            lambda: self.client.output_text(self.figure_cell).count("released") > released,
+            within=KERNEL_MS / 1000,
+        )
 
     async def shot(self, name: str) -> None:
         if SHOTS:
