@@ -55,6 +55,14 @@ export interface ClientOptions {
   readonly backoff?: { readonly base: number; readonly max: number };
   /** How long a complete/inspect request may wait for its reply (ms). */
   readonly requestTimeout?: number;
+  /**
+   * When local edits and cursor moves go out: they are gathered until `schedule` calls
+   * back, then sent as one message each. Anything else the client sends, and close(),
+   * sends what is gathered first, so a `run` never overtakes the source it runs.
+   * Default: at once. The page sends them after the next frame is painted, so that
+   * encoding and sending an edit does not delay the keystroke's own frame.
+   */
+  readonly schedule?: (send: () => void) => void;
 }
 
 export interface ClientListeners {
@@ -117,6 +125,10 @@ export class NotebookClient {
   private kernelShutDown = false;
   /** The socket URL; it follows the file when the server says it moved. */
   private url: string;
+  /** Local document updates and awareness changes not sent yet (see `schedule`). */
+  private outUpdates: Uint8Array[] = [];
+  private readonly outClients = new Set<number>();
+  private flushScheduled = false;
 
   constructor(opts: ClientOptions) {
     this.opts = {
@@ -126,6 +138,7 @@ export class NotebookClient {
       clock: opts.clock ?? realClock,
       backoff: opts.backoff ?? { base: 500, max: 10_000 },
       requestTimeout: opts.requestTimeout ?? 10_000,
+      schedule: opts.schedule ?? ((send) => send()),
     };
     this.url = opts.url;
     this.session = initialSession(opts.path);
@@ -146,6 +159,7 @@ export class NotebookClient {
    * source it runs.
    */
   send(msg: ClientMessage): void {
+    this.flushLocal();
     if (this.socket && this.caughtUp) this.socket.send(encodeMessage(msg));
     else if (this.queue.length < MAX_QUEUED) this.queue.push(msg);
   }
@@ -213,6 +227,7 @@ export class NotebookClient {
     if (this.retryTimer !== null) this.opts.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], "close");
+    this.flushLocal();
     const s = this.socket;
     this.socket = null;
     if (s) {
@@ -240,16 +255,16 @@ export class NotebookClient {
   private bindDoc(): void {
     const onUpdate = (update: Uint8Array, origin: unknown) => {
       if (origin === this || !this.socket || !this.greeted) return;
-      const e = encoding.createEncoder();
-      syncProtocol.writeUpdate(e, update);
-      this.socket.send(binaryFrame(FRAME_SYNC, encoding.toUint8Array(e)));
+      this.outUpdates.push(update);
+      this.scheduleFlush();
     };
     const onAwareness = (
       { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
       origin: unknown,
     ) => {
       if (origin === this || !this.socket || !this.greeted) return;
-      this.sendAwareness([...added, ...updated, ...removed]);
+      for (const c of [...added, ...updated, ...removed]) this.outClients.add(c);
+      this.scheduleFlush();
     };
     this.doc.on("update", onUpdate);
     this.awareness.on("update", onAwareness);
@@ -257,6 +272,30 @@ export class NotebookClient {
       this.doc.off("update", onUpdate);
       this.awareness.off("update", onAwareness);
     };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.opts.schedule(() => {
+      this.flushScheduled = false;
+      this.flushLocal();
+    });
+  }
+
+  /** Sends the gathered local updates (merged into one) and awareness changes. */
+  private flushLocal(): void {
+    const updates = this.outUpdates;
+    const clients = [...this.outClients];
+    this.outUpdates = [];
+    this.outClients.clear();
+    if (!this.socket || !this.greeted) return; // the next handshake carries them
+    if (updates.length > 0) {
+      const e = encoding.createEncoder();
+      syncProtocol.writeUpdate(e, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
+      this.socket.send(binaryFrame(FRAME_SYNC, encoding.toUint8Array(e)));
+    }
+    if (clients.length > 0) this.sendAwareness(clients);
   }
 
   private sendAwareness(clients: number[]): void {
@@ -294,6 +333,7 @@ export class NotebookClient {
 
   private dropped(reason: string): void {
     this.socket = null;
+    this.flushLocal(); // forgets them: the next handshake carries the document
     this.greeted = false;
     this.caughtUp = false;
     this.failPending("disconnected");

@@ -36,3 +36,18 @@ export function clear(el: Node): void {
 export interface Disposable {
   destroy(): void;
 }
+
+/**
+ * Calls `f` once, right after the next frame has been painted; within `fallbackMs`
+ * when no frame comes (a hidden tab gets no animation frames).
+ */
+export function afterPaint(f: () => void, fallbackMs = 50): void {
+  let done = false;
+  const run = (): void => {
+    if (done) return;
+    done = true;
+    f();
+  };
+  requestAnimationFrame(() => setTimeout(run, 0));
+  setTimeout(run, fallbackMs);
+}

@@ -174,6 +174,26 @@ export interface CellEditor {
   destroy(): void;
 }
 
+/**
+ * CodeMirror scrolls the cursor into view after every keystroke, and working out where
+ * the cursor is costs a layout read of its line: about half a millisecond a key. When
+ * the whole editor is on screen and scrolls nothing inside, a "nearest" scroll has
+ * nothing to do; saying so skips that work.
+ */
+const SCROLL_MARGIN = 5; // CodeMirror's default margin around the scrolled-to cursor
+const skipScrollWhenOnScreen = EditorView.scrollHandler.of((view, _range, options) => {
+  if (options.x !== "nearest" || options.y !== "nearest") return false;
+  const s = view.scrollDOM;
+  if (s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1) return false;
+  const r = view.dom.getBoundingClientRect();
+  return (
+    r.top >= SCROLL_MARGIN &&
+    r.left >= 0 &&
+    r.bottom <= window.innerHeight - SCROLL_MARGIN &&
+    r.right <= window.innerWidth
+  );
+});
+
 export function createEditor(opts: EditorOptions): CellEditor {
   const lang = new Compartment();
   const undoManager = new Y.UndoManager(opts.text);
@@ -199,6 +219,7 @@ export function createEditor(opts: EditorOptions): CellEditor {
         rectangularSelection(),
         crosshairCursor(),
         highlightSelectionMatches(),
+        skipScrollWhenOnScreen,
         inspectField,
         keymap.of([
           {

@@ -40,10 +40,24 @@ import { api, contents, encodePath, kernelSpecs } from "./api";
 import { CellView, type CellHost } from "./cell-view";
 import { attachCanvasComms } from "./canvas-output";
 import { choose, confirm, prompt, showShortcuts, toast } from "./dialogs";
-import { h } from "./dom";
+import { afterPaint, h } from "./dom";
 
 /** Cells per chunk of the cell list (see syncCells). */
 const CHUNK = 32;
+/** A cell's padding, borders and margin around its estimated content (notewire.css). */
+const CELL_CHROME_PX = 12;
+
+/**
+ * The height a chunk takes until the browser has drawn it once: its cells' estimates
+ * (a chunk drawn before remembers its real height; notewire.css).
+ */
+function estimateChunk(chunk: HTMLElement): void {
+  let px = 0;
+  for (const cell of Array.from(chunk.children) as HTMLElement[]) {
+    px += (parseFloat(cell.style.getPropertyValue("--nw-est")) || 60) + CELL_CHROME_PX;
+  }
+  chunk.style.setProperty("--nw-est", `${Math.round(px)}px`);
+}
 
 const USER_COLORS = ["#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d"];
 
@@ -109,7 +123,9 @@ export class NotebookPage {
     private readonly root: HTMLElement,
     private path: string,
   ) {
-    this.client = new NotebookClient({ url: notebookSocketURL(path, location), path });
+    // Edits and cursor moves go out after the frame that shows them (one message per
+    // frame, and the keystroke's frame is not delayed by sending it).
+    this.client = new NotebookClient({ url: notebookSocketURL(path, location), path, schedule: afterPaint });
     attachCanvasComms(this.client); // live figures (view/canvas-output.ts)
     this.doc = this.client.doc;
     this.undo = createCellUndo(this.doc);
@@ -426,6 +442,7 @@ export class NotebookPage {
         rest = next;
       }
     }
+    for (const chunk of Array.from(this.cellsEl.children) as HTMLElement[]) estimateChunk(chunk);
   }
 
   /** Keeps one CellView per cell Map, in document order (a moved cell is a new Map). */

@@ -402,6 +402,81 @@ describe("awareness", () => {
   });
 });
 
+describe("sending local changes later", () => {
+  function deferred() {
+    const due: Array<() => void> = [];
+    const server = new FakeServer();
+    const sockets: FakeSocket[] = [];
+    const clock = new FakeClock();
+    const client = new NotebookClient({
+      url: "ws://h/x",
+      path: "p",
+      clock,
+      schedule: (send) => due.push(send),
+      socket: (url) => {
+        const s = new FakeSocket(url);
+        sockets.push(s);
+        return s;
+      },
+    });
+    clients.push(client);
+    server.accept(sockets[0]!);
+    server.received = [];
+    return { server, client, sockets, due, clock };
+  }
+
+  test("edits made before the scheduled send go out as one update", () => {
+    const { server, client, due } = deferred();
+    const id = insertCell(client.doc, 0, "code", "");
+    const source = cellSource(cellsOf(client.doc).get(0));
+    for (const ch of "abc") source.insert(source.length, ch);
+    assert.equal(server.received.length, 0, "nothing before the scheduled send");
+    assert.equal(due.length, 1, "one send scheduled for all of them");
+    due.shift()!();
+    assert.deepEqual(
+      server.received.map((f) => f.kind),
+      ["sync"],
+    );
+    assert.deepEqual(text(server.doc), ["abc"]);
+    assert.ok(id);
+  });
+
+  test("a message sent meanwhile carries the gathered edits ahead of it", () => {
+    const { server, client, due } = deferred();
+    const id = insertCell(client.doc, 0, "code", "x = 1");
+    client.send({ type: "run", cells: [id] });
+    assert.deepEqual(
+      server.received.map((f) => f.kind),
+      ["sync", "json"],
+    );
+    assert.deepEqual(text(server.doc), ["x = 1"]);
+    due.shift()!(); // the scheduled send finds nothing left
+    assert.equal(server.received.length, 2);
+  });
+
+  test("cursor moves are gathered too, and close() sends them before closing", () => {
+    const { server, client, sockets } = deferred();
+    client.awareness.setLocalStateField("cursor", 1);
+    client.awareness.setLocalStateField("cursor", 2);
+    assert.equal(server.received.length, 0);
+    client.close();
+    const kinds = server.received.map((f) => f.kind);
+    assert.deepEqual(kinds, ["awareness"], "one message: the local state's removal");
+    assert.ok(sockets[0]!.closed);
+  });
+
+  test("changes gathered when the connection drops are left to the next handshake", () => {
+    const { server, client, sockets, due, clock } = deferred();
+    insertCell(client.doc, 0, "code", "kept");
+    sockets[0]!.drop();
+    due.shift()!();
+    assert.equal(server.received.length, 0, "nothing sent on a dead socket");
+    clock.advance(500);
+    server.accept(sockets[1]!);
+    assert.deepEqual(text(server.doc), ["kept"], "the handshake brought the edit");
+  });
+});
+
 test("socket URL encodes each path segment", () => {
   assert.equal(
     notebookSocketURL("dir one/a#b.ipynb", { protocol: "https:", host: "h:1" }),
