@@ -14,6 +14,7 @@ import pycrdt
 import pytest
 
 from notewire.client import NotebookClient
+from notewire.protocol.frames import SYNC, JsonFrame, YFrame
 
 from .notebook_server import Server, write_notebook
 
@@ -180,6 +181,28 @@ async def test_two_clients_typing_into_one_cell_converge(server: Server) -> None
         await one.wait_until(lambda: "TWO" in str(one.cells[0]["source"]))
         await two.wait_until(lambda: "ONE" in str(two.cells[0]["source"]))
         assert str(one.cells[0]["source"]) == str(two.cells[0]["source"]) == "aONEbTWO"
+
+
+async def test_a_browser_is_not_sent_its_own_edits_back(server: Server) -> None:
+    write_notebook(server.root / "echo.ipynb", cells=["ab"])
+    async with server.client("echo.ipynb") as one, server.client("echo.ipynb") as two:
+        updates: list[bytes] = []
+        receive = one._receive
+
+        def record(frame: JsonFrame | YFrame) -> None:
+            if isinstance(frame, YFrame) and frame.kind == SYNC:
+                updates.append(bytes(frame.payload))
+            receive(frame)
+
+        one._receive = record  # type: ignore[method-assign]
+        one.cells[0]["source"].insert(1, "FROMONE")
+        await two.wait_until(lambda: "FROMONE" in str(two.cells[0]["source"]))
+        two.cells[0]["source"].insert(0, "FROMTWO")
+        await one.wait_until(lambda: "FROMTWO" in str(one.cells[0]["source"]))
+        # Yjs updates carry inserted text as UTF-8: the other browser's edit came, and
+        # this browser's own edit never came back (it cost both ends a decode per key).
+        assert any(b"FROMTWO" in u for u in updates)
+        assert not any(b"FROMONE" in u for u in updates)
 
 
 async def test_cursors_are_relayed_and_removed_when_a_browser_leaves(server: Server) -> None:

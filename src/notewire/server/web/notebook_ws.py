@@ -50,6 +50,7 @@ class Connection:
         self._updates: list[bytes] = []  # since the last send
         self._update_bytes = 0
         self._diff_needed = False  # updates were dropped: send a diff from _sent_state
+        self._applying_own = False  # the document changes by this browser's message
         self._close_code: int | None = None  # set: close the socket with this code
         self._close_reason = ""
         self._commands = asyncio.Semaphore(MAX_CONCURRENT_COMMANDS)
@@ -72,6 +73,8 @@ class Connection:
     def doc_changed(self, update: bytes) -> None:
         if not self._synced:
             return  # its SyncStep2 will carry this
+        if self._applying_own:
+            return  # this browser's own edit: it has it already
         if self._diff_needed or self._update_bytes > MAX_PENDING_UPDATE_BYTES:
             self._updates.clear()
             self._update_bytes = 0
@@ -176,12 +179,15 @@ class Connection:
         assert frame.kind == SYNC
         if frame.payload[0] != _SYNC_STEP1 and not self._synced:
             return  # an edit to a document that has since been replaced
+        self._applying_own = True
         try:
             reply = self.session.apply_sync(frame.payload)
         except Exception as exc:  # pycrdt raises plain exceptions for bad updates
             log.warning("bad Yjs message from a browser on %s: %s", self.session.store.path, exc)
             self.send_json({"type": "error", "message": f"bad Yjs message: {exc}"})
             return
+        finally:
+            self._applying_own = False
         if reply is not None:  # the browser's SyncStep1: it now gets what it lacks
             doc = self.session.doc
             self._queue(reply)
