@@ -65,6 +65,7 @@ sys.path.insert(0, str(ROOT))
 
 CHROMIUM = os.environ.get("NOTEWIRE_CHROMIUM", "/usr/bin/chromium")
 DRAG_S = 5.0
+NAN = float("nan")
 MOVE_HZ = 60
 
 FIGURE = """\
@@ -454,6 +455,9 @@ async def run_notewire(browser: Any, runs: int, profile: Path | None) -> list[di
                 per = result["kernel_per_frame"]
                 # The same limit with the draw and encode times the kernel took during
                 # the drag, while the browser, server and harness shared the cores.
+                if not per:  # too few frames to time (analyse): report nothing
+                    per = dict.fromkeys(("render_ms", "encode_ms", "main_cpu_ms", "wall_ms"), NAN)
+                    result["kernel_per_frame"] = per
                 result["loaded_limit_fps"] = 1000 / (per["render_ms"] + per["encode_ms"])
                 result["of_loaded_limit"] = result["fps"] / result["loaded_limit_fps"]
                 results.append(result)
