@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, Page, Route, expect
 
 from tests.server.notebook_server import Server, write_notebook
 
@@ -425,6 +425,40 @@ async def test_upload_over_a_file_asks_before_replacing(server: Server, session:
         "Cannot upload “sub”: a folder of that name is here."
     )
     assert (server.root / "sub").is_dir()
+    assert tab.errors == []
+
+
+async def test_upload_asks_even_when_the_listing_has_not_caught_up(
+    server: Server, session: Session
+) -> None:
+    """The page checks with the server, not with its listing: a file made since the last
+    poll, or an upload before the listing has loaded at all, is not replaced unasked."""
+    tab = await tree(session, server)
+    page = tab.page
+    upload = page.locator("input.nw-upload-input")
+    confirm = page.locator("dialog.nw-dialog")
+    status = page.locator(".nw-tree-status")
+    (server.root / "late.txt").write_text("someone else's")  # after the listing was drawn
+    await upload.set_input_files([{"name": "late.txt", "mimeType": "text/plain", "buffer": b"mine"}])
+    await expect(confirm.get_by_role("heading")).to_have_text("Replace “late.txt”?")
+    await confirm.get_by_role("button", name="Cancel").click()
+    assert (server.root / "late.txt").read_text() == "someone else's"
+    # Hold the listing back: until it comes the page says it is loading, not "0 items".
+    release = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        await release.wait()
+        await route.continue_()
+
+    await page.route(re.compile(r"/api/contents/\?content=1$"), hold)
+    await page.reload()
+    await expect(status).to_have_text("Loading…")
+    await upload.set_input_files([{"name": "late.txt", "mimeType": "text/plain", "buffer": b"mine"}])
+    await expect(confirm.get_by_role("heading")).to_have_text("Replace “late.txt”?")
+    await confirm.get_by_role("button", name="Cancel").click()
+    release.set()
+    await expect(status).to_have_text("1 item")
+    assert (server.root / "late.txt").read_text() == "someone else's"
     assert tab.errors == []
 
 

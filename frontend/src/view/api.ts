@@ -72,6 +72,15 @@ export interface ContentModel {
 
 export const contents = {
   list: (path: string) => api<ContentModel>("GET", `/api/contents/${encodePath(path)}?content=1`),
+  /** What is at `path` now (without its content), or null when nothing is. */
+  stat: async (path: string): Promise<ContentModel | null> => {
+    try {
+      return await api<ContentModel>("GET", `/api/contents/${encodePath(path)}?content=0`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    }
+  },
   newUntitled: (dir: string, type: "notebook" | "directory" | "file", ext?: string) =>
     api<ContentModel>("POST", `/api/contents/${encodePath(dir)}`, ext ? { type, ext } : { type }),
   copy: (from: string, toDir: string) =>

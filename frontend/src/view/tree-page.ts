@@ -452,8 +452,8 @@ export class TreePage {
     const selection = JSON.stringify([...this.selected].sort());
     if (this.notice && (selection !== this.notice.selection || Date.now() > this.notice.until)) this.notice = null;
     const count = this.items.length;
-    this.status.textContent =
-      this.progress || this.notice?.text || (n ? `${n} of ${count} selected` : `${count} item${count === 1 ? "" : "s"}`);
+    const summary = !this.loaded ? "Loading…" : n ? `${n} of ${count} selected` : `${count} item${count === 1 ? "" : "s"}`;
+    this.status.textContent = this.progress || this.notice?.text || summary;
   }
 
   /** Says `text` where the count is, until the selection changes or a while passes. */
@@ -765,7 +765,15 @@ export class TreePage {
     const done: string[] = [];
     for (const file of files) {
       const path = join(this.dir, file.name);
-      const existing = this.items.find((i) => i.name === file.name);
+      // Ask the server, not the listing: the listing may not have loaded yet, or be a
+      // poll behind a file someone else just made, and replacing it unasked loses it.
+      let existing: ContentModel | null;
+      try {
+        existing = await contents.stat(path);
+      } catch (e) {
+        toast(`Cannot upload “${file.name}”: ${message(e)}`);
+        continue;
+      }
       if (existing?.type === "directory") {
         toast(`Cannot upload “${file.name}”: a folder of that name is here.`);
         continue;
