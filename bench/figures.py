@@ -235,6 +235,8 @@ def cpu_times() -> dict[str, float]:
         except OSError:
             continue
         args = [a.decode(errors="replace") for a in cmd if a]
+        if len(args) == 1:
+            args = args[0].split()  # Chromium's children rewrite argv as one string
         if not args:
             continue
         name = Path(args[0]).name
