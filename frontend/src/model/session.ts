@@ -31,6 +31,12 @@ export interface SessionState {
   readonly error: string | null;
 }
 
+/** Whether the page shows the document as live: connected, or syncing again a document
+ * it already has (a brief resync is not worth a banner). */
+export function looksConnected(s: SessionState): boolean {
+  return s.connection === "connected" || (s.connection === "syncing" && s.docId !== null);
+}
+
 export const NO_KERNEL: KernelStatus = { state: "none", name: "", display_name: "", language: "" };
 
 export function initialSession(path: string): SessionState {

@@ -51,3 +51,8 @@ export function afterPaint(f: () => void, fallbackMs = 50): void {
   requestAnimationFrame(() => setTimeout(run, 0));
   setTimeout(run, fallbackMs);
 }
+
+/** A toolbar or banner button: its title is also its accessible name. */
+export function toolButton(label: string, title: string, onClick: () => void, cls = ""): HTMLButtonElement {
+  return h("button", { type: "button", class: `nw-tool ${cls}`, title, "aria-label": title, onclick: onClick }, label);
+}

@@ -32,32 +32,17 @@ import {
   type CellJSON,
 } from "../model/ops";
 import type { FileMessage, ServerMessage } from "../model/protocol";
-import { kernelLabel, type SessionState } from "../model/session";
+import { kernelLabel, looksConnected, type SessionState } from "../model/session";
 import { createCellUndo, type CellUndo } from "../model/undo";
 import { NotebookClient, notebookSocketURL } from "../net/client";
 import { documentToNotebook } from "../net/notebook-file";
 import { api, contents, encodePath, kernelSpecs } from "./api";
+import { CellList } from "./cell-list";
 import { CellView, type CellHost } from "./cell-view";
+import { ConnectionBanner } from "./connection-banner";
 import { attachCanvasComms } from "./canvas-output";
 import { choose, confirm, prompt, showShortcuts, toast } from "./dialogs";
-import { afterPaint, h } from "./dom";
-
-/** Cells per chunk of the cell list (see syncCells). */
-const CHUNK = 32;
-/** A cell's padding, borders and margin around its estimated content (notewire.css). */
-const CELL_CHROME_PX = 12;
-
-/**
- * The height a chunk takes until the browser has drawn it once: its cells' estimates
- * (a chunk drawn before remembers its real height; notewire.css).
- */
-function estimateChunk(chunk: HTMLElement): void {
-  let px = 0;
-  for (const cell of Array.from(chunk.children) as HTMLElement[]) {
-    px += (parseFloat(cell.style.getPropertyValue("--nw-est")) || 60) + CELL_CHROME_PX;
-  }
-  chunk.style.setProperty("--nw-est", `${Math.round(px)}px`);
-}
+import { afterPaint, h, toolButton } from "./dom";
 
 const USER_COLORS = ["#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d"];
 
@@ -87,19 +72,20 @@ function isTextField(t: EventTarget | null): boolean {
 
 export class NotebookPage {
   private readonly client: NotebookClient;
+  private readonly banner: ConnectionBanner;
   private doc: Y.Doc;
   private undo: CellUndo;
   private keys: KeyState = initialKeyState([]);
   private views = new Map<CellMap, CellView>();
   private order: CellView[] = [];
   private clipboard: CellJSON[] = [];
-  private readonly cellsEl = h("div", { class: "nw-cells", tabindex: "0", role: "list", "aria-label": "cells" });
-  private readonly banner = h("div", { class: "nw-banner", role: "alert", hidden: true });
+  private readonly list = new CellList(); // the cells' elements (view/cell-list.ts)
+  private readonly cellsEl = this.list.el;
   private readonly trustBar = h("div", { class: "nw-banner nw-trust", hidden: true });
   private readonly notice = h("div", { class: "nw-banner nw-notice", role: "alert", hidden: true });
   /** Shown while the notebook's file is deleted on the server. */
   private readonly deletedBar = h("div", { class: "nw-banner nw-deleted", role: "alert", hidden: true });
-  private readonly saveAgainButton = this.button("Save it again", "write this page's copy back to the file (Ctrl-S)", () =>
+  private readonly saveAgainButton = toolButton("Save it again", "write this page's copy back to the file (Ctrl-S)", () =>
     void this.saveAgain(),
   );
   /** Edits made in this tab while it was not in sync with the server. */
@@ -109,13 +95,10 @@ export class NotebookPage {
   private readonly kernelSelect = h("select", { class: "nw-kernel-select", title: "kernel" });
   private readonly typeSelect = h("select", { class: "nw-type-select", title: "cell type" });
   private readonly nameEl = h("button", { class: "nw-name", type: "button", title: "rename" });
-  private readonly sizes: ResizeObserver;
-  private liveCheck = 0;
   private refsCache: CellRef[] | null = null;
   private observedCells: Y.Array<CellMap> | null = null;
   private conflictOpen = false;
   private lastError: string | null = null;
-  private bannerTimer = 0;
   private scrollPending = false;
   private trustFrame = 0;
 
@@ -126,16 +109,11 @@ export class NotebookPage {
     // Edits and cursor moves go out after the frame that shows them (one message per
     // frame, and the keystroke's frame is not delayed by sending it).
     this.client = new NotebookClient({ url: notebookSocketURL(path, location), path, schedule: afterPaint });
+    this.banner = new ConnectionBanner(this.client);
     attachCanvasComms(this.client); // live figures (view/canvas-output.ts)
     this.doc = this.client.doc;
     this.undo = createCellUndo(this.doc);
     this.client.awareness.setLocalStateField("user", localUser());
-    // Cells near the screen get their editor and outputs; the check runs once a frame
-    // at most, on scroll, resize and changes of the cell list or of its height.
-    window.addEventListener("scroll", () => this.scheduleLiveCheck(), { passive: true });
-    window.addEventListener("resize", () => this.scheduleLiveCheck());
-    this.sizes = new ResizeObserver(() => this.scheduleLiveCheck());
-    this.sizes.observe(this.cellsEl);
     this.buildChrome();
     this.bindDoc();
     this.client.subscribe({
@@ -167,10 +145,6 @@ export class NotebookPage {
 
   // --- layout ----------------------------------------------------------------------
 
-  private button(label: string, title: string, onClick: () => void, cls = ""): HTMLButtonElement {
-    return h("button", { type: "button", class: `nw-tool ${cls}`, title, "aria-label": title, onclick: onClick }, label);
-  }
-
   private buildChrome(): void {
     for (const t of ["code", "markdown", "raw"]) this.typeSelect.append(h("option", { value: t }, t));
     this.typeSelect.addEventListener("change", () => {
@@ -190,12 +164,12 @@ export class NotebookPage {
       h(
         "div",
         { class: "nw-menu-items" },
-        this.button("Run all", "run all cells", () => this.runAll("all")),
-        this.button("Run above", "run the cells above the active one", () => this.runAll("above")),
-        this.button("Run below", "run the active cell and all below", () => this.runAll("below")),
-        this.button("Restart and run all", "restart the kernel, then run all cells", () => void this.restart(true)),
-        this.button("Clear outputs", "clear the outputs of the selected cells", () => clearOutputs(this.doc, this.selected())),
-        this.button("Clear all outputs", "clear every output", () => clearOutputs(this.doc, cellIds(this.doc))),
+        toolButton("Run all", "run all cells", () => this.runAll("all")),
+        toolButton("Run above", "run the cells above the active one", () => this.runAll("above")),
+        toolButton("Run below", "run the active cell and all below", () => this.runAll("below")),
+        toolButton("Restart and run all", "restart the kernel, then run all cells", () => void this.restart(true)),
+        toolButton("Clear outputs", "clear the outputs of the selected cells", () => clearOutputs(this.doc, this.selected())),
+        toolButton("Clear all outputs", "clear every output", () => clearOutputs(this.doc, cellIds(this.doc))),
       ),
     );
     runMenu.addEventListener("click", (ev) => {
@@ -204,20 +178,20 @@ export class NotebookPage {
     const toolbar = h(
       "div",
       { class: "nw-toolbar", role: "toolbar" },
-      this.button("Save", "save (Ctrl-S)", () => this.run({ type: "save" })),
-      this.button("+", "insert a cell below (B)", () => this.key("b")),
-      this.button("Cut", "cut cells (X)", () => this.key("x")),
-      this.button("Copy", "copy cells (C)", () => this.key("c")),
-      this.button("Paste", "paste cells below (V)", () => this.key("v")),
-      this.button("↑", "move cells up", () => this.moveSelection(-1)),
-      this.button("↓", "move cells down", () => this.moveSelection(1)),
-      this.button("▶", "run and select below (Shift-Enter)", () => this.key("Enter", { shift: true }), "nw-run"),
-      this.button("■", "interrupt the kernel (I, I)", () => this.client.send({ type: "interrupt" }), "nw-interrupt"),
-      this.button("↻", "restart the kernel (0, 0)", () => void this.restart(false), "nw-restart"),
-      this.button("↻▶", "restart the kernel and run all cells", () => void this.restart(true)),
+      toolButton("Save", "save (Ctrl-S)", () => this.run({ type: "save" })),
+      toolButton("+", "insert a cell below (B)", () => this.key("b")),
+      toolButton("Cut", "cut cells (X)", () => this.key("x")),
+      toolButton("Copy", "copy cells (C)", () => this.key("c")),
+      toolButton("Paste", "paste cells below (V)", () => this.key("v")),
+      toolButton("↑", "move cells up", () => this.moveSelection(-1)),
+      toolButton("↓", "move cells down", () => this.moveSelection(1)),
+      toolButton("▶", "run and select below (Shift-Enter)", () => this.key("Enter", { shift: true }), "nw-run"),
+      toolButton("■", "interrupt the kernel (I, I)", () => this.client.send({ type: "interrupt" }), "nw-interrupt"),
+      toolButton("↻", "restart the kernel (0, 0)", () => void this.restart(false), "nw-restart"),
+      toolButton("↻▶", "restart the kernel and run all cells", () => void this.restart(true)),
       runMenu,
       this.typeSelect,
-      this.button("?", "keyboard shortcuts (H)", () => void showShortcuts()),
+      toolButton("?", "keyboard shortcuts (H)", () => void showShortcuts()),
     );
     const header = h(
       "header",
@@ -248,7 +222,7 @@ export class NotebookPage {
     this.root.append(
       header,
       toolbar,
-      this.banner,
+      this.banner.el,
       this.deletedBar,
       this.notice,
       this.trustBar,
@@ -294,7 +268,7 @@ export class NotebookPage {
     for (const v of this.views.values()) v.destroy();
     this.views.clear();
     this.order = [];
-    this.cellsEl.replaceChildren();
+    this.list.clear();
     this.undo.destroy();
     this.doc = doc;
     this.undo = createCellUndo(doc);
@@ -310,7 +284,7 @@ export class NotebookPage {
   }
 
   private showNotice(text: string): void {
-    const close = this.button("Dismiss", "hide this notice", () => {
+    const close = toolButton("Dismiss", "hide this notice", () => {
       this.notice.hidden = true;
     });
     this.notice.replaceChildren(h("span", {}, text, " "), close);
@@ -342,107 +316,8 @@ export class NotebookPage {
     return this.refsCache;
   }
 
-  private scheduleLiveCheck(): void {
-    if (this.liveCheck) return;
-    this.liveCheck = requestAnimationFrame(() => {
-      this.liveCheck = 0;
-      this.makeVisibleLive();
-    });
-  }
-
-  /**
-   * Builds the editor and outputs of the cells within 1200 px of the screen. Cells are
-   * in document order, so a binary search finds the first one; a few rect reads per
-   * check, however long the notebook (an IntersectionObserver on every cell cost a
-   * little on every frame, typing included).
-   */
-  private makeVisibleLive(): void {
-    const views = this.order;
-    if (views.length === 0) return;
-    const margin = 1200;
-    const top = -margin;
-    const bottom = window.innerHeight + margin;
-    let lo = 0;
-    let hi = views.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (views[mid]!.el.getBoundingClientRect().bottom < top) lo = mid + 1;
-      else hi = mid;
-    }
-    let made = false;
-    for (let i = lo; i < views.length; i++) {
-      const view = views[i]!;
-      if (view.el.getBoundingClientRect().top > bottom) break;
-      if (!view.isLive) {
-        view.makeLive();
-        made = true;
-      }
-    }
-    // What was built changed the heights: look again once laid out.
-    if (made) this.scheduleLiveCheck();
-  }
-
   private selected(): string[] {
     return selectedIds(this.keys, this.refs());
-  }
-
-  // Cells sit in chunks of about CHUNK (div.nw-chunk in div.nw-cells): a change inside
-  // one cell then re-lays out and pre-paints a chunk's few dozen children and the chunk
-  // list, not every cell of the notebook (with 500 cells that was most of a keystroke's
-  // cost). New cells at the end start new chunks; a chunk that grows past twice CHUNK is
-  // split, and an empty one removed.
-
-  private newChunk(): HTMLElement {
-    return h("div", { class: "nw-chunk", role: "presentation" });
-  }
-
-  /** The cell element after `prev` in document order (the first one for null). */
-  private cellAfter(prev: HTMLElement | null): Element | null {
-    if (prev?.nextElementSibling) return prev.nextElementSibling;
-    let chunk = prev ? prev.parentElement?.nextElementSibling : this.cellsEl.firstElementChild;
-    for (; chunk; chunk = chunk.nextElementSibling) if (chunk.firstElementChild) return chunk.firstElementChild;
-    return null;
-  }
-
-  /** Puts a cell element right after `prev` (first, for null). */
-  private place(el: HTMLElement, prev: HTMLElement | null): void {
-    if (!prev) {
-      let first = this.cellsEl.firstElementChild as HTMLElement | null;
-      if (!first) {
-        first = this.newChunk();
-        this.cellsEl.append(first);
-      }
-      first.prepend(el);
-      return;
-    }
-    const chunk = prev.parentElement!;
-    if (!el.isConnected && prev === chunk.lastElementChild && chunk.childElementCount >= CHUNK) {
-      let next = chunk.nextElementSibling as HTMLElement | null;
-      if (!next || next.childElementCount >= CHUNK) {
-        next = this.newChunk();
-        chunk.after(next);
-      }
-      next.prepend(el);
-      return;
-    }
-    prev.after(el);
-  }
-
-  private rebalanceChunks(): void {
-    for (const chunk of Array.from(this.cellsEl.children) as HTMLElement[]) {
-      if (chunk.childElementCount === 0) {
-        chunk.remove();
-        continue;
-      }
-      let rest = chunk;
-      while (rest.childElementCount > 2 * CHUNK) {
-        const next = this.newChunk();
-        next.append(...(Array.from(rest.children) as HTMLElement[]).slice(CHUNK));
-        rest.after(next);
-        rest = next;
-      }
-    }
-    for (const chunk of Array.from(this.cellsEl.children) as HTMLElement[]) estimateChunk(chunk);
   }
 
   /** Keeps one CellView per cell Map, in document order (a moved cell is a new Map). */
@@ -459,20 +334,15 @@ export class NotebookPage {
       }
     }
     const host = this.cellHost();
-    const order: CellView[] = [];
-    let prev: HTMLElement | null = null;
-    for (const map of maps) {
+    this.order = maps.map((map) => {
       let view = this.views.get(map);
       if (!view) {
         view = new CellView(map, host);
         this.views.set(map, view);
       }
-      if (this.cellAfter(prev) !== view.el) this.place(view.el, prev);
-      prev = view.el;
-      order.push(view);
-    }
-    this.rebalanceChunks();
-    this.order = order;
+      return view;
+    });
+    this.list.arrange(this.order);
     const before = this.keys;
     this.keys = reconcile(this.keys.active === null ? initialKeyState(this.refs()) : this.keys, this.refs());
     this.applyKeys(before.active !== this.keys.active);
@@ -482,7 +352,6 @@ export class NotebookPage {
     }
     this.showInput(this.client.session);
     this.showTrust();
-    this.scheduleLiveCheck();
   }
 
   private cellHost(): CellHost {
@@ -840,12 +709,14 @@ export class NotebookPage {
         ? `saved ${new Date(s.save.last_saved).toLocaleTimeString()}`
         : "";
     this.saveEl.dataset["dirty"] = String(s.save.dirty);
-    this.showBanner(s);
+    this.root.dataset["connection"] = s.connection;
+    this.root.classList.toggle("nw-disconnected", !looksConnected(s));
+    this.banner.show(s);
     this.showTrust();
     if (!s.trusted && this.trustBar.childElementCount === 0) {
       this.trustBar.append(
         h("span", {}, "This notebook's outputs are not trusted: HTML is sanitized and JavaScript does not run. "),
-        this.button("Trust", "trust this notebook's outputs", () => this.client.send({ type: "trust" })),
+        toolButton("Trust", "trust this notebook's outputs", () => this.client.send({ type: "trust" })),
       );
     }
     if (s.conflict && !this.conflictOpen) void this.showConflict(s.conflict.disk_modified);
@@ -866,43 +737,6 @@ export class NotebookPage {
 
   private showInput(s: SessionState): void {
     for (const v of this.order) v.setInputRequest(s.input && s.input.cell === v.id ? s.input : null);
-  }
-
-  private showBanner(s: SessionState): void {
-    this.root.dataset["connection"] = s.connection;
-    const connected = s.connection === "connected" || (s.connection === "syncing" && s.docId !== null);
-    this.root.classList.toggle("nw-disconnected", !connected);
-    window.clearInterval(this.bannerTimer);
-    if (connected || (s.connection === "connecting" && s.docId === null) || this.client.deleted) {
-      this.banner.hidden = true;
-      return;
-    }
-    // The countdown ticks in the text; the button stays the same element (a button
-    // redrawn under the pointer would lose the click).
-    const text = h("span", {});
-    if (this.client.stopped) {
-      // Shut down from the file browser or another page: nothing restarts it unasked.
-      text.textContent =
-        "This notebook's kernel was shut down (from the file browser or elsewhere). " +
-        "Your notebook is kept; start a kernel to run code again. ";
-      const start = this.button("Start a kernel", "Start a kernel", () => this.client.reconnectNow());
-      this.banner.replaceChildren(text, start);
-      this.banner.hidden = false;
-      return;
-    }
-    const retry = this.button("Retry now", "reconnect now", () => this.client.reconnectNow());
-    retry.hidden = s.connection !== "disconnected";
-    this.banner.replaceChildren(text, retry);
-    const draw = () => {
-      const left = s.retryAt === null ? 0 : Math.max(0, Math.ceil((s.retryAt - Date.now()) / 1000));
-      text.textContent =
-        s.connection === "disconnected"
-          ? `Disconnected from the server${s.closeReason ? ` (${s.closeReason})` : ""}; reconnecting${left ? ` in ${left} s` : "…"}. Your edits are kept and sent when the connection is back. `
-          : "Reconnecting… ";
-    };
-    draw();
-    this.banner.hidden = false;
-    if (s.connection === "disconnected") this.bannerTimer = window.setInterval(draw, 1000);
   }
 
   private async showConflict(diskModified: string): Promise<void> {
