@@ -70,6 +70,9 @@ export interface ContentModel {
   content?: ContentModel[] | unknown;
 }
 
+/** What the user calls each type of content. */
+export const KIND: Readonly<Record<ContentModel["type"], string>> = { directory: "folder", notebook: "notebook", file: "file" };
+
 export const contents = {
   list: (path: string) => api<ContentModel>("GET", `/api/contents/${encodePath(path)}?content=1`),
   /** What is at `path` now (without its content), or null when nothing is. */

@@ -73,6 +73,56 @@ export function prompt(title: string, value: string): Promise<string | null> {
   return p.then((r) => (r === null ? null : input.value));
 }
 
+/** A modal that asks for a name and keeps itself open, saying what is wrong, until
+ * `submit` (which returns an error message, or null when done) succeeds or the user
+ * cancels. Resolves true once submitted. */
+export function askName(title: string, value: string, action: string, submit: (name: string) => Promise<string | null>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const input = h("input", { class: "nw-text-input", type: "text", spellcheck: "false", "aria-label": "name" });
+    input.value = value;
+    const error = h("p", { class: "nw-dialog-error", role: "alert" });
+    const cancel = h("button", { type: "button", class: "nw-button" }, "Cancel");
+    const ok = h("button", { type: "submit", class: "nw-button nw-primary" }, action);
+    const form = h("form", { method: "dialog" }, input, error, h("div", { class: "nw-dialog-buttons" }, cancel, ok));
+    const dialog = h("dialog", { class: "nw-dialog nw-name-dialog", "aria-label": title }, h("h2", {}, title), form);
+    let done = false;
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      if (ok.disabled) return;
+      ok.disabled = true;
+      error.textContent = "";
+      void submit(input.value).then(
+        (problem) => {
+          ok.disabled = false;
+          if (problem === null) {
+            done = true;
+            dialog.close();
+          } else {
+            error.textContent = problem;
+            input.focus();
+          }
+        },
+        (e: unknown) => {
+          ok.disabled = false;
+          error.textContent = e instanceof Error ? e.message : String(e);
+        },
+      );
+    });
+    input.addEventListener("input", () => (error.textContent = ""));
+    cancel.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("keydown", (ev) => ev.stopPropagation());
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(done);
+    });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    input.focus();
+    const dot = value.lastIndexOf(".");
+    input.setSelectionRange(0, dot > 0 ? dot : value.length);
+  });
+}
+
 export function showShortcuts(): Promise<unknown> {
   const table = h("table", { class: "nw-shortcuts" });
   for (const [mode, keys, what] of SHORTCUTS) {

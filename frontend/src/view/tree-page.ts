@@ -10,17 +10,17 @@ import {
   ApiError,
   contents,
   encodePath,
+  KIND,
   kernels,
   openNotebooks,
-  UPLOAD_CHUNK_BYTES,
   type ContentModel,
   type OpenNotebook,
 } from "./api";
-import { confirm, toast } from "./dialogs";
+import { askName, confirm, toast } from "./dialogs";
 import { h } from "./dom";
+import { acceptDrops, uploadFiles } from "./upload";
 
 const ICONS: Record<ContentModel["type"], string> = { directory: "dir", notebook: "nb", file: "file" };
-const KIND: Record<ContentModel["type"], string> = { directory: "folder", notebook: "notebook", file: "file" };
 const POLL_MS = 3000;
 
 type SortKey = "name" | "last_modified" | "size";
@@ -62,13 +62,6 @@ function size(n: number | null | undefined): string {
   return `${(n / 1024 ** 3).toFixed(1)} GB`;
 }
 
-function toBase64(buf: ArrayBuffer): string {
-  const bytes = new Uint8Array(buf);
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
-
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
 /** Why `name` cannot be a new name in a folder, or null. */
@@ -78,56 +71,6 @@ export function badName(name: string, taken: (name: string) => boolean): string 
   if (name.startsWith(".")) return "A name cannot start with “.”: such files are hidden.";
   if (taken(name)) return `“${name}” already exists in this folder.`;
   return null;
-}
-
-/** A modal that asks for a name and keeps itself open, saying what is wrong, until
- * `submit` (which returns an error message, or null when done) succeeds or the user
- * cancels. Resolves true once submitted. */
-function askName(title: string, value: string, action: string, submit: (name: string) => Promise<string | null>): Promise<boolean> {
-  return new Promise((resolve) => {
-    const input = h("input", { class: "nw-text-input", type: "text", spellcheck: "false", "aria-label": "name" });
-    input.value = value;
-    const error = h("p", { class: "nw-dialog-error", role: "alert" });
-    const cancel = h("button", { type: "button", class: "nw-button" }, "Cancel");
-    const ok = h("button", { type: "submit", class: "nw-button nw-primary" }, action);
-    const form = h("form", { method: "dialog" }, input, error, h("div", { class: "nw-dialog-buttons" }, cancel, ok));
-    const dialog = h("dialog", { class: "nw-dialog nw-name-dialog", "aria-label": title }, h("h2", {}, title), form);
-    let done = false;
-    form.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      if (ok.disabled) return;
-      ok.disabled = true;
-      error.textContent = "";
-      void submit(input.value).then(
-        (problem) => {
-          ok.disabled = false;
-          if (problem === null) {
-            done = true;
-            dialog.close();
-          } else {
-            error.textContent = problem;
-            input.focus();
-          }
-        },
-        (e: unknown) => {
-          ok.disabled = false;
-          error.textContent = message(e);
-        },
-      );
-    });
-    input.addEventListener("input", () => (error.textContent = ""));
-    cancel.addEventListener("click", () => dialog.close());
-    dialog.addEventListener("keydown", (ev) => ev.stopPropagation());
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      resolve(done);
-    });
-    document.body.appendChild(dialog);
-    dialog.showModal();
-    input.focus();
-    const dot = value.lastIndexOf(".");
-    input.setSelectionRange(0, dot > 0 ? dot : value.length);
-  });
 }
 
 interface Row {
@@ -166,7 +109,7 @@ export class TreePage {
     this.upload.addEventListener("change", () => {
       const files = Array.from(this.upload.files ?? []);
       this.upload.value = ""; // choosing the same file again still fires `change`
-      void this.uploadFiles(files);
+      void this.uploadHere(files);
     });
     const button = (label: string, title: string, f: () => void, cls = "") =>
       h("button", { type: "button", class: `nw-tool ${cls}`.trim(), title, onclick: () => f() }, label);
@@ -231,7 +174,7 @@ export class TreePage {
       if (item && !(ev.target as Element).closest("a, input")) this.open(item);
     });
     const main = h("main", { class: "nw-main nw-tree" }, table);
-    this.dropTarget(main);
+    acceptDrops(main, (files) => void this.uploadHere(files));
     root.append(h("header", { class: "nw-header" }, h("a", { class: "nw-home", href: "/tree/" }, "notewire"), this.crumbs), toolbar, main);
     document.addEventListener("keydown", (ev) => {
       // From nowhere in particular, the arrows go to the listing.
@@ -742,69 +685,11 @@ export class TreePage {
 
   // --- upload ----------------------------------------------------------------------
 
-  private dropTarget(main: HTMLElement): void {
-    const files = (ev: DragEvent) => ev.dataTransfer?.types.includes("Files") ?? false;
-    main.addEventListener("dragover", (ev) => {
-      if (!files(ev)) return;
-      ev.preventDefault();
-      if (ev.dataTransfer) ev.dataTransfer.dropEffect = "copy";
-      main.classList.add("nw-drop");
+  private async uploadHere(files: File[]): Promise<void> {
+    const done = await uploadFiles(this.dir, files, (text) => {
+      this.progress = text;
+      this.status.textContent = text;
     });
-    main.addEventListener("dragleave", (ev) => {
-      if (!main.contains(ev.relatedTarget as Node | null)) main.classList.remove("nw-drop");
-    });
-    main.addEventListener("drop", (ev) => {
-      main.classList.remove("nw-drop");
-      if (!files(ev)) return;
-      ev.preventDefault();
-      void this.uploadFiles(Array.from(ev.dataTransfer?.files ?? []));
-    });
-  }
-
-  private async uploadFiles(files: File[]): Promise<void> {
-    const done: string[] = [];
-    for (const file of files) {
-      const path = join(this.dir, file.name);
-      // Ask the server, not the listing: the listing may not have loaded yet, or be a
-      // poll behind a file someone else just made, and replacing it unasked loses it.
-      let existing: ContentModel | null;
-      try {
-        existing = await contents.stat(path);
-      } catch (e) {
-        toast(`Cannot upload “${file.name}”: ${message(e)}`);
-        continue;
-      }
-      if (existing?.type === "directory") {
-        toast(`Cannot upload “${file.name}”: a folder of that name is here.`);
-        continue;
-      }
-      if (existing) {
-        const ok = await confirm(
-          `Replace “${file.name}”?`,
-          `A ${KIND[existing.type]} named “${file.name}” is already in this folder. Uploading replaces it.`,
-          "Replace",
-          true,
-        );
-        if (!ok) continue;
-      }
-      try {
-        this.showProgress(file.name, 0, file.size);
-        if (file.size <= UPLOAD_CHUNK_BYTES) {
-          // Notebooks too go up as bytes: the file lands exactly as it was.
-          await contents.upload(path, toBase64(await file.arrayBuffer()), "base64", "file");
-        } else {
-          for (let start = 0, n = 1; start < file.size; start += UPLOAD_CHUNK_BYTES, n++) {
-            const end = Math.min(file.size, start + UPLOAD_CHUNK_BYTES);
-            const piece = toBase64(await file.slice(start, end).arrayBuffer());
-            await contents.upload(path, piece, "base64", "file", end >= file.size ? -1 : n);
-            this.showProgress(file.name, end, file.size);
-          }
-        }
-        done.push(path);
-      } catch (e) {
-        toast(`Cannot upload “${file.name}”: ${message(e)}`);
-      }
-    }
     this.progress = "";
     await this.load();
     if (done.length) {
@@ -814,10 +699,5 @@ export class TreePage {
       this.applySelection();
       this.say(`Uploaded ${done.length === 1 ? `“${done[0]!.split("/").pop()}”` : `${done.length} files`}.`);
     }
-  }
-
-  private showProgress(name: string, sent: number, total: number): void {
-    this.progress = `Uploading “${name}”… ${total ? Math.floor((100 * sent) / total) : 100}%`;
-    this.status.textContent = this.progress;
   }
 }
