@@ -57,7 +57,10 @@ def _run(argv: list[str]) -> None:
     _say(" ".join(argv))
     result = subprocess.run(argv, cwd=FRONTEND, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
-        raise SystemExit(f"notewire frontend: `{' '.join(argv)}` failed with exit code {result.returncode}")
+        command = " ".join(argv)
+        raise SystemExit(
+            f"notewire frontend: `{command}` failed with exit code {result.returncode}"
+        )
 
 
 def build_frontend() -> None:
@@ -66,9 +69,10 @@ def build_frontend() -> None:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         if BUILD_INFO.is_file():
+            current = _built_hash() == _source_hash()
             _say(
                 "WARNING: Node.js/npm not found; using the prebuilt bundle in src/notewire/static "
-                + ("(up to date)." if _built_hash() == _source_hash() else "(OLDER than frontend/).")
+                + ("(up to date)." if current else "(OLDER than frontend/).")
             )
             return
         raise SystemExit(

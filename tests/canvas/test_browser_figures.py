@@ -242,7 +242,9 @@ async def test_without_a_kernel_the_last_image_shows(fig: Figure) -> None:
     await fig.drag(0.6, 0.5, 0.2, 0.5)
 
     def stored() -> str | None:
-        [out] = [o for o in fig.client.outputs(fig.figure_cell) if o["output_type"] == "display_data"]
+        [out] = [
+            o for o in fig.client.outputs(fig.figure_cell) if o["output_type"] == "display_data"
+        ]
         png: str = out["data"]["image/png"]
         return png if png != first["data"]["image/png"] else None
 
@@ -265,7 +267,10 @@ def page_errors(page: Page) -> list[str]:
     """Collects the page's uncaught errors and console errors from now on."""
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None,
+    )
     return errors
 
 
@@ -328,7 +333,9 @@ async def test_kernel_restart_stops_the_view_and_running_the_cell_again_makes_it
     headers = {"Authorization": f"token {fig.server.token}"}
     async with httpx.AsyncClient(base_url=fig.server.url, headers=headers) as http:
         [kernel] = (await http.get("/api/kernels")).json()
-        restarted = await http.post(f"/api/kernels/{kernel['id']}/restart", timeout=KERNEL_MS / 1000)
+        restarted = await http.post(
+            f"/api/kernels/{kernel['id']}/restart", timeout=KERNEL_MS / 1000
+        )
         assert restarted.status_code == 200, restarted.text
     # The view stops being live: no grip, no close button, buttons disabled; the picture stays.
     view = fig.page.locator(".nw-canvas-output[data-live=true]")
@@ -371,7 +378,9 @@ async def test_two_tabs_show_the_figure_and_a_pan_in_one_updates_the_other(
         (p0, _), *_ = await fig.probe()
         assert p0 > x0 + 5
         # ... and the other way round: the second tab's toolbar state is shared too.
-        await expect(other.page.locator(".nw-canvas-button-pan")).to_have_attribute("aria-pressed", "true")
+        await expect(other.page.locator(".nw-canvas-button-pan")).to_have_attribute(
+            "aria-pressed", "true"
+        )
         before = await picture_of(fig.live)
         await other.drag(0.3, 0.5, 0.6, 0.5)
         await until_picture_changes(fig.live, before)

@@ -70,7 +70,9 @@ async def test_plain_pyplot_shows_a_png_at_the_end_of_the_cell_and_matplotlib_lo
         assert images(result) == []
         result = await live.run("plt.show(); plt.ion()")
         assert len(images(result)) == 1
-        result = await live.run("import sys; print('matplotlib_inline' in sys.modules and sys.modules['matplotlib_inline'])")
+        result = await live.run(
+            "import sys; print('matplotlib_inline' in sys.modules and sys.modules['matplotlib_inline'])"
+        )
         assert result.stream_text() == "None\n"
 
 
@@ -86,7 +88,12 @@ async def test_mplbackend_wins_over_the_default() -> None:
 async def test_interactive_names_give_the_live_canvas() -> None:
     async with live_kernel() as live:
         await live.run(NO_MATPLOTLIB_INLINE + "import matplotlib.pyplot as plt")
-        for magic in ("%matplotlib widget", "%matplotlib ipympl", "%matplotlib notewire", "%matplotlib"):
+        for magic in (
+            "%matplotlib widget",
+            "%matplotlib ipympl",
+            "%matplotlib notewire",
+            "%matplotlib",
+        ):
             await live.run("%matplotlib inline")
             result = await live.run(f"{magic}\nprint(plt.get_backend(), plt.isinteractive())")
             assert result.stream_text().splitlines()[-1] == "module://notewire.mpl True", magic

@@ -439,7 +439,9 @@ async def test_upload_asks_even_when_the_listing_has_not_caught_up(
     confirm = page.locator("dialog.nw-dialog")
     status = page.locator(".nw-tree-status")
     (server.root / "late.txt").write_text("someone else's")  # after the listing was drawn
-    await upload.set_input_files([{"name": "late.txt", "mimeType": "text/plain", "buffer": b"mine"}])
+    await upload.set_input_files(
+        [{"name": "late.txt", "mimeType": "text/plain", "buffer": b"mine"}]
+    )
     await expect(confirm.get_by_role("heading")).to_have_text("Replace “late.txt”?")
     await confirm.get_by_role("button", name="Cancel").click()
     assert (server.root / "late.txt").read_text() == "someone else's"
@@ -453,7 +455,9 @@ async def test_upload_asks_even_when_the_listing_has_not_caught_up(
     await page.route(re.compile(r"/api/contents/\?content=1$"), hold)
     await page.reload()
     await expect(status).to_have_text("Loading…")
-    await upload.set_input_files([{"name": "late.txt", "mimeType": "text/plain", "buffer": b"mine"}])
+    await upload.set_input_files(
+        [{"name": "late.txt", "mimeType": "text/plain", "buffer": b"mine"}]
+    )
     await expect(confirm.get_by_role("heading")).to_have_text("Replace “late.txt”?")
     await confirm.get_by_role("button", name="Cancel").click()
     release.set()

@@ -18,7 +18,9 @@ FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 def test_frontend_unit_tests() -> None:
     npm = shutil.which("npm")
     assert npm is not None, "npm is not installed: ./scripts/test.sh installs Node.js and npm"
-    assert (FRONTEND / "node_modules").is_dir(), "run `npm ci` in frontend/ (./scripts/test.sh does)"
+    assert (FRONTEND / "node_modules").is_dir(), (
+        "run `npm ci` in frontend/ (./scripts/test.sh does)"
+    )
     result = subprocess.run(
         [npm, "test", "--silent"],
         cwd=FRONTEND,
@@ -28,6 +30,8 @@ def test_frontend_unit_tests() -> None:
         timeout=540,
     )
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"`npm test` failed with exit code {result.returncode}:\n{output}"
+    assert result.returncode == 0, (
+        f"`npm test` failed with exit code {result.returncode}:\n{output}"
+    )
     ran = re.search(r"^# tests (\d+)$", output, re.MULTILINE)
     assert ran and int(ran.group(1)) > 0, f"`npm test` ran no test:\n{output}"

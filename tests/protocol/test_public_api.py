@@ -37,7 +37,15 @@ def test_submodules_are_the_expected_ones() -> None:
     submodules = {
         name for name, value in vars(protocol).items() if isinstance(value, types.ModuleType)
     }
-    assert submodules <= {"connection", "content", "errors", "frames", "jsonutil", "messages", "wire"}
+    assert submodules <= {
+        "connection",
+        "content",
+        "errors",
+        "frames",
+        "jsonutil",
+        "messages",
+        "wire",
+    }
 
 
 def test_error_hierarchy() -> None:

@@ -236,9 +236,7 @@ class KernelHost:
         # another (`set_parent`); the server routes a message to the cell whose request
         # it names, also after that cell finished.
         targets = (sys.stdout, sys.stderr, getattr(self._shell, "display_pub", None))
-        captured = tuple(
-            (target, target.parent_header) for target in targets if _routable(target)
-        )
+        captured = tuple((target, target.parent_header) for target in targets if _routable(target))
         return functools.partial(_routed, captured)
 
 

@@ -1,0 +1,22 @@
+"""ruff's lint rules and formatting (pyproject.toml) hold for every Python file and
+notebook in the repository, so CI catches what a forgotten `ruff check` would."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "argv", [["check", "--no-cache"], ["format", "--check", "--no-cache"]], ids=["lint", "format"]
+)
+def test_ruff_finds_nothing(argv: list[str]) -> None:
+    ruff = shutil.which("ruff")
+    assert ruff is not None, "ruff is a test dependency"
+    done = subprocess.run([ruff, *argv, "."], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
