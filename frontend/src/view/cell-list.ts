@@ -28,13 +28,14 @@ export class CellList {
   readonly el = h("div", { class: "nw-cells", tabindex: "0", role: "list", "aria-label": "cells" });
   private cells: readonly ListedCell[] = [];
   private liveCheck = 0;
+  private readonly sizes = new ResizeObserver(() => this.scheduleLiveCheck());
 
   constructor() {
     // The check runs once a frame at most, on scroll, resize and changes of the list's
     // height (cells added, outputs grown).
     window.addEventListener("scroll", () => this.scheduleLiveCheck(), { passive: true });
     window.addEventListener("resize", () => this.scheduleLiveCheck());
-    new ResizeObserver(() => this.scheduleLiveCheck()).observe(this.el);
+    this.sizes.observe(this.el);
   }
 
   /** Puts the cells' elements in this order, moving only those out of place. */
