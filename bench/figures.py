@@ -693,12 +693,12 @@ def table(result: dict[str, Any]) -> str:
         lines.append(f"cores used in notewire's drag: {cpu_brief(m['cpu'])}")
     if isinstance(ip, dict):
         lines.append(f"cores used in ipympl's drag: {cpu_brief(ip['median']['cpu'])}")
-        if isinstance(ip, dict) and ip["median"]["fps"] > 0:
-            ratio = nw["median"]["fps"] / ip["median"]["fps"]
-            per_run = ", ".join(f"{r['fps']:.1f}" for r in ip["runs"])
-            lines.append(
-                f"notewire / ipympl: {ratio:.1f}× (ipympl runs: {per_run} frames/s; goal ≥ 3×)"
-            )
+    if isinstance(nw, dict) and isinstance(ip, dict) and ip["median"]["fps"] > 0:
+        ratio = nw["median"]["fps"] / ip["median"]["fps"]
+        per_run = ", ".join(f"{r['fps']:.1f}" for r in ip["runs"])
+        lines.append(
+            f"notewire / ipympl: {ratio:.1f}× (ipympl runs: {per_run} frames/s; goal ≥ 3×)"
+        )
     lines.append(
         f"cpus: {result['cpus']}; load average before: {result['load_before']},"
         f" after: {result['load_after']}"

@@ -80,7 +80,6 @@ export class NotebookPage {
   private order: CellView[] = [];
   private clipboard: CellJSON[] = [];
   private readonly list = new CellList(); // the cells' elements (view/cell-list.ts)
-  private readonly cellsEl = this.list.el;
   private readonly trustBar = h("div", { class: "nw-banner nw-trust", hidden: true });
   private readonly notice = h("div", { class: "nw-banner nw-notice", role: "alert", hidden: true });
   /** Shown while the notebook's file is deleted on the server. */
@@ -149,12 +148,12 @@ export class NotebookPage {
     for (const t of ["code", "markdown", "raw"]) this.typeSelect.append(h("option", { value: t }, t));
     this.typeSelect.addEventListener("change", () => {
       this.run({ type: "set_type", ids: this.selected(), cell_type: this.typeSelect.value as CellType });
-      this.cellsEl.focus();
+      this.list.el.focus();
     });
     this.kernelSelect.addEventListener("change", () => {
       const name = this.kernelSelect.value;
       if (name) this.client.send({ type: "change_kernel", name });
-      this.cellsEl.focus();
+      this.list.el.focus();
     });
     this.nameEl.addEventListener("click", () => void this.rename());
     const runMenu = h(
@@ -203,12 +202,12 @@ export class NotebookPage {
       this.kernelEl,
       this.kernelSelect,
     );
-    this.cellsEl.addEventListener("mousedown", (ev) => this.onMouseDown(ev));
-    this.cellsEl.addEventListener("click", (ev) => this.onClick(ev));
-    this.cellsEl.addEventListener("dragstart", (ev) => this.onDragStart(ev));
-    this.cellsEl.addEventListener("dragover", (ev) => this.onDragOver(ev));
-    this.cellsEl.addEventListener("drop", (ev) => this.onDrop(ev));
-    this.cellsEl.addEventListener("dragend", () => this.clearDropMarks());
+    this.list.el.addEventListener("mousedown", (ev) => this.onMouseDown(ev));
+    this.list.el.addEventListener("click", (ev) => this.onClick(ev));
+    this.list.el.addEventListener("dragstart", (ev) => this.onDragStart(ev));
+    this.list.el.addEventListener("dragover", (ev) => this.onDragOver(ev));
+    this.list.el.addEventListener("drop", (ev) => this.onDrop(ev));
+    this.list.el.addEventListener("dragend", () => this.clearDropMarks());
     const addBottom = h(
       "button",
       { type: "button", class: "nw-add-cell", title: "add a code cell at the end" },
@@ -226,7 +225,7 @@ export class NotebookPage {
       this.deletedBar,
       this.notice,
       this.trustBar,
-      h("main", { class: "nw-main" }, this.cellsEl, addBottom),
+      h("main", { class: "nw-main" }, this.list.el, addBottom),
     );
     this.nameEl.textContent = this.path.split("/").pop() ?? this.path;
     document.title = `${this.nameEl.textContent} - notewire`;
@@ -501,7 +500,7 @@ export class NotebookPage {
   }
 
   private clearDropMarks(): void {
-    for (const el of this.cellsEl.querySelectorAll(".nw-drop-before, .nw-drop-after, .nw-dragging")) {
+    for (const el of this.list.el.querySelectorAll(".nw-drop-before, .nw-drop-after, .nw-dragging")) {
       el.classList.remove("nw-drop-before", "nw-drop-after", "nw-dragging");
     }
   }
@@ -510,7 +509,7 @@ export class NotebookPage {
     if (this.dragIds.length === 0) return;
     ev.preventDefault();
     const t = this.dropTarget(ev);
-    for (const el of this.cellsEl.querySelectorAll(".nw-drop-before, .nw-drop-after")) {
+    for (const el of this.list.el.querySelectorAll(".nw-drop-before, .nw-drop-after")) {
       el.classList.remove("nw-drop-before", "nw-drop-after");
     }
     if (t) this.viewOf(t.id)?.el.classList.add(t.after ? "nw-drop-after" : "nw-drop-before");
@@ -639,7 +638,7 @@ export class NotebookPage {
       case "blur_editor": {
         const focused = document.activeElement;
         if (focused instanceof HTMLElement && focused.closest(".cm-editor")) focused.blur();
-        this.cellsEl.focus({ preventScroll: true });
+        this.list.el.focus({ preventScroll: true });
         for (const v of this.order) if (v.cellType === "markdown" && !this.keys.unrendered.has(v.id)) v.showInput();
         break;
       }
@@ -663,7 +662,7 @@ export class NotebookPage {
       for (const v of this.order) v.showInput();
     }
     this.client.send(runAll ? { type: "restart", run_all: true } : { type: "restart" });
-    this.cellsEl.focus();
+    this.list.el.focus();
   }
 
   private runAll(which: "all" | "above" | "below"): void {
