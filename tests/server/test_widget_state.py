@@ -11,7 +11,7 @@ import pytest
 
 from notewire.protocol.content import ClearOutput, DisplayData, Stream
 from notewire.server.session.output_widgets import OutputCapture
-from notewire.server.session.widgets import STATE_MIME, Widgets, buffer_paths
+from notewire.server.session.widgets import STATE_MIME, VIEW_MIME, Widgets, buffer_paths
 
 # ipywidgets' own schema of saved widget state (v2), as the package ships it.
 STATE_SCHEMA = files("ipywidgets") / "state.schema.json"
@@ -119,6 +119,26 @@ def test_malformed_saved_state_is_skipped_not_fatal() -> None:
         }
     )
     assert len(widgets) == 0
+
+
+def test_a_save_forgets_static_models_nothing_shows() -> None:
+    widgets = Widgets()
+    widgets.opened(slider_open("shown"), [])
+    widgets.opened(slider_open("gone"), [])
+    widgets.opened(slider_open("live-but-hidden"), [])
+    widgets.kernel_gone()
+    widgets.opened(slider_open("live-but-hidden"), [])  # the kernel came back with it
+    widgets.saved_state(["shown"])
+    assert {m.model_id for m in widgets.models()} == {"shown", "live-but-hidden"}
+
+
+def test_views_inside_an_output_widget_count_as_reachable() -> None:
+    widgets = Widgets()
+    widgets.opened(slider_open("inner"), [])
+    view = {"model_id": "inner", "version_major": 2, "version_minor": 0}
+    outputs = [{"output_type": "display_data", "data": {VIEW_MIME: view}, "metadata": {}}]
+    widgets.opened(slider_open("out", outputs=outputs), [])
+    assert widgets.reachable(["out"]) == {"out", "inner"}
 
 
 def test_holders_find_every_container() -> None:

@@ -86,6 +86,8 @@ class Model:
 
 
 def _references(value: Any) -> Iterator[str]:
+    """Model ids in a state: `IPY_MODEL_<id>` strings, and the views an Output
+    widget's outputs show."""
     if isinstance(value, str):
         if value.startswith(_REF):
             yield value[len(_REF) :]
@@ -93,6 +95,9 @@ def _references(value: Any) -> Iterator[str]:
         for item in value:
             yield from _references(item)
     elif isinstance(value, dict):
+        view = value.get(VIEW_MIME)
+        if isinstance(view, dict) and isinstance(view.get("model_id"), str):
+            yield view["model_id"]
         for item in value.values():
             yield from _references(item)
 
@@ -254,8 +259,12 @@ class Widgets:
 
     def saved_state(self, shown: Iterable[str]) -> dict[str, Any] | None:
         """`metadata.widgets` for a save: the models reachable from the views `shown`,
-        or None when there are none."""
+        or None when there are none. Static models that nothing shows are forgotten
+        here: nothing can bring them back, and a long session must not pile them up."""
         keep = self.reachable(shown)
+        for model_id in [m.model_id for m in self._models.values() if not m.live]:
+            if model_id not in keep:
+                del self._models[model_id]
         if not keep:
             return None
         return {
