@@ -94,6 +94,7 @@ class NotebookSession:
         self.peers = Peers()
         self.comms = CommRelay(self.peers, self._send_comm, new_id)
         self.doc = pycrdt.Doc()
+        self._doc_subscription: pycrdt.Subscription | None = None
         self.doc_id = ""
         self._loaded: dict[str, Any] | None = None  # as read from disk
         self.trusted = True
@@ -182,10 +183,12 @@ class NotebookSession:
         await self.kernel.shutdown()
         for peer in self.peers:
             peer.session_closed()
-        if self._main is not None:
-            self._main.cancel()
+        main, self._main = self._main, None
+        if main is not None:
+            main.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._main
+                await main
+        self._stop_observing()
 
     # --- the file renamed or deleted (through the registry) ---------------------------
 
@@ -227,6 +230,7 @@ class NotebookSession:
             metadata = dict(metadata)
             self.comms.widgets.load_saved(metadata.pop("widgets"))
             notebook = {**notebook, "metadata": metadata}
+        self._stop_observing()
         self.doc = schema.new_document(notebook, trusted=trusted)
         self._loaded = notebook
         self.doc_id = new_id()
@@ -234,7 +238,15 @@ class NotebookSession:
         self._writer = OutputWriter(self.doc, self.config.limits)
         self._cell_index = {}
         self._version = self._saved_version = 0
-        self.doc.observe(self._on_doc_change)
+        self._doc_subscription = self.doc.observe(self._on_doc_change)
+
+    def _stop_observing(self) -> None:
+        """Release the document's callback. pycrdt holds it outside Python's garbage
+        collector, so an unreleased one keeps this session and every document it ever
+        had alive for the life of the server."""
+        subscription, self._doc_subscription = self._doc_subscription, None
+        if subscription is not None:
+            self.doc.unobserve(subscription)
 
     def _on_doc_change(self, event: Any) -> None:
         was_clean = not self.dirty
