@@ -225,6 +225,21 @@ async def test_cursors_are_relayed_and_removed_when_a_browser_leaves(server: Ser
         assert awareness.announced(watcher.awareness[1]) == {42: 6}  # state null: gone
 
 
+async def test_a_malformed_awareness_frame_is_refused_and_the_socket_kept(
+    server: Server,
+) -> None:
+    write_notebook(server.root / "bad-aw.ipynb")
+    async with server.client("bad-aw.ipynb") as nb, server.client("bad-aw.ipynb") as other:
+        for junk in (b"\x03\x01\x01", b"\xff" * 10 + b"\x01", b"\x05\xff"):
+            await nb.send_awareness(junk)
+        # The sender's socket still works: a save round trip comes back.
+        start = len(nb.messages)
+        await nb.send({"type": "save", "checkpoint": True})
+        await nb.next_message("save", after=start)
+        assert not nb.closed.done()
+        assert other.awareness == []  # nothing malformed reached the other browser
+
+
 async def test_input_and_getpass(server: Server, kernel_name: str) -> None:
     write_notebook(server.root / "i.ipynb", kernel=kernel_name)
     async with server.client("i.ipynb") as nb, server.client("i.ipynb") as other:

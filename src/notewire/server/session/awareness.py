@@ -14,16 +14,19 @@ import pycrdt
 
 def announced(payload: bytes) -> dict[int, int]:
     """The clients and clocks in an awareness message (without its tag byte). Raises
-    ValueError or IndexError for a malformed one."""
-    update = pycrdt.Decoder(payload).read_message()
-    if update is None:
-        raise ValueError("empty awareness message")
-    decoder = pycrdt.Decoder(update)
-    clients = {}
-    for _ in range(decoder.read_var_uint()):
-        client, clock = decoder.read_var_uint(), decoder.read_var_uint()
-        decoder.read_var_string()
-        clients[client] = clock
+    ValueError for a malformed one."""
+    try:
+        update = pycrdt.Decoder(payload).read_message()
+        if update is None:
+            raise ValueError("empty awareness message")
+        decoder = pycrdt.Decoder(update)
+        clients = {}
+        for _ in range(decoder.read_var_uint()):
+            client, clock = decoder.read_var_uint(), decoder.read_var_uint()
+            decoder.read_var_string()
+            clients[client] = clock
+    except (IndexError, RuntimeError) as exc:  # pycrdt's decoder says "Y protocol error"
+        raise ValueError(f"malformed awareness message: {exc}") from exc
     return clients
 
 

@@ -502,7 +502,7 @@ class NotebookSession:
     def relay_awareness(self, sender: Peer, payload: bytes) -> None:
         try:
             clients = awareness.announced(payload)
-        except (ValueError, IndexError):
+        except ValueError:
             return  # not relayed: other browsers must not choke on it
         self._awareness.setdefault(sender, {}).update(clients)
         for peer in self.peers:
