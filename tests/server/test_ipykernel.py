@@ -212,7 +212,7 @@ async def test_sigkill_is_reported_with_its_cause() -> None:
                 await running
             cause = await kernel.wait_exit()
         assert died.value.cause.signal == signal.SIGKILL
-        assert cause.describe() == "killed by SIGKILL (possibly out of memory)"
+        assert cause.describe() == "was killed by SIGKILL (possibly out of memory)"
         assert kernel.state == "dead"
         assert kernel.death == cause
         with pytest.raises(KernelDied):

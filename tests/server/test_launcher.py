@@ -112,9 +112,9 @@ def test_argv_and_env_substitution(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_exit_cause_descriptions() -> None:
     assert ExitCause(3).describe() == "exited with code 3"
-    assert ExitCause(-signal.SIGSEGV).describe() == "killed by SIGSEGV"
-    assert ExitCause(-signal.SIGKILL).describe() == "killed by SIGKILL (possibly out of memory)"
-    assert ExitCause(-signal.SIGKILL, requested=True).describe() == "killed by SIGKILL"
+    assert ExitCause(-signal.SIGSEGV).describe() == "was killed by SIGSEGV"
+    assert ExitCause(-signal.SIGKILL).describe() == "was killed by SIGKILL (possibly out of memory)"
+    assert ExitCause(-signal.SIGKILL, requested=True).describe() == "was killed by SIGKILL"
     assert ExitCause(-signal.SIGKILL).signal == signal.SIGKILL
     assert ExitCause(0).signal is None
 
@@ -158,7 +158,7 @@ async def test_requested_kill_has_no_oom_hint() -> None:
         proc.kill()
         async with asyncio.timeout(10):
             assert await proc.wait() == -signal.SIGKILL
-        assert proc.exit_cause().describe() == "killed by SIGKILL"
+        assert proc.exit_cause().describe() == "was killed by SIGKILL"
         assert reaped(proc.pid)
     finally:
         proc.close()

@@ -625,6 +625,12 @@ async def test_a_broken_or_missing_notebook_is_refused_with_a_reason(server: Ser
             await ws.recv()
         assert ws.close_code == 4000
     assert (server.root / "broken.ipynb").read_text() == '{"cells": [}'  # left as it was
+    url = server.url.replace("http", "ws") + "/api/notebooks/sub%2Fmissing.ipynb/ws"
+    async with websockets.connect(url, additional_headers=headers) as ws:
+        error = json.loads(await ws.recv())
+        # Named as the API names files, relative to the root: no path of the machine.
+        assert error["message"] == "No such file or directory: sub/missing.ipynb"
+        assert str(server.root) not in error["message"]
     outside = server.root.parent / "outside.ipynb"
     write_notebook(outside)
     (server.root / ".hidden.ipynb").write_text(outside.read_text())

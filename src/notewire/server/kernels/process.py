@@ -54,7 +54,7 @@ class ExitCause:
                 name = signal.Signals(sig).name
             except ValueError:
                 name = f"signal {sig}"
-            text = f"killed by {name}"
+            text = f"was killed by {name}"
             # The kernel OOM killer sends SIGKILL; nothing else in a normal session does
             # unless we asked for it, so this is the likeliest explanation for users.
             if sig == signal.SIGKILL and not self.requested:

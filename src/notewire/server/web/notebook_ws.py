@@ -219,7 +219,12 @@ async def notebook_socket(websocket: WebSocket) -> None:
             await websocket.send_text(encode_json({"type": "moved", "path": moved_to}))  # type: ignore[arg-type]
             await websocket.close(4004, "moved")
             return
-        await websocket.send_text(encode_json({"type": "error", "message": str(exc)}))  # type: ignore[arg-type]
+        # An OSError names the file by its path on this machine: name it as the API
+        # does, relative to the root (the server's folders are nobody's business).
+        message = (
+            f"{exc.strerror}: {path}" if isinstance(exc, OSError) and exc.strerror else str(exc)
+        )
+        await websocket.send_text(encode_json({"type": "error", "message": message}))  # type: ignore[arg-type]
         await websocket.close(4004 if missing else 4000)
         return
     await websocket.accept()
