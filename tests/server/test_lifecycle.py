@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import time
 import weakref
 
 import pytest
+
+from notewire.server.contents import files
 
 from .notebook_server import Server, write_notebook
 
@@ -38,3 +42,24 @@ async def collected(ref: weakref.ref[object], within: float = 30.0) -> None:
             # Garbage collection sets no event to wait on: look again after a turn.
             await asyncio.sleep(0.05)  # noqa: ASYNC110
             gc.collect()
+
+
+async def test_opening_a_notebook_removes_temp_files_of_interrupted_saves(
+    server: Server,
+) -> None:
+    write_notebook(server.root / "t.ipynb")
+    target = server.root / "t.ipynb"
+    stale = files.temp_name(target)  # as a save killed mid-write leaves it
+    stale.write_bytes(b'{"cells": [')
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    writing = files.temp_name(target)  # a save still writing: recent
+    writing.write_bytes(b"{")
+    others = [server.root / ".~other.ipynb.0123456789ab.tmp", server.root / ".~t.ipynb.notes.tmp"]
+    for path in others:
+        path.write_bytes(b"not ours")
+        os.utime(path, (old, old))
+    async with server.client("t.ipynb"):
+        pass
+    assert not stale.exists()
+    assert writing.exists() and all(p.exists() for p in others)

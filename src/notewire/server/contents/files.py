@@ -19,10 +19,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import stat
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ __all__ = [
     "read_checkpoint",
     "read_stamped",
     "restore_checkpoint",
+    "remove_stale_temps",
     "temp_name",
     "write_atomic",
 ]
@@ -144,6 +147,31 @@ def _locked(path: Path) -> Iterator[None]:
 def temp_name(target: Path, kind: str = "tmp") -> Path:
     """A fresh hidden name next to `target` (never listed, refused by the API)."""
     return target.with_name(f".~{target.name[:180]}.{secrets.token_hex(6)}.{kind}")
+
+
+STALE_TEMP_AGE = 60.0  # seconds: a temp file this old is no save in progress
+
+
+def remove_stale_temps(target: Path, *, older_than: float = STALE_TEMP_AGE) -> list[Path]:
+    """Remove the temp files a save of `target` left when it was killed mid-write
+    (`_replace` removes its own on any error it lives through); returns them. Only
+    names `temp_name` makes, and only ones no save is still writing."""
+    pattern = re.compile(re.escape(f".~{target.name[:180]}.") + r"[0-9a-f]{12}\.tmp")
+    now = time.time()
+    removed = []
+    try:
+        candidates = [p for p in target.parent.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            st = path.lstat()
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > older_than:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
 
 
 def fsync_folder(folder: Path) -> None:

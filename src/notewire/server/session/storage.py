@@ -10,6 +10,7 @@ connection, stays on the event loop's thread).
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from ..notebook.ipynb import parse_notebook, serialize_notebook
 from ..notebook.trust import Notary
 
 __all__ = ["Conflict", "NotebookStore"]
+
+log = logging.getLogger(__name__)
 
 
 def _iso(seconds: float) -> str:
@@ -49,6 +52,10 @@ class NotebookStore:
         NotebookFormatError."""
 
         def read() -> tuple[dict[str, Any], DiskStamp]:
+            # Saves killed mid-write (the server was) left their temp files: nothing
+            # else will ever remove them, and a save of this notebook comes next.
+            for stale in files.remove_stale_temps(self.os_path):
+                log.info("removed %s, left by an interrupted save", stale.name)
             data = self.os_path.read_bytes()
             return parse_notebook(data), DiskStamp.of_bytes(self.os_path, data)
 
