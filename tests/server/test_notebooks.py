@@ -654,3 +654,24 @@ async def test_kernels_learn_which_cell_runs(server: Server, kernel_name: str) -
         probe = nb.add_cell("pass")
         await nb.run_and_wait([hook, probe])
         assert nb.output_text(probe) == f"{probe}\n"
+
+
+async def test_a_notebook_nested_absurdly_deep_is_refused_with_a_reason(server: Server) -> None:
+    import websockets
+
+    headers = {"Authorization": f"token {server.token}"}
+    for depth in (800, 2000):
+        deep = "[" * depth + "]" * depth
+        text = (
+            '{"cells": [{"cell_type": "code", "id": "a", "metadata": {"x": %s}, "source": "",'
+            ' "outputs": [], "execution_count": null}], "metadata": {},'
+            ' "nbformat": 4, "nbformat_minor": 5}' % deep
+        )
+        (server.root / "deep.ipynb").write_text(text)
+        url = server.url.replace("http", "ws") + "/api/notebooks/deep.ipynb/ws"
+        async with websockets.connect(url, additional_headers=headers) as ws:
+            error = json.loads(await ws.recv())
+            assert error == {"type": "error", "message": "JSON nested more than 200 levels deep"}
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()
+            assert ws.close_code == 4000

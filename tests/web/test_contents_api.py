@@ -369,3 +369,27 @@ async def test_a_named_pipe_cannot_hang_the_server(api: httpx.AsyncClient, serve
     assert (await api.get("/files/pipe")).status_code == 404
     assert (await api.post("/api/contents", json={"copy_from": "pipe"})).status_code == 400
     assert (await api.get("/api/contents")).status_code == 200
+
+
+async def test_a_notebook_nested_absurdly_deep_is_a_clear_400(
+    api: httpx.AsyncClient, server: Server
+) -> None:
+    for depth in (800, 2000):  # past the validator's stack, and past the JSON decoder's
+        deep = "[" * depth + "]" * depth
+        text = (
+            '{"cells": [{"cell_type": "code", "id": "a", "metadata": {"x": %s}, "source": "",'
+            ' "outputs": [], "execution_count": null}], "metadata": {},'
+            ' "nbformat": 4, "nbformat_minor": 5}' % deep
+        )
+        (server.root / f"deep{depth}.ipynb").write_text(text)
+        r = await api.get(f"/api/contents/deep{depth}.ipynb")
+        assert r.status_code == 400, depth
+        assert "nested more than 200 levels" in r.json()["message"]
+        # The same notebook sent to be saved: refused the same way, nothing written.
+        body = '{"type": "notebook", "content": %s}' % text
+        r = await api.put(
+            "/api/contents/copy.ipynb", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert r.status_code == 400, depth
+        assert "nested" in r.json()["message"]
+        assert not (server.root / "copy.ipynb").exists()

@@ -14,6 +14,11 @@ from .errors import MalformedMessage
 
 JSONDict = dict[str, Any]
 
+# Everything that walks JSON recursively (validation, the document, serialization)
+# stays far below Python's stack with this; real notebooks, Plotly and Vega specs
+# included, nest a few dozen levels.
+MAX_DEPTH = 200
+
 _encoder = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
 )
@@ -67,3 +72,25 @@ def loads_dict(data: bytes | memoryview, what: str) -> JSONDict:
     if not isinstance(value, dict):
         raise MalformedMessage(f"{what} must be a JSON object, got {type(value).__name__}")
     return value
+
+
+def nested_too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `value` nests lists and objects more than `limit` levels deep. Walks
+    without recursion, so that hostile input cannot exhaust the stack here either."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def too_deep_message(limit: int = MAX_DEPTH) -> str:
+    return f"JSON nested more than {limit} levels deep"

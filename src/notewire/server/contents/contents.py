@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from notewire.protocol.jsonutil import nested_too_deep, too_deep_message
+
 from . import files
 from .errors import Conflict, Invalid, NotFound, PathRefused
 from .paths import api_path_of, is_visible, real_root, resolve
@@ -172,6 +174,10 @@ class Contents:
                 notebook = json.loads(data)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise Invalid(f"unreadable notebook {model['name']!r}: {exc}") from None
+            except RecursionError:
+                notebook = None  # the decoder's own limit, near 1,000 levels
+            if notebook is None or nested_too_deep(notebook):
+                raise Invalid(f"unreadable notebook {model['name']!r}: {too_deep_message()}")
             if not isinstance(notebook, dict):
                 raise Invalid(f"unreadable notebook {model['name']!r}: not a JSON object")
             model.update(content=notebook, format="json")
@@ -250,6 +256,8 @@ class Contents:
         if kind == "notebook":
             if fmt not in (None, "json") or not isinstance(content, dict):
                 raise Invalid("a notebook's content must be a JSON object (format json)")
+            if nested_too_deep(content):
+                raise Invalid(f"a notebook's content is {too_deep_message()}")
             return notebook_bytes(content)
         if not isinstance(content, str):
             raise Invalid("a file's content must be a string")

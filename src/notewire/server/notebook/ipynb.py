@@ -45,6 +45,8 @@ import nbformat  # noqa: E402
 from nbformat.v4 import nbjson  # noqa: E402
 from nbformat.validator import ValidationError, iter_validate  # noqa: E402
 
+from notewire.protocol.jsonutil import nested_too_deep, too_deep_message  # noqa: E402
+
 __all__ = ["NotebookFormatError", "new_cell_id", "parse_notebook", "serialize_notebook"]
 
 
@@ -76,6 +78,10 @@ def parse_notebook(data: bytes) -> dict[str, Any]:
         ) from None
     except ValueError as e:  # from _reject_constant
         raise NotebookFormatError(f"not valid JSON: {e}") from None
+    except RecursionError:  # the decoder's own limit, near 1,000 levels
+        raise NotebookFormatError(too_deep_message()) from None
+    if nested_too_deep(raw):
+        raise NotebookFormatError(too_deep_message())
     if not isinstance(raw, dict):
         raise NotebookFormatError(f"a notebook is a JSON object, not {_json_type(raw)}")
     major = raw.get("nbformat")
@@ -102,6 +108,8 @@ def serialize_notebook(nb: dict[str, Any]) -> bytes:
     """
     if nb.get("nbformat") != 4:
         raise NotebookFormatError(f"only nbformat 4 is written, got {nb.get('nbformat')!r}")
+    if nested_too_deep(nb):
+        raise NotebookFormatError(too_deep_message())
     _validate(nb)
     ids = [c.get("id") for c in nb["cells"] if "id" in c]
     if len(set(ids)) != len(ids):

@@ -34,6 +34,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from notewire.protocol.jsonutil import too_deep_message
+
 from ..contents import Contents
 from ..kernels.specs import KernelSpec, find_kernel_specs
 from .security import SANDBOX_CSP
@@ -70,7 +72,9 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
         return {}
     try:
         body = json.loads(raw, parse_constant=_no_constants)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError too
+    except RecursionError:
+        raise HTTPException(400, f"the body is {too_deep_message()}") from None
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError too
         raise HTTPException(400, "the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise HTTPException(400, "the body must be a JSON object")
