@@ -4,6 +4,7 @@ Python WebSocket client speaking the browser protocol."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -15,7 +16,9 @@ import pytest
 
 from notewire.client import NotebookClient
 from notewire.protocol.frames import SYNC, JsonFrame, YFrame
+from notewire.server.notebook import schema
 
+from .notebook.samples import deeply_nested_notebook
 from .notebook_server import Server, write_notebook
 
 pytestmark = pytest.mark.timeout(90)
@@ -409,6 +412,32 @@ async def test_save_round_trip_and_conflict(server: Server) -> None:
         assert nb.doc.get("meta", type=pycrdt.Map)["metadata"] == {"other": True}
 
 
+async def test_a_save_cut_short_by_its_caller_leaving_is_no_conflict(server: Server) -> None:
+    # A browser that leaves cancels its socket's tasks, the save it asked for among
+    # them. A large file, so that the cancel comes while the file is being written.
+    path = server.root / "big.ipynb"
+    nb_file = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print('x')")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 999_999)] * 30
+    nb_file.cells = [cell]
+    path.write_text(nbformat.writes(nb_file))
+    session = await server.app.state.notebooks.open("big.ipynb")
+    for attempt in range(3):
+        schema.cells_array(session.doc).append(schema.new_cell("markdown", f"edit {attempt}"))
+        asked = asyncio.create_task(session.save())
+        async with asyncio.timeout(60):
+            # The write has begun when its temp file is there (that sets no event).
+            while not any(server.root.glob(".~big.ipynb.*.tmp")):  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
+        asked.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asked
+        # The session knows what it wrote: the next save is no conflict with itself.
+        await session.save(checkpoint=True)
+    saved = nbformat.reads(path.read_text(), as_version=4)
+    assert [c.source for c in saved.cells[1:]] == [f"edit {i}" for i in range(3)]
+
+
 async def test_file_changed_on_disk_while_clean_is_reloaded(server: Server) -> None:
     path = server.root / "r.ipynb"
     write_notebook(path, cells=["old"])
@@ -661,12 +690,7 @@ async def test_a_notebook_nested_absurdly_deep_is_refused_with_a_reason(server: 
 
     headers = {"Authorization": f"token {server.token}"}
     for depth in (800, 2000):
-        deep = "[" * depth + "]" * depth
-        text = (
-            '{"cells": [{"cell_type": "code", "id": "a", "metadata": {"x": %s}, "source": "",'
-            ' "outputs": [], "execution_count": null}], "metadata": {},'
-            ' "nbformat": 4, "nbformat_minor": 5}' % deep
-        )
+        text = deeply_nested_notebook(depth)
         (server.root / "deep.ipynb").write_text(text)
         url = server.url.replace("http", "ws") + "/api/notebooks/deep.ipynb/ws"
         async with websockets.connect(url, additional_headers=headers) as ws:

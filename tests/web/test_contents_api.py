@@ -13,6 +13,7 @@ import httpx
 
 from notewire.server.web.security import API_CSP, SANDBOX_CSP
 
+from ..server.notebook.samples import deeply_nested_notebook
 from .conftest import Server
 
 
@@ -375,18 +376,13 @@ async def test_a_notebook_nested_absurdly_deep_is_a_clear_400(
     api: httpx.AsyncClient, server: Server
 ) -> None:
     for depth in (800, 2000):  # past the validator's stack, and past the JSON decoder's
-        deep = "[" * depth + "]" * depth
-        text = (
-            '{"cells": [{"cell_type": "code", "id": "a", "metadata": {"x": %s}, "source": "",'
-            ' "outputs": [], "execution_count": null}], "metadata": {},'
-            ' "nbformat": 4, "nbformat_minor": 5}' % deep
-        )
+        text = deeply_nested_notebook(depth)
         (server.root / f"deep{depth}.ipynb").write_text(text)
         r = await api.get(f"/api/contents/deep{depth}.ipynb")
         assert r.status_code == 400, depth
         assert "nested more than 200 levels" in r.json()["message"]
         # The same notebook sent to be saved: refused the same way, nothing written.
-        body = '{"type": "notebook", "content": %s}' % text
+        body = '{"type": "notebook", "content": ' + text + "}"
         r = await api.put(
             "/api/contents/copy.ipynb", content=body, headers={"Content-Type": "application/json"}
         )

@@ -156,3 +156,18 @@ SAMPLES = {
     "minor4-no-ids": old_minor_notebook,
     "empty": empty_notebook,
 }
+
+
+def deeply_nested_notebook(depth: int) -> str:
+    """A notebook whose one cell's metadata nests `depth` lists (hostile input)."""
+    deep = "[" * depth + "]" * depth
+    cell = {
+        "cell_type": "code",
+        "id": "a",
+        "metadata": {"x": "DEEP"},
+        "source": "",
+        "outputs": [],
+        "execution_count": None,
+    }
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(notebook).replace('"DEEP"', deep)

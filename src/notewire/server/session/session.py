@@ -73,6 +73,12 @@ def _update(cell: pycrdt.Map, **values: Any) -> None:
             cell[key] = value
 
 
+def _consume_error(task: asyncio.Future[Any]) -> None:
+    """Mark a shielded task's failure as seen: whoever awaited it got it, or left."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
@@ -647,6 +653,14 @@ class NotebookSession:
     async def save(self, *, force: bool = False, checkpoint: bool = False) -> None:
         """Write the document to its file, atomically. Raises Conflict (and tells the
         browsers) when the file changed on disk since it was loaded, unless `force`."""
+        # A save is not cancelled with whoever asked for it (a browser that leaves takes
+        # its socket's tasks along): cut short after the file was written, the session
+        # would not know what it wrote, and take its own save for a change on disk.
+        saving = asyncio.ensure_future(self._save_alone(force=force, checkpoint=checkpoint))
+        saving.add_done_callback(_consume_error)  # its caller may be gone; it reports
+        await asyncio.shield(saving)
+
+    async def _save_alone(self, *, force: bool, checkpoint: bool) -> None:
         # One save at a time: a second one running beside an autosave would find the
         # file changed under it (by the first) and report a conflict with ourselves.
         async with self._saving:
