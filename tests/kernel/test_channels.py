@@ -10,7 +10,14 @@ import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
-from tests.kernel.helpers import TIMEOUT, collect, execute, plain
+from tests.kernel.helpers import (
+    TIMEOUT,
+    collect,
+    execute,
+    iopub_until_idle,
+    plain,
+    shell_request,
+)
 
 ECHO_TARGET = """
 import comm
@@ -22,32 +29,12 @@ comm.get_comm_manager().register_target("echo", _echo_target)
 """
 
 
-def _shell_request(
-    kc: BlockingKernelClient, msg_type: str, content: dict, buffers: list[bytes] | None = None
-) -> str:
-    msg = kc.session.msg(msg_type, content)
-    kc.session.send(kc.shell_channel.socket, msg, buffers=buffers)
-    return msg["header"]["msg_id"]
-
-
-def _iopub_until_idle(kc: BlockingKernelClient, msg_id: str) -> list[dict]:
-    seen = []
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        msg = kc.get_iopub_msg(timeout=deadline - time.monotonic())
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        seen.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return seen
-
-
 def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
     execute(kc, ECHO_TARGET)
     comm_id = uuid.uuid4().hex
-    opened = _iopub_until_idle(
+    opened = iopub_until_idle(
         kc,
-        _shell_request(
+        shell_request(
             kc, "comm_open", {"comm_id": comm_id, "target_name": "echo", "data": {"x": 1}}
         ),
     )
@@ -55,9 +42,9 @@ def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
     assert opened[1]["content"]["data"] == {"opened_with": {"x": 1}}
 
     payload = bytes(range(256)) * 400  # 100 KiB, every byte value
-    echoed = _iopub_until_idle(
+    echoed = iopub_until_idle(
         kc,
-        _shell_request(kc, "comm_msg", {"comm_id": comm_id, "data": {"n": 2}}, [payload, b"\x00"]),
+        shell_request(kc, "comm_msg", {"comm_id": comm_id, "data": {"n": 2}}, [payload, b"\x00"]),
     )
     reply = [m for m in echoed if m["msg_type"] == "comm_msg"][0]
     assert reply["content"] == {"comm_id": comm_id, "data": {"echo": {"n": 2}}}
@@ -66,8 +53,8 @@ def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
     info = kc.comm_info(target_name="echo")
     assert comm_id in collect(kc, info).content["comms"]
 
-    closed = _iopub_until_idle(
-        kc, _shell_request(kc, "comm_close", {"comm_id": comm_id, "data": {"bye": True}})
+    closed = iopub_until_idle(
+        kc, shell_request(kc, "comm_close", {"comm_id": comm_id, "data": {"bye": True}})
     )
     assert "closed {'bye': True}\n" in [m["content"].get("text") for m in closed]
     assert comm_id not in collect(kc, kc.comm_info()).content["comms"]
@@ -75,9 +62,9 @@ def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
 
 def test_comm_open_to_unknown_target_is_closed_back(kc: BlockingKernelClient) -> None:
     comm_id = uuid.uuid4().hex
-    seen = _iopub_until_idle(
+    seen = iopub_until_idle(
         kc,
-        _shell_request(
+        shell_request(
             kc, "comm_open", {"comm_id": comm_id, "target_name": "no-such-target", "data": {}}
         ),
     )

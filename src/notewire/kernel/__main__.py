@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     boot.start()
     from .app import KernelApp
 
-    return KernelApp(boot).run()
+    return KernelApp(boot, args.connection_file).run()
 
 
 if __name__ == "__main__":

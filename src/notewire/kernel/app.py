@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import zmq
 import zmq.asyncio
@@ -23,6 +24,7 @@ from .control import ControlThread
 from .dispatch import abort_reply, dispatch_shell, parse
 from .history import HistoryWrites
 from .iopub import ZERO_COPY_MIN
+from .ipykernel_face import IPyKernelFace, ipkernel_config
 from .outputs import Outputs
 from .shell import KernelShell
 from .stdin import Stdin
@@ -38,8 +40,9 @@ def _frames_of(zmq_frames: Sequence[zmq.Frame]) -> list[Buffer]:
 
 
 class KernelApp:
-    def __init__(self, boot: Boot) -> None:
+    def __init__(self, boot: Boot, connection_file: Path | None = None) -> None:
         self.boot = boot
+        self.connection_file = connection_file
         self.context = boot.context
         self.session = boot.session
         self.iopub = boot.iopub
@@ -63,7 +66,7 @@ class KernelApp:
     def run(self) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
-        shell = KernelShell.instance()
+        shell = KernelShell.instance(config=ipkernel_config(self.connection_file))
         sys.stdout, sys.stderr = self.outputs.stdout, self.outputs.stderr  # type: ignore[assignment]
         shell.init_kernel_io(self.outputs)
         boot = self.boot
@@ -77,6 +80,7 @@ class KernelApp:
             request_stop=self.request_stop,
             history=HistoryWrites(shell.history_manager),
         )
+        shell.kernel = IPyKernelFace(self.kernel)
         signal.signal(signal.SIGINT, self.kernel.on_sigint)
         self.outputs.start()
         boot.hand_over()  # the sockets are ours from here

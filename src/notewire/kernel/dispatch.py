@@ -130,6 +130,7 @@ async def dispatch_shell(
     `before_reply` runs after the handler and before the reply leaves, when nothing the
     client sends in answer to the reply can have arrived yet."""
     k.publisher.status("busy", msg.header)
+    k.parent = msg
     k.outputs.begin(msg.header)
     started = _start(SHELL, k, idents, msg)
     reply: c.Content | None
@@ -154,6 +155,7 @@ def dispatch_control(k: Kernel, idents: list[bytes], msg: Message, send: Send) -
     """The control-thread envelope: busy/idle and the reply, without touching output
     routing, which belongs to the main thread."""
     k.publisher.status("busy", msg.header)
+    k.control_parent = msg
     reply = _start(CONTROL, k, idents, msg)
     assert not inspect.isawaitable(reply), "control handlers are synchronous"
     _finish(k, idents, msg, reply, send)

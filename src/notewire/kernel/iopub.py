@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import zmq
 
-from notewire.protocol import Buffer, ConnectionInfo, Header
+from notewire.protocol import Buffer, ConnectionInfo, Header, Message
 from notewire.protocol.jsonutil import JSONDict
 
 from .interrupts import GATE
@@ -112,7 +112,7 @@ class Publisher:
         *,
         metadata: JSONDict | None = None,
         buffers: Sequence[Buffer] = (),
-    ) -> None:
+    ) -> Message:
         msg = self._session.message(msg_type, content, parent, metadata=metadata, buffers=buffers)
         topic = (
             b"stream." + content["name"].encode()
@@ -121,6 +121,7 @@ class Publisher:
         )
         large = any(len(f) >= ZERO_COPY_SEND_MIN for f in buffers)
         self._iopub.send(self._session.frames(msg, [topic]), copy=not large)
+        return msg
 
     def status(self, state: str, parent: Header | None) -> None:
         self.publish("status", {"execution_state": state}, parent)

@@ -103,6 +103,7 @@ class KernelShell(InteractiveShell):
 
     outputs: Outputs | None = None
     last_traceback: list[str] | None = None
+    kernel: Any = None  # what ipykernel-aware libraries look for (ipykernel_face.py)
 
     def init_kernel_io(self, outputs: Outputs) -> None:
         self.outputs = outputs
