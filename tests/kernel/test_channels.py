@@ -132,6 +132,20 @@ def test_interrupt_by_signal(fresh_kernel: tuple[KernelManager, BlockingKernelCl
     assert execute(kc, "print('alive')").stdout() == "alive\n"
 
 
+def test_interrupt_traceback_shows_only_user_code(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    km, kc = fresh_kernel
+    msg_id = _wait_started(kc, "print('started', flush=True)\nwhile True:\n    pass")
+    km.interrupt_kernel()
+    run = collect(kc, msg_id)
+    [error] = run.of_type("error")
+    traceback = plain("\n".join(error["traceback"]))
+    assert error["ename"] == "KeyboardInterrupt"
+    assert "while True" in traceback
+    assert "notewire" not in traceback, traceback
+
+
 def test_interrupt_by_control_message(
     fresh_kernel: tuple[KernelManager, BlockingKernelClient],
 ) -> None:
