@@ -26,6 +26,7 @@ from .history import HistoryWrites
 from .iopub import ZERO_COPY_MIN
 from .ipykernel_face import IPyKernelFace, ipkernel_config
 from .outputs import Outputs
+from .parent import watch_launcher
 from .shell import KernelShell
 from .stdin import Stdin
 
@@ -52,7 +53,8 @@ class KernelApp:
         self._stop: asyncio.Event | None = None
 
     def request_stop(self, restart: bool) -> None:
-        """Called from the control thread after the shutdown reply is sent."""
+        """Called from any thread: the control thread once the shutdown reply is sent,
+        the launcher watch when the process that started the kernel is gone."""
         loop, stop = self._loop, self._stop
         if loop is None or stop is None:
             os._exit(0)
@@ -83,6 +85,7 @@ class KernelApp:
         shell.kernel = IPyKernelFace(self.kernel)
         signal.signal(signal.SIGINT, self.kernel.on_sigint)
         self.outputs.start()
+        watch_launcher(lambda: self.request_stop(restart=False))
         boot.hand_over()  # the sockets are ours from here
         asyncio.run(self._main())
         return 0
