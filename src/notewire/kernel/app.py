@@ -15,7 +15,8 @@ from pathlib import Path
 import zmq
 import zmq.asyncio
 
-from notewire.protocol import Buffer, Message, ReplayGuard
+from notewire.protocol import Buffer, Message, ProtocolError, ReplayGuard, decode
+from notewire.protocol.content import ExecuteRequest
 
 from . import comms
 from .boot import Boot, Kept
@@ -38,6 +39,19 @@ SHUTDOWN_GRACE = 5.0  # seconds user code gets to unwind before the process exit
 def _frames_of(zmq_frames: Sequence[zmq.Frame]) -> list[Buffer]:
     # Small frames as bytes (cheap to parse); big buffers stay zero-copy views.
     return [f.bytes if len(f) < ZERO_COPY_MIN else f.buffer for f in zmq_frames]
+
+
+def _stops_on_error(msg: Message) -> bool:
+    """Whether `msg`, having failed, skips the execute_requests queued behind it: a cell
+    sent with stop_on_error. A request whose content could not be decoded never ran,
+    so it did not fail in the sense stop_on_error means, and skips nothing."""
+    if msg.msg_type != "execute_request":
+        return False
+    try:
+        content = decode(msg)
+    except ProtocolError:
+        return False
+    return isinstance(content, ExecuteRequest) and content.stop_on_error
 
 
 class KernelApp:
@@ -127,11 +141,7 @@ class KernelApp:
             # A failed cell with stop_on_error skips the execute_requests already
             # waiting: they were sent expecting it to succeed. Take them before the
             # reply goes out, so nothing sent after the client saw the error is skipped.
-            if (
-                msg.msg_type == "execute_request"
-                and getattr(reply, "status", "ok") == "error"
-                and msg.content.get("stop_on_error", True)
-            ):
+            if getattr(reply, "status", "ok") == "error" and _stops_on_error(msg):
                 # Those kept from start-up or taken earlier wait here already.
                 taken[:] = [
                     (idents, waiting, skip or waiting.msg_type == "execute_request")
