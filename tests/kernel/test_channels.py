@@ -240,6 +240,21 @@ def test_complete_cursor_counts_code_points(kc: BlockingKernelClient, cursor_tex
     assert all("type" in m for m in reply["metadata"]["_jupyter_types_experimental"])
 
 
+def test_complete_and_inspect_at_the_end_of_megabytes_of_code(kc: BlockingKernelClient) -> None:
+    # Parsing all of it took seconds per megabyte and held the shell meanwhile; the
+    # default 20 s wait of `collect` is far more than the bounded work needs.
+    filler = "x = 1\n" * 700_000  # about 4 MB
+    code = filler + "import os\nos.pa"
+    reply = collect(kc, kc.complete(code, len(code))).content
+    assert "path" in reply["matches"]
+    assert (reply["cursor_start"], reply["cursor_end"]) == (len(code) - 2, len(code))
+    execute(kc, "import os")
+    code = filler + "os.path"
+    found = collect(kc, kc.inspect(code, len(code))).content
+    assert found["found"] is True
+    assert "posixpath" in plain(found["data"]["text/plain"])
+
+
 def test_inspect_detail_levels(kc: BlockingKernelClient) -> None:
     execute(kc, "def documented(a, b=2):\n    'Adds things.'\n    return a + b\n")
     brief = collect(kc, kc.inspect("documented(", 10, detail_level=0)).content
