@@ -61,6 +61,32 @@ def execute(kc: BlockingKernelClient, code: str, timeout: float = TIMEOUT, **kwa
     return collect(kc, kc.execute(code, **kwargs), timeout)
 
 
+def shell_request(
+    kc: BlockingKernelClient,
+    msg_type: str,
+    content: dict,
+    buffers: list[bytes] | None = None,
+    metadata: dict | None = None,
+) -> str:
+    """Send any shell message (comm_*, or deliberately malformed content)."""
+    msg = kc.session.msg(msg_type, content, metadata=metadata)
+    kc.session.send(kc.shell_channel.socket, msg, buffers=buffers)
+    return msg["header"]["msg_id"]
+
+
+def iopub_until_idle(kc: BlockingKernelClient, msg_id: str) -> list[dict]:
+    """The iopub messages for `msg_id`, up to and including its idle."""
+    seen = []
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        msg = kc.get_iopub_msg(timeout=deadline - time.monotonic())
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        seen.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return seen
+
+
 def drain_iopub(kc: BlockingKernelClient) -> None:
     while True:
         try:

@@ -10,7 +10,14 @@ import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
-from tests.kernel.helpers import TIMEOUT, collect, execute, plain
+from tests.kernel.helpers import (
+    TIMEOUT,
+    collect,
+    execute,
+    iopub_until_idle,
+    plain,
+    shell_request,
+)
 
 ECHO_TARGET = """
 import comm
@@ -22,32 +29,12 @@ comm.get_comm_manager().register_target("echo", _echo_target)
 """
 
 
-def _shell_request(
-    kc: BlockingKernelClient, msg_type: str, content: dict, buffers: list[bytes] | None = None
-) -> str:
-    msg = kc.session.msg(msg_type, content)
-    kc.session.send(kc.shell_channel.socket, msg, buffers=buffers)
-    return msg["header"]["msg_id"]
-
-
-def _iopub_until_idle(kc: BlockingKernelClient, msg_id: str) -> list[dict]:
-    seen = []
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        msg = kc.get_iopub_msg(timeout=deadline - time.monotonic())
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        seen.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return seen
-
-
 def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
     execute(kc, ECHO_TARGET)
     comm_id = uuid.uuid4().hex
-    opened = _iopub_until_idle(
+    opened = iopub_until_idle(
         kc,
-        _shell_request(
+        shell_request(
             kc, "comm_open", {"comm_id": comm_id, "target_name": "echo", "data": {"x": 1}}
         ),
     )
@@ -55,9 +42,9 @@ def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
     assert opened[1]["content"]["data"] == {"opened_with": {"x": 1}}
 
     payload = bytes(range(256)) * 400  # 100 KiB, every byte value
-    echoed = _iopub_until_idle(
+    echoed = iopub_until_idle(
         kc,
-        _shell_request(kc, "comm_msg", {"comm_id": comm_id, "data": {"n": 2}}, [payload, b"\x00"]),
+        shell_request(kc, "comm_msg", {"comm_id": comm_id, "data": {"n": 2}}, [payload, b"\x00"]),
     )
     reply = [m for m in echoed if m["msg_type"] == "comm_msg"][0]
     assert reply["content"] == {"comm_id": comm_id, "data": {"echo": {"n": 2}}}
@@ -66,8 +53,8 @@ def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
     info = kc.comm_info(target_name="echo")
     assert comm_id in collect(kc, info).content["comms"]
 
-    closed = _iopub_until_idle(
-        kc, _shell_request(kc, "comm_close", {"comm_id": comm_id, "data": {"bye": True}})
+    closed = iopub_until_idle(
+        kc, shell_request(kc, "comm_close", {"comm_id": comm_id, "data": {"bye": True}})
     )
     assert "closed {'bye': True}\n" in [m["content"].get("text") for m in closed]
     assert comm_id not in collect(kc, kc.comm_info()).content["comms"]
@@ -75,9 +62,9 @@ def test_comm_round_trip_with_binary_buffers(kc: BlockingKernelClient) -> None:
 
 def test_comm_open_to_unknown_target_is_closed_back(kc: BlockingKernelClient) -> None:
     comm_id = uuid.uuid4().hex
-    seen = _iopub_until_idle(
+    seen = iopub_until_idle(
         kc,
-        _shell_request(
+        shell_request(
             kc, "comm_open", {"comm_id": comm_id, "target_name": "no-such-target", "data": {}}
         ),
     )
@@ -143,6 +130,20 @@ def test_interrupt_by_signal(fresh_kernel: tuple[KernelManager, BlockingKernelCl
     assert run.content["ename"] == "KeyboardInterrupt"
     assert time.monotonic() - t0 < 5
     assert execute(kc, "print('alive')").stdout() == "alive\n"
+
+
+def test_interrupt_traceback_shows_only_user_code(
+    fresh_kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    km, kc = fresh_kernel
+    msg_id = _wait_started(kc, "print('started', flush=True)\nwhile True:\n    pass")
+    km.interrupt_kernel()
+    run = collect(kc, msg_id)
+    [error] = run.of_type("error")
+    traceback = plain("\n".join(error["traceback"]))
+    assert error["ename"] == "KeyboardInterrupt"
+    assert "while True" in traceback
+    assert "notewire" not in traceback, traceback
 
 
 def test_interrupt_by_control_message(
@@ -237,6 +238,21 @@ def test_complete_cursor_counts_code_points(kc: BlockingKernelClient, cursor_tex
     assert reply["cursor_end"] == len(cursor_text)
     assert reply["cursor_start"] == len(cursor_text) - 2
     assert all("type" in m for m in reply["metadata"]["_jupyter_types_experimental"])
+
+
+def test_complete_and_inspect_at_the_end_of_megabytes_of_code(kc: BlockingKernelClient) -> None:
+    # Parsing all of it took seconds per megabyte and held the shell meanwhile; the
+    # default 20 s wait of `collect` is far more than the bounded work needs.
+    filler = "x = 1\n" * 700_000  # about 4 MB
+    code = filler + "import os\nos.pa"
+    reply = collect(kc, kc.complete(code, len(code))).content
+    assert "path" in reply["matches"]
+    assert (reply["cursor_start"], reply["cursor_end"]) == (len(code) - 2, len(code))
+    execute(kc, "import os")
+    code = filler + "os.path"
+    found = collect(kc, kc.inspect(code, len(code))).content
+    assert found["found"] is True
+    assert "posixpath" in plain(found["data"]["text/plain"])
 
 
 def test_inspect_detail_levels(kc: BlockingKernelClient) -> None:

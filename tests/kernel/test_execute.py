@@ -6,7 +6,7 @@ import base64
 
 from jupyter_client.blocking.client import BlockingKernelClient
 
-from tests.kernel.helpers import collect, execute, plain
+from tests.kernel.helpers import TIMEOUT, collect, execute, plain, shell_request
 
 
 def test_iopub_order_and_parent(kc: BlockingKernelClient) -> None:
@@ -119,6 +119,22 @@ def test_stop_on_error_false_runs_the_next(kc: BlockingKernelClient) -> None:
     second = kc.execute("print('still runs')")
     assert collect(kc, first).content["status"] == "error"
     assert collect(kc, second).stdout() == "still runs\n"
+
+
+def test_a_malformed_execute_request_aborts_nothing(kc: BlockingKernelClient) -> None:
+    """It never ran, so it cannot have failed: only a failing cell may skip the queue."""
+    # The kernel waits in input() while the requests below queue up behind it.
+    holder = kc.execute("input('hold')", allow_stdin=True)
+    kc.get_stdin_msg(timeout=TIMEOUT)
+    malformed = shell_request(kc, "execute_request", {"code": 42})
+    queued = [
+        kc.execute(f"print('queued {i}')", stop_on_error=stop)
+        for i, stop in enumerate([False, True])
+    ]
+    kc.input("go")
+    assert collect(kc, holder).content["status"] == "ok"
+    assert collect(kc, malformed).content["ename"] == "MalformedMessage"
+    assert [collect(kc, msg_id).stdout() for msg_id in queued] == ["queued 0\n", "queued 1\n"]
 
 
 def test_output_from_a_thread_is_delivered(kc: BlockingKernelClient) -> None:

@@ -22,7 +22,12 @@ def main(argv: list[str] | None = None) -> int:
         help="Jupyter connection file: where to bind and the signing key",
     )
     parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
-    args = parser.parse_args(argv)
+    # Launchers append arguments meant for ipykernel: `jupyter run --kernel notewire
+    # FILE` passes FILE on to the kernel's command line. ipykernel ignores what it does
+    # not know, so a kernel that refused to start would break them; say what is ignored.
+    args, ignored = parser.parse_known_args(argv)
+    if ignored:
+        print(f"notewire kernel: ignoring arguments {ignored}", file=sys.stderr)
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.__stderr__,
@@ -39,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     boot.start()
     from .app import KernelApp
 
-    return KernelApp(boot).run()
+    return KernelApp(boot, args.connection_file).run()
 
 
 if __name__ == "__main__":

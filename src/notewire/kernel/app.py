@@ -10,11 +10,13 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import zmq
 import zmq.asyncio
 
-from notewire.protocol import Buffer, Message, ReplayGuard
+from notewire.protocol import Buffer, Message, ProtocolError, ReplayGuard, decode
+from notewire.protocol.content import ExecuteRequest
 
 from . import comms
 from .boot import Boot, Kept
@@ -23,7 +25,9 @@ from .control import ControlThread
 from .dispatch import abort_reply, dispatch_shell, parse
 from .history import HistoryWrites
 from .iopub import ZERO_COPY_MIN
+from .ipykernel_face import IPyKernelFace, ipkernel_config
 from .outputs import Outputs
+from .parent import watch_launcher
 from .shell import KernelShell
 from .stdin import Stdin
 
@@ -37,9 +41,23 @@ def _frames_of(zmq_frames: Sequence[zmq.Frame]) -> list[Buffer]:
     return [f.bytes if len(f) < ZERO_COPY_MIN else f.buffer for f in zmq_frames]
 
 
+def _stops_on_error(msg: Message) -> bool:
+    """Whether `msg`, having failed, skips the execute_requests queued behind it: a cell
+    sent with stop_on_error. A request whose content could not be decoded never ran,
+    so it did not fail in the sense stop_on_error means, and skips nothing."""
+    if msg.msg_type != "execute_request":
+        return False
+    try:
+        content = decode(msg)
+    except ProtocolError:
+        return False
+    return isinstance(content, ExecuteRequest) and content.stop_on_error
+
+
 class KernelApp:
-    def __init__(self, boot: Boot) -> None:
+    def __init__(self, boot: Boot, connection_file: Path | None = None) -> None:
         self.boot = boot
+        self.connection_file = connection_file
         self.context = boot.context
         self.session = boot.session
         self.iopub = boot.iopub
@@ -49,7 +67,8 @@ class KernelApp:
         self._stop: asyncio.Event | None = None
 
     def request_stop(self, restart: bool) -> None:
-        """Called from the control thread after the shutdown reply is sent."""
+        """Called from any thread: the control thread once the shutdown reply is sent,
+        the launcher watch when the process that started the kernel is gone."""
         loop, stop = self._loop, self._stop
         if loop is None or stop is None:
             os._exit(0)
@@ -63,7 +82,7 @@ class KernelApp:
     def run(self) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
-        shell = KernelShell.instance()
+        shell = KernelShell.instance(config=ipkernel_config(self.connection_file))
         sys.stdout, sys.stderr = self.outputs.stdout, self.outputs.stderr  # type: ignore[assignment]
         shell.init_kernel_io(self.outputs)
         boot = self.boot
@@ -77,8 +96,10 @@ class KernelApp:
             request_stop=self.request_stop,
             history=HistoryWrites(shell.history_manager),
         )
+        shell.kernel = IPyKernelFace(self.kernel)
         signal.signal(signal.SIGINT, self.kernel.on_sigint)
         self.outputs.start()
+        watch_launcher(lambda: self.request_stop(restart=False))
         boot.hand_over()  # the sockets are ours from here
         asyncio.run(self._main())
         return 0
@@ -120,11 +141,7 @@ class KernelApp:
             # A failed cell with stop_on_error skips the execute_requests already
             # waiting: they were sent expecting it to succeed. Take them before the
             # reply goes out, so nothing sent after the client saw the error is skipped.
-            if (
-                msg.msg_type == "execute_request"
-                and getattr(reply, "status", "ok") == "error"
-                and msg.content.get("stop_on_error", True)
-            ):
+            if getattr(reply, "status", "ok") == "error" and _stops_on_error(msg):
                 # Those kept from start-up or taken earlier wait here already.
                 taken[:] = [
                     (idents, waiting, skip or waiting.msg_type == "execute_request")

@@ -45,6 +45,9 @@ class Kernel:
     comms: CommManager
     request_stop: Callable[[bool], None]  # (restart) -> None; safe from any thread
     history: HistoryWrites | None = None
+    # The request being handled, or last handled, per channel: ipykernel's get_parent().
+    parent: Message | None = None
+    control_parent: Message | None = None
     mode: ExecMode = "idle"
     cancel_async: Callable[[], None] | None = None
     main_thread: int = field(default_factory=threading.get_ident)

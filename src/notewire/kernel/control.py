@@ -13,6 +13,8 @@ from .boot import Kept
 from .context import Kernel
 from .dispatch import dispatch_control, parse
 
+CONTROL_THREAD_NAME = "notewire-control"
+
 
 class ControlThread(threading.Thread):
     def __init__(
@@ -23,7 +25,7 @@ class ControlThread(threading.Thread):
         kept: Kept,
     ) -> None:
         """`kept`: requests that arrived while the kernel was starting, handled first."""
-        super().__init__(name="notewire-control", daemon=True)
+        super().__init__(name=CONTROL_THREAD_NAME, daemon=True)
         self._kernel = kernel
         self._socket = socket
         self._replay = replay

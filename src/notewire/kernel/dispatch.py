@@ -111,11 +111,17 @@ def _start(
 
 
 def _finish(
-    k: Kernel, idents: list[bytes], msg: Message, reply: c.Content | None, send: Send
+    k: Kernel,
+    idents: list[bytes],
+    msg: Message,
+    reply: c.Content | None,
+    send: Send,
+    *,
+    wait: bool = True,
 ) -> None:
     if reply is not None:
         send(reply_message(k, msg, reply), idents)
-    k.publisher.status("idle", msg.header)
+    k.publisher.status("idle", msg.header, wait=wait)
 
 
 async def dispatch_shell(
@@ -130,6 +136,7 @@ async def dispatch_shell(
     `before_reply` runs after the handler and before the reply leaves, when nothing the
     client sends in answer to the reply can have arrived yet."""
     k.publisher.status("busy", msg.header)
+    k.parent = msg
     k.outputs.begin(msg.header)
     started = _start(SHELL, k, idents, msg)
     reply: c.Content | None
@@ -153,10 +160,13 @@ async def dispatch_shell(
 def dispatch_control(k: Kernel, idents: list[bytes], msg: Message, send: Send) -> c.Content | None:
     """The control-thread envelope: busy/idle and the reply, without touching output
     routing, which belongs to the main thread."""
-    k.publisher.status("busy", msg.header)
+    # Control must answer even while a stalled IOPub subscriber holds back output:
+    # its status is dropped rather than waited for.
+    k.publisher.status("busy", msg.header, wait=False)
+    k.control_parent = msg
     reply = _start(CONTROL, k, idents, msg)
     assert not inspect.isawaitable(reply), "control handlers are synchronous"
-    _finish(k, idents, msg, reply, send)
+    _finish(k, idents, msg, reply, send, wait=False)
     return reply
 
 

@@ -13,6 +13,7 @@ from IPython.utils.tokenutil import token_at_cursor
 
 from notewire.protocol import content as c
 
+from . import cursor_window
 from .context import Kernel, Request
 from .info import kernel_info_reply
 
@@ -87,14 +88,20 @@ def complete(k: Kernel, req: Request) -> c.Content:
     assert isinstance(req.content, c.CompleteRequest)
     code = req.content.code
     cursor = len(code) if req.content.cursor_pos is None else req.content.cursor_pos
+    window = cursor_window.around(code, cursor)
     with provisionalcompleter():
-        found = list(rectify_completions(code, k.shell.Completer.completions(code, cursor)))
+        found = list(
+            rectify_completions(
+                window.text, k.shell.Completer.completions(window.text, window.cursor)
+            )
+        )
     if not found:
         return c.CompleteReply(matches=[], cursor_start=cursor, cursor_end=cursor)
+    shift = window.offset
     types = [
         {
-            "start": m.start,
-            "end": m.end,
+            "start": m.start + shift,
+            "end": m.end + shift,
             "text": m.text,
             "type": m.type,
             "signature": m.signature,
@@ -103,8 +110,8 @@ def complete(k: Kernel, req: Request) -> c.Content:
     ]
     return c.CompleteReply(
         matches=[m.text for m in found],
-        cursor_start=found[0].start,
-        cursor_end=found[0].end,
+        cursor_start=found[0].start + shift,
+        cursor_end=found[0].end + shift,
         metadata={"_jupyter_types_experimental": types},
     )
 
@@ -113,7 +120,8 @@ def inspect(k: Kernel, req: Request) -> c.Content:
     assert isinstance(req.content, c.InspectRequest)
     code = req.content.code
     cursor = len(code) if req.content.cursor_pos is None else req.content.cursor_pos
-    name = token_at_cursor(code, cursor)
+    window = cursor_window.around(code, cursor)
+    name = token_at_cursor(window.text, window.cursor)
     try:
         bundle = k.shell.object_inspect_mime(name, detail_level=req.content.detail_level)
     except KeyError:

@@ -33,6 +33,23 @@ class InterruptGate:
                 self._pending = False
                 raise KeyboardInterrupt
 
+    @contextmanager
+    def unshielded(self) -> Iterator[None]:
+        """Lift the shield for a wait that must stay interruptible, such as waiting for
+        a slow IOPub subscriber: nothing is half-sent meanwhile. An interrupt held
+        earlier in the section is raised here, on entry."""
+        if threading.get_ident() != self._main:
+            yield
+            return
+        depth, self._depth = self._depth, 0
+        try:
+            if self._pending:
+                self._pending = False
+                raise KeyboardInterrupt
+            yield
+        finally:
+            self._depth = depth
+
     def hold(self) -> bool:
         """Called by the SIGINT handler: True if the interrupt was held for later."""
         if self._depth:

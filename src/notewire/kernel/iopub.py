@@ -10,9 +10,15 @@ A small thread answers each new subscription with `iopub_welcome` (JEP 65), so c
 know when they will see output. It waits on the socket's notification descriptor, which
 is not a socket operation, and touches the socket only under the lock.
 
-Nothing is dropped: XPUB_NODROP makes a slow subscriber push back instead of losing
+Output is not dropped: XPUB_NODROP makes a slow subscriber push back instead of losing
 messages (ipykernel silently drops past its high-water mark, idle included), so a slow
-reader slows down the code that prints.
+reader slows down the code that prints. That push-back must never freeze the kernel,
+though: a subscriber that stops reading would otherwise hold every thread that
+publishes. So the socket is only ever used without blocking, under the lock for
+microseconds. A publisher that may wait (output of the main thread) waits outside the
+lock and outside the interrupt shield, so SIGINT still interrupts user code stuck
+printing; one that must not wait (the control thread's status) is dropped instead while
+a subscriber is that far behind. Welcomes are kept until they can be sent.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections.abc import Sequence
 
 import zmq
 
-from notewire.protocol import Buffer, ConnectionInfo, Header
+from notewire.protocol import Buffer, ConnectionInfo, Header, Message
 from notewire.protocol.jsonutil import JSONDict
 
 from .interrupts import GATE
@@ -41,8 +47,8 @@ ZERO_COPY_MIN = 64 * 1024  # received frames at least this big stay zero-copy vi
 # memcpy of 100 KiB takes microseconds).
 ZERO_COPY_SEND_MIN = 1024 * 1024
 # The notification descriptor is edge-triggered and a send on another thread can take
-# the edge, so the welcomer also looks on its own this often (seconds).
-_WELCOME_RECHECK = 0.05
+# the edge, so those waiting on it also look on their own this often (seconds).
+_RECHECK = 0.05
 
 
 class IOPub:
@@ -66,27 +72,50 @@ class IOPub:
     def start(self) -> None:
         self._thread.start()
 
-    def send(self, frames: Sequence[Buffer], *, copy: bool = True) -> None:
-        with GATE.shielded(), self._lock:
-            if self._closed:
-                return
-            self._xpub.send_multipart(frames, copy=copy)
+    def send(self, frames: Sequence[Buffer], *, copy: bool = True, wait: bool = True) -> bool:
+        """Publish `frames`; False if not sent: the socket is closed, or `wait` is False
+        and a subscriber is a high-water mark behind. A KeyboardInterrupt while waiting
+        means the message was not sent."""
+        while True:
+            with GATE.shielded(), self._lock:
+                if self._closed:
+                    return False
+                if self._try_send(frames, copy):
+                    return True
+            if not wait:
+                return False
+            with GATE.unshielded():
+                select.select([self._fd], [], [], _RECHECK)
+
+    def _try_send(self, frames: Sequence[Buffer], copy: bool) -> bool:
+        # With NODROP a full subscriber refuses the first frame, and then nothing of
+        # the message is sent; once the first frame is in, the rest follow.
+        try:
+            self._xpub.send_multipart(frames, copy=copy, flags=zmq.NOBLOCK)
+        except zmq.Again:
+            return False
+        return True
 
     def _welcome(self) -> None:
+        pending: list[list[Buffer]] = []
         while True:
-            select.select([self._fd], [], [], _WELCOME_RECHECK)
+            select.select([self._fd], [], [], _RECHECK)
             with self._lock:
                 if self._closed:
                     return
                 while self._xpub.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-                    self._on_subscription(self._xpub.recv())
+                    welcome = self._welcome_for(self._xpub.recv())
+                    if welcome is not None:
+                        pending.append(welcome)
+                while pending and self._try_send(pending[0], copy=True):
+                    pending.pop(0)
 
-    def _on_subscription(self, event: bytes) -> None:
+    def _welcome_for(self, event: bytes) -> list[Buffer] | None:
         if not event or event[0] != 1:  # unsubscribe, or not a subscription event
-            return
+            return None
         topic = event[1:].decode("utf-8", "replace")
         msg = self._session.message("iopub_welcome", {"subscription": topic})
-        self._xpub.send_multipart(self._session.frames(msg, [b"iopub_welcome"]))
+        return self._session.frames(msg, [b"iopub_welcome"])
 
     def stop(self) -> None:
         """Close the socket after what was sent is flushed (its linger)."""
@@ -112,7 +141,10 @@ class Publisher:
         *,
         metadata: JSONDict | None = None,
         buffers: Sequence[Buffer] = (),
-    ) -> None:
+        wait: bool = True,
+    ) -> Message:
+        """Build and publish a message. `wait=False`: drop it rather than wait while
+        a subscriber is a high-water mark behind (see IOPub.send)."""
         msg = self._session.message(msg_type, content, parent, metadata=metadata, buffers=buffers)
         topic = (
             b"stream." + content["name"].encode()
@@ -120,7 +152,8 @@ class Publisher:
             else self._topic_prefix + msg_type.encode()
         )
         large = any(len(f) >= ZERO_COPY_SEND_MIN for f in buffers)
-        self._iopub.send(self._session.frames(msg, [topic]), copy=not large)
+        self._iopub.send(self._session.frames(msg, [topic]), copy=not large, wait=wait)
+        return msg
 
-    def status(self, state: str, parent: Header | None) -> None:
-        self.publish("status", {"execution_state": state}, parent)
+    def status(self, state: str, parent: Header | None, *, wait: bool = True) -> None:
+        self.publish("status", {"execution_state": state}, parent, wait=wait)

@@ -72,7 +72,9 @@ class OutStream(io.TextIOBase):
     def flush(self) -> None:
         """Publish what is buffered. Blocks until it is handed to IOPub, so output
         published after this call (display data, idle) comes after it."""
-        with GATE.shielded(), self._flush_lock:
+        # The lock is taken outside the shield: the flusher may hold it while it waits
+        # for a slow subscriber, and an interrupt must reach user code waiting here.
+        with self._flush_lock, GATE.shielded():
             parts, chunks = self._parts, []
             while parts:
                 chunks.append(parts.popleft())
@@ -80,7 +82,16 @@ class OutStream(io.TextIOBase):
                 return
             self._size = 0
             self._last_flush = time.monotonic()
-            self._publish(self.name, "".join(chunks), self._parent)
+            text = "".join(chunks)
+            try:
+                self._publish(self.name, text, self._parent)
+            except KeyboardInterrupt:
+                # Interrupted while waiting for a slow subscriber, so not sent: keep
+                # the text for the next flush. (One held during the send itself is
+                # raised after the shield, once the text is out.)
+                parts.appendleft(text)
+                self._size += len(text)
+                raise
 
     # --- kernel side ---
     @property

@@ -15,6 +15,7 @@ from traitlets import Type
 
 from . import figures
 from .outputs import Outputs
+from .tracebacks import cut_kernel_frames
 
 
 def jsonable_bundle(data: dict[str, Any]) -> dict[str, Any]:
@@ -103,6 +104,7 @@ class KernelShell(InteractiveShell):
 
     outputs: Outputs | None = None
     last_traceback: list[str] | None = None
+    kernel: Any = None  # what ipykernel-aware libraries look for (ipykernel_face.py)
 
     def init_kernel_io(self, outputs: Outputs) -> None:
         self.outputs = outputs
@@ -122,6 +124,11 @@ class KernelShell(InteractiveShell):
         # unbounded, never-trimmed list that also costs a Python call per write. The
         # frontend keeps outputs, so the kernel does not.
         yield
+
+    def _get_exc_info(self, exc_tuple: Any = None) -> Any:
+        # Every traceback IPython shows passes through here.
+        etype, value, tb = super()._get_exc_info(exc_tuple)
+        return etype, value, cut_kernel_frames(value, tb)
 
     def _showtraceback(self, etype: Any, evalue: Any, stb: list[str]) -> None:
         self.last_traceback = stb

@@ -1,0 +1,78 @@
+"""How the kernel is launched: by `jupyter run`, and by a launcher that may die."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_client.connect import write_connection_file
+
+from tests.kernel.helpers import TIMEOUT, collect
+
+
+def test_jupyter_run_passes_the_file_to_the_kernel_and_it_starts(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text("print('ran', 6 * 7)\n")
+    # jupyter run appends FILE to the kernelspec's argv as well as running it.
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyter_client.runapp", "--kernel", "notewire", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ran 42" in done.stdout
+    assert f"ignoring arguments ['{script}']" in done.stderr
+
+
+LAUNCHER = textwrap.dedent(
+    """
+    import os, subprocess, sys
+    kernel = subprocess.Popen(
+        [sys.executable, "-m", "notewire.kernel", "-f", sys.argv[1]],
+        env={**os.environ, "JPY_PARENT_PID": str(os.getpid())},
+    )
+    print(kernel.pid, flush=True)
+    sys.stdin.read()  # until killed
+    """
+)
+
+
+def _wait_for_exit(pid: int, timeout: float) -> bool:
+    """True once process `pid` (not our child) has exited."""
+    fd = os.pidfd_open(pid)
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
+
+
+def test_kernel_exits_when_its_launcher_is_killed(tmp_path: Path) -> None:
+    connection_file, _ = write_connection_file(str(tmp_path / "kernel.json"))
+    with subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, connection_file],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as launcher:
+        assert launcher.stdout is not None
+        kernel_pid = int(launcher.stdout.readline())
+        kc = BlockingKernelClient(connection_file=connection_file)
+        kc.load_connection_file()
+        kc.start_channels()
+        try:
+            # An answered execute means the kernel proper runs (and watches its launcher).
+            assert collect(kc, kc.execute("1")).content["status"] == "ok"
+            launcher.kill()
+            launcher.wait(timeout=TIMEOUT)
+            assert _wait_for_exit(kernel_pid, timeout=TIMEOUT), "the orphaned kernel lives on"
+        finally:
+            kc.stop_channels()
+            if not _wait_for_exit(kernel_pid, timeout=0):
+                os.kill(kernel_pid, signal.SIGKILL)
