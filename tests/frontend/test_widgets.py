@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import pytest
 from playwright.async_api import FrameLocator, expect
 
@@ -51,4 +52,133 @@ async def test_an_int_slider_renders_and_moving_it_changes_the_kernel_value(
     await expect(tab.cell(1).locator(".nw-stream")).to_have_text(
         "value 7", timeout=KERNEL_TIMEOUT_MS
     )
+    assert tab.errors == []
+
+
+ANYWIDGET_COUNTER = '''
+import anywidget, traitlets
+
+class Counter(anywidget.AnyWidget):
+    _esm = """
+    async function probe() {
+      let cookie;
+      try { cookie = "cookie:" + JSON.stringify(document.cookie); }
+      catch (e) { cookie = "cookie:" + e.name; }
+      let api;
+      try { const r = await fetch("/api/contents"); api = "api:" + r.status; }
+      catch (e) { api = "api:" + e.name; }
+      return cookie + " " + api + " origin:" + self.origin;
+    }
+    export default {
+      async render({ model, el }) {
+        const button = document.createElement("button");
+        button.className = "counter";
+        const show = () => { button.textContent = "count " + model.get("value"); };
+        show();
+        button.addEventListener("click", () => {
+          model.set("value", model.get("value") + 1);
+          model.save_changes();
+        });
+        model.on("change:value", show);
+        const report = document.createElement("pre");
+        report.className = "probe";
+        report.textContent = await probe();
+        el.append(button, report);
+      },
+    };
+    """
+    value = traitlets.Int(0).tag(sync=True)
+
+c = Counter()
+c
+'''
+
+
+async def test_an_anywidget_runs_its_esm_in_the_sandbox_and_clicks_reach_the_kernel(
+    server: Server, session: Session
+) -> None:
+    write_notebook(server.root / "any.ipynb", cells=[ANYWIDGET_COUNTER, "print('kernel', c.value)"])
+    tab = await session.notebook(server, "any.ipynb")
+    await run_cell(tab, 0)
+    frame = widget(tab, 0)
+    button = frame.locator("button.counter")
+    await expect(button).to_have_text("count 0", timeout=KERNEL_TIMEOUT_MS)
+    # The widget's code sees no cookie and cannot call the server's API.
+    await expect(frame.locator("pre.probe")).to_have_text(
+        re.compile(r'^cookie:(""|SecurityError) api:TypeError origin:null$')
+    )
+    await button.click()
+    await expect(button).to_have_text("count 1")
+    await run_cell(tab, 1)
+    await expect(tab.cell(1).locator(".nw-stream")).to_have_text(
+        "kernel 1", timeout=KERNEL_TIMEOUT_MS
+    )
+    assert tab.errors == []
+
+
+async def test_two_views_of_one_model_both_follow_the_kernel(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "two.ipynb",
+        cells=[
+            "import ipywidgets as w\nt = w.Text(value='first')\nt",
+            "display(t)",
+            "t.value = 'from the kernel'",
+        ],
+    )
+    tab = await session.notebook(server, "two.ipynb")
+    for i in range(3):
+        await run_cell(tab, i)
+    for cell in (0, 1):
+        await expect(widget(tab, cell).locator("input[type=text]")).to_have_value(
+            "from the kernel", timeout=KERNEL_TIMEOUT_MS
+        )
+    assert tab.errors == []
+
+
+def foreign_widget_notebook(model_id: str) -> str:
+    """A notebook as if downloaded (never signed): a saved widget view of `model_id`,
+    and a cell that makes a live model of that id."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "notewire",
+        "display_name": "notewire",
+        "language": "python",
+    }
+    view = {"model_id": model_id, "version_major": 2, "version_minor": 0}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "the saved view",
+            outputs=[
+                nbformat.v4.new_output(
+                    "display_data",
+                    {
+                        "application/vnd.jupyter.widget-view+json": view,
+                        "text/plain": "IntSlider(value=4) as text",
+                    },
+                )
+            ],
+        ),
+        nbformat.v4.new_code_cell(
+            f"import ipywidgets as w\ns = w.IntSlider(value=4, model_id={model_id!r})"
+        ),
+    ]
+    return nbformat.writes(nb)
+
+
+async def test_an_untrusted_widget_view_shows_its_text_until_trusted(
+    server: Server, session: Session
+) -> None:
+    (server.root / "foreign.ipynb").write_text(foreign_widget_notebook("fixed-model-id"))
+    tab = await session.notebook(server, "foreign.ipynb")
+    page = tab.page
+    await expect(page.locator(".nw-trust")).to_be_visible()
+    await run_cell(tab, 1)
+    await expect(tab.cell(1).locator(".nw-prompt")).to_have_text("[1]", timeout=KERNEL_TIMEOUT_MS)
+    # The model is live in the page now, yet the untrusted output runs no widget code.
+    await expect(tab.cell(0).locator(".nw-output")).to_have_text("IntSlider(value=4) as text")
+    assert await page.locator("iframe.nw-widget-frame").count() == 0
+    await page.locator(".nw-trust button").click()
+    await expect(widget(tab, 0).locator(".widget-readout")).to_have_text("4")
     assert tab.errors == []
