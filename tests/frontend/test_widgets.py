@@ -182,3 +182,99 @@ async def test_an_untrusted_widget_view_shows_its_text_until_trusted(
     await page.locator(".nw-trust button").click()
     await expect(widget(tab, 0).locator(".widget-readout")).to_have_text("4")
     assert tab.errors == []
+
+
+async def test_a_tqdm_notebook_bar_ends_at_100_percent(server: Server, session: Session) -> None:
+    write_notebook(
+        server.root / "bar.ipynb",
+        cells=["from tqdm.notebook import tqdm\nfor i in tqdm(range(40), desc='loop'):\n    pass"],
+    )
+    tab = await session.notebook(server, "bar.ipynb")
+    await run_cell(tab, 0)
+    frame = widget(tab, 0)
+    await expect(frame.locator(".widget-hprogress")).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    labels = frame.locator(".widget-html-content")
+    await expect(labels.first).to_have_text(re.compile(r"^loop:\s100%"))
+    await expect(labels.last).to_have_text(re.compile(r"^\s*40/40"))
+    assert tab.errors == []
+
+
+RFB = """
+import numpy as np
+from jupyter_rfb import RemoteFrameBuffer
+
+class Red(RemoteFrameBuffer):
+    events = []
+
+    def get_frame(self):
+        a = np.zeros((40, 60, 3), np.uint8)
+        a[..., 0] = 255
+        return a
+
+    def handle_event(self, event):
+        if event["event_type"] == "pointer_down":
+            self.events.append(event)
+
+r = Red(css_width="60px", css_height="40px")
+r
+"""
+
+
+async def test_a_jupyter_rfb_widget_shows_frames_and_gets_pointer_events(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "rfb.ipynb",
+        cells=[RFB, "print('downs', len(r.events), r.events and r.events[0]['button'])"],
+    )
+    tab = await session.notebook(server, "rfb.ipynb")
+    await run_cell(tab, 0)
+    # jupyter_rfb shows an Output widget (for its print()) and then the frame buffer.
+    frame = widget(tab, 0, 1)
+    image = frame.locator(".renderview-wrapper img")
+    # A frame from get_frame arrived: the image holds its pixels (60 x 40, red).
+    await expect(image).to_have_js_property("naturalWidth", 60, timeout=KERNEL_TIMEOUT_MS)
+    red = await image.evaluate(
+        """(img) => {
+            const c = document.createElement("canvas");
+            c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const g = c.getContext("2d"); g.drawImage(img, 0, 0);
+            return Array.from(g.getImageData(30, 20, 1, 1).data.slice(0, 3));
+        }"""
+    )
+    assert red[0] > 200 and red[1] < 50 and red[2] < 50, red
+    await image.click()
+    await run_cell(tab, 1)
+    await expect(tab.cell(1).locator(".nw-stream")).to_have_text(
+        "downs 1 1", timeout=KERNEL_TIMEOUT_MS
+    )
+    assert tab.errors == []
+
+
+async def test_after_a_restart_widgets_keep_their_last_state_as_disconnected(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "restart.ipynb",
+        cells=["import ipywidgets as w\ns = w.IntSlider(value=3)\ns", "s.value = 6"],
+    )
+    tab = await session.notebook(server, "restart.ipynb")
+    await run_cell(tab, 0)
+    await run_cell(tab, 1)
+    frame = widget(tab, 0)
+    await expect(frame.locator(".widget-readout")).to_have_text("6", timeout=KERNEL_TIMEOUT_MS)
+    await expect(frame.locator(".jupyter-widgets-disconnected")).to_have_count(0)
+    await tab.page.get_by_role("button", name="restart the kernel (0, 0)").click()
+    await (
+        tab.page.locator("dialog.nw-dialog")
+        .get_by_role("button", name="Restart", exact=True)
+        .click()
+    )
+    # The model's comm is gone with the kernel: the view shows its last state, disconnected.
+    await expect(frame.locator(".jupyter-widgets-disconnected")).to_have_count(
+        1, timeout=KERNEL_TIMEOUT_MS
+    )
+    await expect(frame.locator(".widget-readout")).to_have_text("6")
+    await tab.kernel_idle()
+    await expect(frame.locator(".widget-readout")).to_have_text("6")
+    assert tab.errors == []
