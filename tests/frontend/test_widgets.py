@@ -278,3 +278,174 @@ async def test_after_a_restart_widgets_keep_their_last_state_as_disconnected(
     await tab.kernel_idle()
     await expect(frame.locator(".widget-readout")).to_have_text("6")
     assert tab.errors == []
+
+
+# --- what needs the server's widget support (WIDGETS-CONTRACT.md) -------------------
+
+
+async def test_fifty_fast_changes_from_the_page_end_equal_in_page_and_kernel(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "fast.ipynb",
+        cells=["import ipywidgets as w\ns = w.IntSlider(value=0, max=100)\ns", "print(s.value)"],
+    )
+    tab = await session.notebook(server, "fast.ipynb")
+    await run_cell(tab, 0)
+    frame = widget(tab, 0)
+    await expect(frame.locator(".widget-readout")).to_have_text("0", timeout=KERNEL_TIMEOUT_MS)
+    handle = frame.locator(".noUi-handle")
+    await handle.focus()
+    for _ in range(50):
+        await handle.press("ArrowRight")
+    await expect(frame.locator(".widget-readout")).to_have_text("50")
+    # ipywidgets keeps one change in flight and sends the last one when the kernel is
+    # idle from it: the kernel ends at the page's value.
+    await run_cell(tab, 1)
+    await expect(tab.cell(1).locator(".nw-stream")).to_have_text("50", timeout=KERNEL_TIMEOUT_MS)
+    # And no echo of an older change moved the page's slider back meanwhile.
+    await expect(frame.locator(".widget-readout")).to_have_text("50")
+    assert tab.errors == []
+
+
+async def test_two_browsers_on_one_notebook_move_one_slider(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "shared.ipynb",
+        cells=["import ipywidgets as w\ns = w.IntSlider(value=2)\ns", "print('kernel', s.value)"],
+    )
+    a = await session.notebook(server, "shared.ipynb")
+    b = await session.notebook(server, "shared.ipynb")
+    await run_cell(a, 0)
+    for tab in (a, b):
+        await expect(widget(tab, 0).locator(".widget-readout")).to_have_text(
+            "2", timeout=KERNEL_TIMEOUT_MS
+        )
+    handle = widget(a, 0).locator(".noUi-handle")
+    await handle.focus()
+    for _ in range(3):
+        await handle.press("ArrowRight")
+    await expect(widget(b, 0).locator(".widget-readout")).to_have_text("5")
+    # and back from B
+    handle_b = widget(b, 0).locator(".noUi-handle")
+    await handle_b.focus()
+    await handle_b.press("ArrowLeft")
+    await expect(widget(a, 0).locator(".widget-readout")).to_have_text("4")
+    await run_cell(a, 1)
+    await expect(a.cell(1).locator(".nw-stream")).to_have_text(
+        "kernel 4", timeout=KERNEL_TIMEOUT_MS
+    )
+    assert a.errors == [] and b.errors == []
+
+
+SPY_ON_WIDGET_MESSAGES = """
+import ipywidgets as w
+methods = []
+_handle_msg = w.Widget._handle_msg
+def _spy(self, msg):
+    methods.append(msg['content']['data'].get('method'))
+    return _handle_msg(self, msg)
+w.Widget._handle_msg = _spy
+"""
+
+
+async def test_a_reload_renders_every_widget_with_no_request_to_the_kernel(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "reload.ipynb",
+        cells=[
+            SPY_ON_WIDGET_MESSAGES,
+            "s = w.IntSlider(value=1)\nbox = w.VBox([w.Text(value='in a box'), w.Button(description='go')])\ndisplay(s, box)",
+            "s.value = 8",
+            "print(methods)",
+        ],
+    )
+    tab = await session.notebook(server, "reload.ipynb")
+    for i in range(3):
+        await run_cell(tab, i)
+    await expect(widget(tab, 1, 0).locator(".widget-readout")).to_have_text(
+        "8", timeout=KERNEL_TIMEOUT_MS
+    )
+    await tab.page.reload()
+    await tab.connected()
+    # Every widget shows its current state (the kernel's last change included) ...
+    await expect(widget(tab, 1, 0).locator(".widget-readout")).to_have_text("8")
+    await expect(widget(tab, 1, 1).locator("input[type=text]")).to_have_value("in a box")
+    await expect(widget(tab, 1, 1).locator("button")).to_have_text("go")
+    # ... and the kernel was asked for nothing.
+    await run_cell(tab, 3)
+    await expect(tab.cell(3).locator(".nw-stream")).to_have_text("[]", timeout=KERNEL_TIMEOUT_MS)
+    assert tab.errors == []
+
+
+async def test_a_button_callback_prints_into_its_cell(server: Server, session: Session) -> None:
+    write_notebook(
+        server.root / "button.ipynb",
+        cells=[
+            "import ipywidgets as w\nb = w.Button(description='go')\n"
+            "b.on_click(lambda _: print('clicked'))\nb"
+        ],
+    )
+    tab = await session.notebook(server, "button.ipynb")
+    await run_cell(tab, 0)
+    button = widget(tab, 0).get_by_role("button", name="go")
+    await button.click(timeout=KERNEL_TIMEOUT_MS)
+    await expect(tab.cell(0).locator(".nw-stream")).to_have_text(
+        "clicked", timeout=KERNEL_TIMEOUT_MS
+    )
+    await button.click()
+    await expect(tab.cell(0).locator(".nw-stream")).to_have_text("clicked\nclicked")
+    assert tab.errors == []
+
+
+# The notewire kernel's Output capture needs get_parent() (on another branch): these run
+# on ipykernel.
+
+
+@pytest.mark.parametrize("kernel", ["python3"])
+async def test_output_widget_capture_shows_inside_the_widget(
+    server: Server, session: Session, kernel: str
+) -> None:
+    write_notebook(
+        server.root / "out.ipynb",
+        kernel=kernel,
+        cells=[
+            "import ipywidgets as w\nout = w.Output()\ndisplay(out)\n"
+            "with out:\n    print('inside the widget')\nprint('in the cell')"
+        ],
+    )
+    tab = await session.notebook(server, "out.ipynb")
+    await run_cell(tab, 0)
+    await expect(widget(tab, 0).locator(".widget-output")).to_contain_text(
+        "inside the widget", timeout=KERNEL_TIMEOUT_MS
+    )
+    await expect(tab.cell(0).locator(".nw-stream")).to_have_text("in the cell")
+    assert tab.errors == []
+
+
+@pytest.mark.parametrize("kernel", ["python3"])
+async def test_interact_output_follows_the_slider(
+    server: Server, session: Session, kernel: str
+) -> None:
+    write_notebook(
+        server.root / "interact.ipynb",
+        kernel=kernel,
+        cells=[
+            "from ipywidgets import interact\n@interact(x=(0, 10))\n"
+            "def square(x=5):\n    print('square:', x * x)"
+        ],
+    )
+    tab = await session.notebook(server, "interact.ipynb")
+    await run_cell(tab, 0)
+    frame = widget(tab, 0)
+    await expect(frame.locator(".widget-output")).to_have_text(
+        re.compile(r"^\s*square: 25\s*$"), timeout=KERNEL_TIMEOUT_MS
+    )
+    handle = frame.locator(".noUi-handle")
+    await handle.focus()
+    for _ in range(3):
+        await handle.press("ArrowRight")
+    await expect(frame.locator(".widget-output")).to_have_text(re.compile(r"^\s*square: 64\s*$"))
+    assert tab.errors == []
