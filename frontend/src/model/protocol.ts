@@ -171,13 +171,6 @@ function saveStatus(o: Record<string, unknown>): SaveStatus {
   };
 }
 
-function base64ToBytes(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 function commPayload(o: Record<string, unknown>, buffers: readonly Uint8Array[]): CommPayload {
   return {
     content: field(o, "content", isJSONObject, "an object"),
@@ -243,9 +236,12 @@ export function parseServerMessage(json: unknown, buffers: readonly Uint8Array[]
         input: isObject(input) ? inputRequest(input) : null,
         comms: comms.map((c) => {
           if (!isObject(c)) throw new MalformedMessage(`hello: a comm is not an object: ${JSON.stringify(c)}`);
-          if (Array.isArray(c["buffers"])) return commPayload(c, pickBuffers(c["buffers"], buffers, "a comm"));
-          const b64 = Array.isArray(c["buffers_b64"]) ? c["buffers_b64"] : [];
-          return commPayload(c, b64.filter(isString).map(base64ToBytes));
+          // `buffers` indexes the hello frame's own buffers (docs/notebook-protocol.md).
+          const indices = Array.isArray(c["buffers"]) ? c["buffers"] : [];
+          return commPayload(
+            c,
+            indices.filter((i): i is number => typeof i === "number" && buffers[i] !== undefined).map((i) => buffers[i]!),
+          );
         }),
         widgets: widgetSnapshots(json["widgets"], buffers),
         save: saveStatus(field(json, "save", isObject, "an object")),

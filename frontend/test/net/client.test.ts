@@ -6,7 +6,7 @@ import * as Y from "yjs";
 import { cellSource, cellsOf } from "../../src/model/document";
 import { insertCell } from "../../src/model/ops";
 import { movedSocketURL, NotebookClient, notebookSocketURL, RequestFailed } from "../../src/net/client";
-import { binaryFrame, FRAME_AWARENESS } from "../../src/net/frames";
+import { binaryFrame, encodeMessage, FRAME_AWARENESS } from "../../src/net/frames";
 import { FakeClock, FakeServer, FakeSocket } from "./fakes";
 
 const clients: NotebookClient[] = [];
@@ -146,7 +146,8 @@ describe("messages", () => {
     clients.push(client);
     server.accept(sock!, { open: false });
     sock!.onopen?.();
-    server.send(server.hello({ comms: [{ content: { comm_id: "a", target_name: "t" }, metadata: {}, buffers_b64: ["AQI="] }] }));
+    const hello = server.hello({ comms: [{ content: { comm_id: "a", target_name: "t" }, metadata: {}, buffers: [0] }] });
+    server.send(encodeMessage({ ...hello, buffers: [new Uint8Array([1, 2])] } as never));
     server.pump();
     assert.deepEqual([...client.session.comms.keys()], ["a"]);
     assert.deepEqual(client.session.comms.get("a")!.buffers, [new Uint8Array([1, 2])]);
