@@ -13,6 +13,7 @@ from playwright.async_api import FrameLocator, expect
 from tests.server.notebook_server import Server, write_notebook
 
 from .browser import KERNEL_TIMEOUT_MS, Session, Tab
+from .conftest import ServerFactory
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -400,6 +401,32 @@ async def test_a_button_callback_prints_into_its_cell(server: Server, session: S
     assert tab.errors == []
 
 
+async def test_a_saved_notebook_opened_by_a_new_server_shows_its_widgets_static(
+    serve: ServerFactory, session: Session
+) -> None:
+    async with serve() as first:
+        write_notebook(
+            first.root / "saved.ipynb",
+            cells=["import ipywidgets as w\ns = w.IntSlider(value=2)\ns", "s.value = 7"],
+        )
+        tab = await session.notebook(first, "saved.ipynb")
+        await run_cell(tab, 0)
+        await run_cell(tab, 1)
+        await expect(widget(tab, 0).locator(".widget-readout")).to_have_text(
+            "7", timeout=KERNEL_TIMEOUT_MS
+        )
+        await tab.page.keyboard.press("Control+s")
+        await expect(tab.page.locator(".nw-save")).to_have_attribute("data-dirty", "false")
+        await tab.page.close()
+    async with serve() as second:
+        tab = await session.notebook(second, "saved.ipynb")
+        # No kernel knows the model: it renders from the file's saved state, disconnected.
+        frame = widget(tab, 0)
+        await expect(frame.locator(".widget-readout")).to_have_text("7", timeout=KERNEL_TIMEOUT_MS)
+        await expect(frame.locator(".jupyter-widgets-disconnected")).to_have_count(1)
+        assert tab.errors == []
+
+
 # The notewire kernel's Output capture needs get_parent() (on another branch): these run
 # on ipykernel.
 
@@ -448,4 +475,35 @@ async def test_interact_output_follows_the_slider(
     for _ in range(3):
         await handle.press("ArrowRight")
     await expect(frame.locator(".widget-output")).to_have_text(re.compile(r"^\s*square: 64\s*$"))
+    assert tab.errors == []
+
+
+@pytest.mark.parametrize("kernel", ["python3"])
+async def test_ipympl_loads_its_installed_module_and_draws(
+    server: Server, session: Session, kernel: str
+) -> None:
+    write_notebook(
+        server.root / "mpl.ipynb",
+        kernel=kernel,
+        cells=[
+            "%matplotlib widget\nimport matplotlib.pyplot as plt\n"
+            "fig, ax = plt.subplots(figsize=(3, 2))\nax.fill_between([0, 1], [1, 1], color='red')"
+        ],
+    )
+    tab = await session.notebook(server, "mpl.ipynb")
+    await run_cell(tab, 0)
+    # jupyter-matplotlib is not in the frame's bundle: it comes from the server's
+    # share/jupyter/nbextensions, and draws the kernel's image on its canvas.
+    canvas = widget(tab, 0).locator(".jupyter-matplotlib-canvas-div canvas").first
+    await expect(canvas).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    red_pixels_over_100 = """(c) => {
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] < 60 && d[i + 2] < 60) n++;
+        return n > 100;
+    }"""
+    handle = await canvas.element_handle()
+    frame = await handle.owner_frame()
+    assert frame is not None
+    await frame.wait_for_function(red_pixels_over_100, arg=handle, timeout=KERNEL_TIMEOUT_MS)
     assert tab.errors == []

@@ -1,12 +1,15 @@
 // ipywidgets' HTMLManager (the ipywidgets examples/web3 pattern) over the widget bridge.
 // Its module loader serves ipywidgets' own packages (base, controls, output: built into
-// html-manager) and anywidget; nothing is fetched from a CDN.
+// html-manager) and anywidget, and any other module from the server's installed
+// nbextensions (widget-frame/amd.ts); nothing is fetched from a CDN.
 import * as base from "@jupyter-widgets/base";
+import * as controls from "@jupyter-widgets/controls";
 import { put_buffers, type IClassicComm, type WidgetModel, type WidgetView } from "@jupyter-widgets/base";
 import { HTMLManager } from "@jupyter-widgets/html-manager/lib/htmlmanager";
 import anywidgetFactory from "anywidget";
 import type { JSONObject } from "../model/protocol";
 import type { ModelSnapshot } from "../model/widgets";
+import { loadWidgetModule } from "./amd";
 import { toDataView, type Bridge, type KernelMessageLike } from "./bridge";
 
 const WIDGET_TARGET = "jupyter.widget";
@@ -15,7 +18,9 @@ let anywidget: ReturnType<typeof anywidgetFactory> | null = null;
 
 export class FrameManager extends HTMLManager {
   constructor(private readonly bridge: Bridge) {
-    super();
+    super({
+      loader: (name) => loadWidgetModule(name, { "@jupyter-widgets/base": base, "@jupyter-widgets/controls": controls }),
+    });
   }
 
   override _create_comm(target: string, modelId: string): Promise<IClassicComm> {
