@@ -28,11 +28,13 @@ async def run_cell(tab: Tab, index: int) -> None:
     await tab.page.keyboard.press("Control+Enter")
 
 
+@pytest.mark.parametrize("kernel", ["notewire", "python3"])
 async def test_an_int_slider_renders_and_moving_it_changes_the_kernel_value(
-    server: Server, session: Session
+    server: Server, session: Session, kernel: str
 ) -> None:
     write_notebook(
         server.root / "slider.ipynb",
+        kernel=kernel,
         cells=[
             "import ipywidgets as w\ns = w.IntSlider(value=3, max=10, description='n')\ns",
             "print('value', s.value)",
@@ -381,9 +383,13 @@ async def test_a_reload_renders_every_widget_with_no_request_to_the_kernel(
     assert tab.errors == []
 
 
-async def test_a_button_callback_prints_into_its_cell(server: Server, session: Session) -> None:
+@pytest.mark.parametrize("kernel", ["notewire", "python3"])
+async def test_a_button_callback_prints_into_its_cell(
+    server: Server, session: Session, kernel: str
+) -> None:
     write_notebook(
         server.root / "button.ipynb",
+        kernel=kernel,
         cells=[
             "import ipywidgets as w\nb = w.Button(description='go')\n"
             "b.on_click(lambda _: print('clicked'))\nb"

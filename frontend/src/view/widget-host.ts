@@ -67,7 +67,10 @@ export class WidgetHost {
     let set = this.waiting.get(modelId);
     if (!set) this.waiting.set(modelId, (set = new Set()));
     set.add(cb);
-    return () => set.delete(cb);
+    return () => {
+      set.delete(cb);
+      if (set.size === 0 && this.waiting.get(modelId) === set) this.waiting.delete(modelId);
+    };
   }
 
   /** Starts relaying for a frame element; call once its contentWindow exists. */
