@@ -513,3 +513,30 @@ async def test_ipympl_loads_its_installed_module_and_draws(
     assert frame is not None
     await frame.wait_for_function(red_pixels_over_100, arg=handle, timeout=KERNEL_TIMEOUT_MS)
     assert tab.errors == []
+
+
+async def test_a_widget_whose_module_is_not_installed_shows_why_and_others_still_work(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "missing.ipynb",
+        cells=[
+            "import ipywidgets as w, traitlets\n"
+            "class Missing(w.DOMWidget):\n"
+            "    _model_module = traitlets.Unicode('ipy-not-installed').tag(sync=True)\n"
+            "    _model_name = traitlets.Unicode('MissingModel').tag(sync=True)\n"
+            "    _view_module = traitlets.Unicode('ipy-not-installed').tag(sync=True)\n"
+            "    _view_name = traitlets.Unicode('MissingView').tag(sync=True)\n"
+            "Missing()",
+            "w.IntSlider(value=9)",
+        ],
+    )
+    tab = await session.notebook(server, "missing.ipynb")
+    await run_cell(tab, 0)
+    await run_cell(tab, 1)
+    # ipywidgets' own error view, which tells why on a click.
+    error = widget(tab, 0).locator("body")
+    await error.get_by_text("Click to show javascript error.").click(timeout=KERNEL_TIMEOUT_MS)
+    await expect(error).to_contain_text("ipy-not-installed is not installed on the server")
+    await expect(widget(tab, 1).locator(".widget-readout")).to_have_text("9")
+    assert tab.errors == []
