@@ -110,11 +110,13 @@ describe("messages", () => {
     assert.deepEqual(seen, ["kernel", "input_request", "input_done", "save", "conflict"]);
   });
 
-  test("a 0x02 frame delivers a comm message with its buffers", () => {
+  test("a 0x02 frame delivers a comm message with its buffers and parent", () => {
     const { server, client } = setup();
     const got: unknown[] = [];
     client.subscribe({ message: (m) => m.type === "comm_msg" && got.push(m) });
-    const json = new TextEncoder().encode(JSON.stringify({ type: "comm_msg", content: { comm_id: "x", data: {} }, metadata: {} }));
+    const json = new TextEncoder().encode(
+      JSON.stringify({ type: "comm_msg", content: { comm_id: "x", data: {} }, metadata: {}, parent: "p1" }),
+    );
     const frame = new Uint8Array(1 + 4 + 8 + json.length + 3 + 2);
     const view = new DataView(frame.buffer);
     frame[0] = 2;
@@ -131,6 +133,7 @@ describe("messages", () => {
         content: { comm_id: "x", data: {} },
         metadata: {},
         buffers: [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])],
+        parent: "p1",
       },
     ]);
   });
