@@ -121,17 +121,20 @@ RELOAD_CELLS = [
 # Installed in every document (the page and each frame) before its scripts run.
 PROBE = """
 (() => {
-  if (window.__wb) return;
+  // Once per document (a frame's first document may hand its window on to the next).
+  if (window.__wb && window.__wb.doc === document) return;
   const SEL = __WIDGET__;
   const abs = () => performance.timeOrigin + performance.now();
   const inFrame = window.top !== window;
   const B = (window.__wb = {
     lastKey: null,          // [absolute time, key] of the last trusted keydown here
     count: 0,               // sliders ready in this document at the last frame checked
+    present: 0,             // sliders in its DOM then, ready or not
     timeline: [],           // [absolute time of the frame, count] at each change
     sent: [],               // [absolute time, message type] of each WebSocket message sent
     waiter: null,
     inFrame,
+    doc: document,
   });
   addEventListener("keydown", (ev) => {
     if (!ev.isTrusted) return;
@@ -142,8 +145,10 @@ PROBE = """
   // within the frame's viewport (the frame shows it).
   const ready = () => {
     let n = 0;
+    B.present = 0;
     for (const s of document.querySelectorAll(SEL.slider)) {
       if (s.hasAttribute("data-wb-old")) continue;
+      B.present++;
       const h = s.querySelector(SEL.handle);
       if (!h) continue;
       const r = h.getBoundingClientRect();
@@ -163,28 +168,52 @@ PROBE = """
     }
     return false;
   };
+  // A check runs in the next animation frame, before its paint, and its time is read
+  // once that frame is produced. A cross-origin frame that is off screen gets no
+  // animation frames (Chromium throttles it): a timer checks it after 100 ms then,
+  // and the time is that of the change that scheduled the check plus the check's own
+  // (layout) time: laid out, not painted. Such checks are counted in B.byTimer.
   let scheduled = false;
-  const check = () => {
+  let scheduledAt = 0;
+  let timer = 0;
+  B.byTimer = 0;
+  const check = (late) => {
+    if (!scheduled) return;
     scheduled = false;
+    clearTimeout(timer);
+    const start = abs();
+    const stamp = (f) => {
+      if (late) f(scheduledAt + (abs() - start));
+      else setTimeout(() => f(abs()), 0);  // after the frame is produced
+    };
     const n = ready();
+    let counted = false;
     if (n !== B.count) {
       B.count = n;
-      setTimeout(() => B.timeline.push([abs(), n]), 0);  // after the frame is produced
+      counted = true;
+      stamp((t) => B.timeline.push([t, n]));
     }
     const w = B.waiter;
-    if (w && shown(w.text)) {
+    if (w && w.text !== null && shown(w.text)) {
       B.waiter = null;
-      setTimeout(() => w.resolve(abs()), 0);
+      counted = true;
+      stamp((t) => w.resolve(t));
     }
+    if (late && counted) B.byTimer++;
   };
   const schedule = () => {
-    if (!scheduled) { scheduled = true; requestAnimationFrame(check); }
+    if (scheduled) return;
+    scheduled = true;
+    scheduledAt = abs();
+    requestAnimationFrame(() => check(false));
+    if (inFrame) timer = setTimeout(() => check(true), 100);  // the page is never throttled
   };
   const observe = () => new MutationObserver(schedule).observe(document, {
     subtree: true, childList: true, attributes: true, characterData: true });
   if (document.documentElement) observe();
   else document.addEventListener("DOMContentLoaded", observe);
   addEventListener("resize", schedule);
+  schedule();  // installed late (see in_frames): what is there already
 
   // b: `done()` resolves with the absolute time of the frame showing `text`, or with
   // null when disarmed first (the text was shown in another document).
@@ -240,8 +269,11 @@ class Result:
     reload_ms: list[float] = field(default_factory=list)
     reload_comm: list[int] = field(default_factory=list)
     reload_sent: list[dict[str, int]] = field(default_factory=list)
+    by_timer: dict[str, int] = field(default_factory=dict)
     frames: list[str] = field(default_factory=list)
     error: str | None = None
+    shots: list[str] = field(default_factory=list)
+    late_probes: int = 0
     console_errors: list[str] = field(default_factory=list)
 
 
@@ -260,14 +292,31 @@ def url(app: App, path: str, workspace: str) -> str:
     return f"{app.base}/lab/workspaces/{workspace}/tree/{path}"
 
 
+# Frames in which the init script had not run and the probe was installed late (seen
+# with Chromium's out-of-process sandboxed frames now and then): their times may be late
+# by up to the polling interval. Reported with the results.
+LATE_PROBES: list[str] = []
+# Checks of the last wait made by the timer in off-screen frames (see PROBE).
+BY_TIMER = [0]
+
+
+def probe() -> str:
+    return PROBE.replace("__WIDGET__", json.dumps(WIDGET))
+
+
 async def in_frames(page: Any, script: str, arg: Any = None) -> list[tuple[Any, Any]]:
-    """`script` evaluated in every frame of the page that has the probe: (frame, value)."""
+    """`script` evaluated in every frame of the page: (frame, value), None left out."""
     out = []
+    call = f"(a) => window.__wb && window.__wb.doc === document ? ({script})(window.__wb, a) : '-'"
     for frame in page.frames:
         try:
-            value = await frame.evaluate(
-                f"(a) => window.__wb ? ({script})(window.__wb, a) : undefined", arg
-            )
+            value = await frame.evaluate(call, arg)
+            if value == "-":  # no probe: install it now
+                if frame.url in ("", "about:blank"):
+                    continue
+                await frame.evaluate(probe())
+                LATE_PROBES.append(frame.url)
+                value = await frame.evaluate(call, arg)
         except Exception:  # a frame that went away or is not loaded yet
             continue
         if value is not None:
@@ -275,13 +324,14 @@ async def in_frames(page: Any, script: str, arg: Any = None) -> list[tuple[Any, 
     return out
 
 
-async def ready_count(page: Any) -> tuple[int, float | None]:
-    """Sliders ready in all the page's documents, and the time of the frame in which the
-    last document to change reached its count."""
-    states = await in_frames(page, "(b) => [b.count, b.timeline]")
+async def ready_count(page: Any) -> tuple[int, float | None, int]:
+    """Sliders ready in all the page's documents, the time of the frame in which the
+    last document to change reached its count, and the sliders in the DOM."""
+    states = await in_frames(page, "(b) => [b.count, b.timeline, b.present, b.byTimer]")
     total = sum(s[0] for _, s in states)
     times = [s[1][-1][0] for _, s in states if s[0] and s[1]]
-    return total, (max(times) if times else None)
+    BY_TIMER[0] = sum(s[3] for _, s in states)
+    return total, (max(times) if times else None), sum(s[2] for _, s in states)
 
 
 async def wait_ready(page: Any, want: int, timeout_s: float, what: str) -> float:
@@ -289,14 +339,18 @@ async def wait_ready(page: Any, want: int, timeout_s: float, what: str) -> float
     the absolute time of the frame that showed the last of them."""
     deadline = time.monotonic() + timeout_s
     while True:
-        total, at = await ready_count(page)
+        total, at, present = await ready_count(page)
         if total >= want and at is not None:
             await asyncio.sleep(0.05)  # the zero-delay task that stamps the frame
-            total, at = await ready_count(page)
+            total, at, present = await ready_count(page)
             if total >= want and at is not None:
                 return at
         if time.monotonic() > deadline:
-            raise BenchError(f"{what}: {total} of {want} sliders ready after {timeout_s:.0f} s")
+            raise BenchError(
+                f"{what}: {total} of {want} sliders ready after {timeout_s:.0f} s "
+                f"({present} `{WIDGET['slider']}` in the DOM, in {len(page.frames)} frames, "
+                f"{sum(f.url in ('', 'about:blank') for f in page.frames)} of them not loaded)"
+            )
         await asyncio.sleep(0.1)
 
 
@@ -332,12 +386,19 @@ async def run_cell(page: Any, app: App, index: int, rng: random.Random) -> float
     return float(key[0])
 
 
-async def bench_app(browser: Any, app: App, args: argparse.Namespace) -> Result:
+async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Path) -> Result:
     result = Result(app.name)
     rng = random.Random(1)
     t = args.timeout
+    LATE_PROBES.clear()
     context = await browser.new_context(viewport=VIEWPORT)
-    await context.add_init_script(PROBE.replace("__WIDGET__", json.dumps(WIDGET)))
+    await context.add_init_script(probe())
+
+    async def shot(page: Any, name: str) -> None:
+        path = shots / f"{app.name}-{name}.png"
+        await page.screenshot(path=path)
+        result.shots.append(str(path))
+
     try:
         login = await context.new_page()
         await login.goto(app.login_url, timeout=t * 1000)
@@ -354,7 +415,9 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace) -> Result:
             t0 = await run_cell(page, app, 1, rng)
             t1 = await wait_ready(page, SLIDERS, t, f"run {run + 1} of the {SLIDERS} sliders")
             result.sliders_ms.append(t1 - t0)
+            result.by_timer["a"] = result.by_timer.get("a", 0) + BY_TIMER[0]
             print(f"  {app.title} a, run {run + 1}: {t1 - t0:,.0f} ms", file=sys.stderr)
+        await shot(page, "a-sliders")
         result.frames = sorted({f.url.split("?")[0] for f in page.frames if f != page.main_frame})
 
         # b. interact: move, print, shown
@@ -401,6 +464,7 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace) -> Result:
             f"p95 {pct(result.move_ms, 95):.1f} ms",
             file=sys.stderr,
         )
+        await shot(page, "b-interact")
         await page.close()
 
         # c. reload with 50 live widgets
@@ -427,6 +491,7 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace) -> Result:
             for k in sent:
                 kinds[k] = kinds.get(k, 0) + 1
             result.reload_ms.append(t1 - origin)
+            result.by_timer["c"] = result.by_timer.get("c", 0) + BY_TIMER[0]
             result.reload_sent.append(kinds)
             result.reload_comm.append(sum(n for k, n in kinds.items() if k.startswith("comm")))
             print(
@@ -434,8 +499,17 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace) -> Result:
                 f"sent {json.dumps(kinds)}",
                 file=sys.stderr,
             )
+        await shot(page, "c-reloaded")
         await page.close()
+    except Exception:  # what the pages showed, for the report
+        for i, page in enumerate(context.pages):
+            try:
+                await shot(page, f"failed-{i}")
+            except Exception:
+                pass
+        raise
     finally:
+        result.late_probes = len(LATE_PROBES)
         await context.close()
     return result
 
@@ -523,6 +597,16 @@ def table(results: dict[str, Result], meta: dict[str, Any]) -> str:
             lines.append(f"{title} messages sent in the last reload: {sent}")
         if r.frames:
             lines.append(f"{title} frames: {', '.join(r.frames)}")
+        if any(r.by_timer.values()):
+            lines.append(
+                f"{title}: counts taken off screen, laid out but not painted (frames "
+                f"Chromium throttles): a {r.by_timer.get('a', 0)}, c {r.by_timer.get('c', 0)}"
+            )
+        if r.late_probes:
+            lines.append(
+                f"{title}: the init script had not run in {r.late_probes} frames, the probe "
+                "was installed late there (their times may be up to 0.1 s late)"
+            )
     if nw and jl and not nw.error and not jl.error:
         verdict = []
         for label, f in (
@@ -548,6 +632,8 @@ async def run(args: argparse.Namespace) -> int:
     from playwright.async_api import async_playwright
 
     scratch = Path(tempfile.mkdtemp(prefix="notewire-bench-widgets-"))
+    shots = Path(args.shots) if args.shots else scratch / "shots"
+    shots.mkdir(parents=True, exist_ok=True)
     names = [n for n in ("notewire", "jupyterlab") if not args.only or n in args.only]
     apps = {
         n: App(n, "notewire" if n == "notewire" else "JupyterLab", scratch, args.timeout)
@@ -590,7 +676,7 @@ async def run(args: argparse.Namespace) -> int:
             try:
                 for app in apps.values():
                     try:
-                        results[app.name] = await bench_app(browser, app, args)
+                        results[app.name] = await bench_app(browser, app, args, shots)
                     except Exception as e:  # one app failing still reports the other
                         results[app.name] = Result(app.name, error=f"{type(e).__name__}: {e}")
                         status = 2
@@ -608,12 +694,14 @@ async def run(args: argparse.Namespace) -> int:
                 f"\n{apps[r.name].title}: {len(r.console_errors)} page errors, "
                 f"the first: {r.console_errors[0]}"
             )
+    print(f"\nscreenshots: {shots}")
     if args.json:
         raw = {"meta": meta, "results": {k: v.__dict__ for k, v in results.items()}}
         await asyncio.to_thread(Path(args.json).write_text, json.dumps(raw, indent=2))
         print(f"raw samples: {args.json}")
     if not args.keep:
-        await asyncio.to_thread(shutil.rmtree, scratch, True)
+        for name in apps:
+            await asyncio.to_thread(shutil.rmtree, scratch / f"root-{name}", True)
     return status
 
 
@@ -630,6 +718,7 @@ def main(argv: list[str] | None = None) -> int:
         help="kernelspec of notewire's notebooks (default python3, ipykernel, as JupyterLab's)",
     )
     p.add_argument("--json", metavar="PATH", help="write the raw samples to PATH")
+    p.add_argument("--shots", metavar="DIR", help="folder for the screenshots")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds for a start or a wait")
     p.add_argument("--keep", action="store_true", help="keep the apps' folders and logs")
     args = p.parse_args(argv)
