@@ -51,6 +51,63 @@ const woff2Only = {
   },
 };
 
+// anywidget's npm build is an ES module that ends by calling an AMD `define` with its
+// factory; the widget frame wants the factory itself, to call with @jupyter-widgets/base.
+const anywidgetFactory = {
+  name: "anywidget-factory",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]anywidget[\\/]dist[\\/]index\.js$/ }, (a) => {
+      const text = readFileSync(a.path, "utf8");
+      const amd = 'define(["@jupyter-widgets/base"], widget_default);';
+      if (!text.includes(amd)) throw new Error(`${a.path}: no AMD define to rewrite (anywidget changed?)`);
+      return { contents: text.replace(amd, "export default widget_default;"), loader: "js" };
+    });
+  },
+};
+
+// html-manager also carries ipywidgets 7's base and controls (and their CSS, which
+// styles the same class names as 8's) for kernels with ipywidgets 7; the frame serves
+// ipywidgets 8's protocol only, so they are left out: a 7 model fails to load alone.
+const noIpywidgets7 = {
+  name: "no-ipywidgets-7",
+  setup(build) {
+    build.onResolve({ filter: /^@jupyter-widgets\/(base7|controls7)(\/|$)/ }, (a) => ({ path: a.path, namespace: "no-ipywidgets-7" }));
+    build.onLoad({ filter: /.*/, namespace: "no-ipywidgets-7" }, (a) => ({
+      contents: a.path.endsWith(".css")
+        ? ""
+        : `throw new Error(${JSON.stringify(`${a.path}: ipywidgets 7 widgets are not supported`)});`,
+      loader: a.path.endsWith(".css") ? "css" : "js",
+    }));
+  },
+};
+
+// The widget frame's bundle (ipywidgets, Lumino, anywidget: about 2 MB) is a build of
+// its own: one classic script, loaded only by /static/widgets.html, so none of it is in
+// the notebook page's chunks, and the opaque-origin frame needs no CORS to load it.
+async function buildWidgetFrame({ dev }) {
+  const result = await esbuild.build({
+    entryPoints: {
+      "widget-frame": join(here, "src", "widget-frame-main.ts"),
+      widgets: join(here, "src", "style", "widgets.css"),
+    },
+    outdir,
+    bundle: true,
+    format: "iife",
+    target: ["chrome111", "firefox115", "safari16"],
+    minify: !dev,
+    sourcemap: dev ? "linked" : false,
+    entryNames: "[name]-[hash]",
+    assetNames: "fonts/[name]-[hash]",
+    loader: { ".woff2": "file", ".woff": "file", ".ttf": "file", ".eot": "file", ".svg": "file" },
+    plugins: [anywidgetFactory, noIpywidgets7],
+    metafile: true,
+    legalComments: "linked",
+    logLevel: "warning",
+    define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
+  });
+  return result.metafile;
+}
+
 async function buildBundle({ dev }) {
   mkdirSync(outdir, { recursive: true });
   for (const name of readdirSync(outdir)) {
@@ -81,11 +138,16 @@ async function buildBundle({ dev }) {
     logLevel: "warning",
     define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
   });
+  const frameMeta = await buildWidgetFrame({ dev });
   const entries = {};
-  for (const [file, info] of Object.entries(result.metafile.outputs)) {
-    if (!info.entryPoint) continue;
-    const name = relative(outdir, file);
-    entries[name.replace(/-[A-Z0-9]+\.(js|css)$/, ".$1")] = name;
+  for (const meta of [result.metafile, frameMeta]) {
+    for (const [file, info] of Object.entries(meta.outputs)) {
+      if (!info.entryPoint) continue;
+      const name = relative(outdir, file);
+      entries[name.replace(/-[A-Z0-9]+\.(js|css)$/, ".$1")] = name;
+      // CSS that a script imports comes out beside it.
+      if (info.cssBundle) entries[name.replace(/-[A-Z0-9]+\.js$/, ".css")] = relative(outdir, info.cssBundle);
+    }
   }
   const shells = join(here, "html");
   for (const name of readdirSync(shells)) {

@@ -38,6 +38,7 @@ class NotebookClient:
         self.doc = doc or pycrdt.Doc()
         self.doc_id = doc_id
         self.hello: dict[str, Any] = {}
+        self.hello_buffers: tuple[bytes, ...] = ()  # hello's comm and widget buffers
         self.kernel: dict[str, Any] = {}
         self.save_status: dict[str, Any] = {}
         self.messages: list[dict[str, Any]] = []  # every JSON message, in order
@@ -126,6 +127,7 @@ class NotebookClient:
         kind = body["type"]
         if kind == "hello":
             self.hello = body
+            self.hello_buffers = frame.buffers
             self.kernel = body["kernel"]
             self.save_status = body["save"]
             if body["doc_id"] != self.doc_id:

@@ -560,6 +560,22 @@ async def test_output_frames_get_an_opaque_origin_and_no_network(server: Server)
     assert "script-src" not in page_csp and "default-src 'self'" in page_csp
 
 
+async def test_widget_frames_get_an_opaque_origin_blob_scripts_and_no_network(
+    server: Server,
+) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        frame = await http.get("/static/widgets.html")  # public: it holds no secret
+    assert frame.status_code == 200
+    csp = frame.headers["content-security-policy"]
+    assert "sandbox allow-scripts" in csp and "allow-same-origin" not in csp
+    assert "connect-src 'none'" in csp
+    # anywidget imports `_esm` code from a Blob URL; the output frames do not allow that.
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "blob:" in script_src.split()
+
+
 async def test_browsers_hear_of_busy_only_when_it_lasts(server: Server) -> None:
     write_notebook(server.root / "busy.ipynb")
     async with server.client("busy.ipynb") as nb:

@@ -35,6 +35,24 @@ export interface CommPayload {
   readonly buffers: readonly Uint8Array[];
 }
 
+/** A comm message from the kernel: `parent` is its parent_header.msg_id (null when it
+ * had none, or the server predates the field). */
+export interface KernelCommMessage extends CommPayload {
+  readonly parent: string | null;
+}
+
+/** One widget model in hello.widgets: its current state, buffers at `buffer_paths`. */
+export interface WidgetSnapshot {
+  readonly model_name: string;
+  readonly model_module: string;
+  readonly model_module_version: string;
+  readonly state: JSONObject;
+  readonly buffer_paths: readonly (readonly (string | number)[])[];
+  readonly buffers: readonly Uint8Array[];
+  /** Its comm is open on the running kernel (else: static, changes go nowhere). */
+  readonly live: boolean;
+}
+
 export type ServerMessage =
   | {
       readonly type: "hello";
@@ -43,6 +61,8 @@ export type ServerMessage =
       readonly kernel: KernelStatus;
       readonly input: InputRequest | null;
       readonly comms: readonly CommPayload[];
+      /** Widget models by model_id (absent from servers that predate it: empty). */
+      readonly widgets: ReadonlyMap<string, WidgetSnapshot>;
       readonly save: SaveStatus;
       readonly trusted: boolean;
     }
@@ -50,7 +70,9 @@ export type ServerMessage =
   | { readonly type: "complete_reply" | "inspect_reply"; readonly req: string; readonly content: JSONObject }
   | ({ readonly type: "input_request" } & InputRequest)
   | { readonly type: "input_done"; readonly request: string }
-  | ({ readonly type: "comm_open" | "comm_msg" | "comm_close" } & CommPayload)
+  | ({ readonly type: "comm_open" | "comm_msg" | "comm_close" } & KernelCommMessage)
+  /** The kernel finished the comm message this browser sent under msg_id `parent`. */
+  | { readonly type: "comm_idle"; readonly parent: string }
   | ({ readonly type: "save" } & SaveStatus)
   | { readonly type: "conflict"; readonly disk_modified: string }
   | { readonly type: "error"; readonly message: string; readonly req?: string };
@@ -71,11 +93,21 @@ export type ClientMessage =
   | { type: "complete"; req: string; code: string; cursor_pos: number }
   | { type: "inspect"; req: string; code: string; cursor_pos: number; detail_level: 0 | 1 }
   | { type: "input_reply"; request: string; value: string }
-  | { type: "comm_open" | "comm_msg" | "comm_close"; content: JSONObject; metadata?: JSONObject; buffers?: Uint8Array[] }
+  | {
+      type: "comm_open" | "comm_msg" | "comm_close";
+      content: JSONObject;
+      metadata?: JSONObject;
+      buffers?: Uint8Array[];
+      /** The kernel message's msg_id (MSG_ID_PATTERN); without it the server makes one. */
+      msg_id?: string;
+    }
   | { type: "save"; checkpoint?: boolean }
   | { type: "resolve_conflict"; choice: "overwrite" | "reload" }
   | { type: "restore_checkpoint" }
   | { type: "trust" };
+
+/** What the server accepts as a client-chosen msg_id. */
+export const MSG_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** The server sent something this client cannot read; the message names what and where. */
 export class MalformedMessage extends Error {
@@ -139,19 +171,50 @@ function saveStatus(o: Record<string, unknown>): SaveStatus {
   };
 }
 
-function base64ToBytes(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 function commPayload(o: Record<string, unknown>, buffers: readonly Uint8Array[]): CommPayload {
   return {
     content: field(o, "content", isJSONObject, "an object"),
     metadata: isJSONObject(o["metadata"]) ? o["metadata"] : {},
     buffers,
   };
+}
+
+/** The hello frame's buffers named by `indices` (numbers into the frame's buffers). */
+function pickBuffers(indices: unknown[], buffers: readonly Uint8Array[], what: string): Uint8Array[] {
+  return indices.map((i) => {
+    const b = typeof i === "number" ? buffers[i] : undefined;
+    if (!b) throw new MalformedMessage(`hello: ${what} names buffer ${JSON.stringify(i)} of ${buffers.length}`);
+    return b;
+  });
+}
+
+const isPath = (v: unknown): v is (string | number)[] =>
+  Array.isArray(v) && v.every((k) => typeof k === "string" || typeof k === "number");
+
+function widgetSnapshots(value: unknown, buffers: readonly Uint8Array[]): ReadonlyMap<string, WidgetSnapshot> {
+  const out = new Map<string, WidgetSnapshot>();
+  if (value === undefined) return out;
+  if (!isObject(value)) throw new MalformedMessage(`hello: expected widgets to be an object, got ${JSON.stringify(value)}`);
+  for (const [id, w] of Object.entries(value)) {
+    if (!isObject(w)) throw new MalformedMessage(`hello: widget ${id} is not an object`);
+    const o: Record<string, unknown> = { ...w, type: `hello widget ${id}` };
+    const paths = field(o, "buffer_paths", Array.isArray, "a list") as unknown[];
+    if (!paths.every(isPath)) throw new MalformedMessage(`hello: widget ${id} has a bad buffer path`);
+    const bufs = pickBuffers(field(o, "buffers", Array.isArray, "a list") as unknown[], buffers, `widget ${id}`);
+    if (bufs.length !== paths.length) {
+      throw new MalformedMessage(`hello: widget ${id} has ${paths.length} buffer paths and ${bufs.length} buffers`);
+    }
+    out.set(id, {
+      model_name: field(o, "model_name", isString, "a string"),
+      model_module: field(o, "model_module", isString, "a string"),
+      model_module_version: field(o, "model_module_version", isString, "a string"),
+      state: field(o, "state", isJSONObject, "an object"),
+      buffer_paths: paths as (string | number)[][],
+      buffers: bufs,
+      live: o["live"] === true,
+    });
+  }
+  return out;
 }
 
 /**
@@ -173,9 +236,14 @@ export function parseServerMessage(json: unknown, buffers: readonly Uint8Array[]
         input: isObject(input) ? inputRequest(input) : null,
         comms: comms.map((c) => {
           if (!isObject(c)) throw new MalformedMessage(`hello: a comm is not an object: ${JSON.stringify(c)}`);
-          const b64 = Array.isArray(c["buffers_b64"]) ? c["buffers_b64"] : [];
-          return commPayload(c, b64.filter(isString).map(base64ToBytes));
+          // `buffers` indexes the hello frame's own buffers (docs/notebook-protocol.md).
+          const indices = Array.isArray(c["buffers"]) ? c["buffers"] : [];
+          return commPayload(
+            c,
+            indices.filter((i): i is number => typeof i === "number" && buffers[i] !== undefined).map((i) => buffers[i]!),
+          );
         }),
+        widgets: widgetSnapshots(json["widgets"], buffers),
         save: saveStatus(field(json, "save", isObject, "an object")),
         trusted: json["trusted"] === true,
       };
@@ -196,7 +264,9 @@ export function parseServerMessage(json: unknown, buffers: readonly Uint8Array[]
     case "comm_open":
     case "comm_msg":
     case "comm_close":
-      return { type, ...commPayload(json, buffers) };
+      return { type, ...commPayload(json, buffers), parent: isString(json["parent"]) ? json["parent"] : null };
+    case "comm_idle":
+      return { type, parent: field(json, "parent", isString, "a string") };
     case "save":
       return { type, ...saveStatus(json) };
     case "conflict":

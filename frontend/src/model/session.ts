@@ -107,6 +107,7 @@ export function applyServerMessage(state: SessionState, msg: ServerMessage): Ses
     case "error":
       return msg.req === undefined ? { ...state, error: msg.message } : state;
     case "comm_msg":
+    case "comm_idle":
     case "complete_reply":
     case "inspect_reply":
       return state;

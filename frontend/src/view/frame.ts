@@ -21,11 +21,16 @@ function listen(): void {
     if (!frame) return;
     const data = ev.data as { type?: string; height?: unknown };
     if (data?.type === "nw-frame-height" && typeof data.height === "number" && Number.isFinite(data.height)) {
-      frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 16), 20000)}px`;
+      fitFrameHeight(frame, data.height);
     } else if (data?.type === "nw-frame-ready") {
       frame.dispatchEvent(new CustomEvent("nw-ready"));
     }
   });
+}
+
+/** Sizes a frame to the height its document reported, within sane bounds. */
+export function fitFrameHeight(frame: HTMLIFrameElement, height: number): void {
+  frame.style.height = `${Math.min(Math.max(Math.ceil(height), 16), 20000)}px`;
 }
 
 export function sandboxFrame(content: FrameContent): { el: HTMLElement; destroy(): void } {

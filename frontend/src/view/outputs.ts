@@ -14,6 +14,7 @@ import { sandboxFrame } from "./frame";
 import { jsonTree } from "./json-tree";
 import { renderMarkdown } from "./markdown";
 import { sanitize } from "./sanitize";
+import { widgetOutput } from "./widget-output";
 
 export interface OutputContext {
   /** Whether this cell's outputs are trusted (protocol section 4). */
@@ -64,6 +65,8 @@ function richOutput(out: Extract<Output, { output_type: "display_data" | "execut
   const canvas = canvasOutput(out.data, out.metadata); // a live figure while its comm is open
   if (canvas) return canvas;
   const trusted = ctx.trusted();
+  const widget = widgetOutput(out.data, trusted); // a widget view, in its own frame
+  if (widget) return widget;
   const mime = pickMime(out.data, trusted);
   let teardown = () => {};
   const body = safely(() => {

@@ -12,17 +12,17 @@ import { MalformedMessage, parseServerMessage } from "../../src/model/protocol";
 import { applyServerMessage, initialSession, kernelLabel } from "../../src/model/session";
 
 describe("server messages", () => {
-  test("hello decodes with base64 comm buffers", () => {
+  test("hello's comms take their buffers from the frame, by index", () => {
     const msg = parseServerMessage({
       type: "hello",
       doc_id: "d",
       path: "a/b.ipynb",
       kernel: { state: "starting", name: "python3", display_name: "Python 3", language: "python" },
       input: null,
-      comms: [{ content: { comm_id: "c" }, metadata: {}, buffers_b64: ["AAE="] }],
+      comms: [{ content: { comm_id: "c" }, metadata: {}, buffers: [1] }],
       save: { dirty: false, last_saved: "2025-01-01T00:00:00Z", checkpoint: null },
       trusted: false,
-    });
+    }, [new Uint8Array([9]), new Uint8Array([0, 1])]);
     assert.equal(msg.type, "hello");
     if (msg.type !== "hello") return;
     assert.deepEqual(msg.comms[0]!.buffers, [new Uint8Array([0, 1])]);

@@ -6,7 +6,7 @@ import * as Y from "yjs";
 import { cellSource, cellsOf } from "../../src/model/document";
 import { insertCell } from "../../src/model/ops";
 import { movedSocketURL, NotebookClient, notebookSocketURL, RequestFailed } from "../../src/net/client";
-import { binaryFrame, FRAME_AWARENESS } from "../../src/net/frames";
+import { binaryFrame, encodeMessage, FRAME_AWARENESS } from "../../src/net/frames";
 import { FakeClock, FakeServer, FakeSocket } from "./fakes";
 
 const clients: NotebookClient[] = [];
@@ -110,11 +110,13 @@ describe("messages", () => {
     assert.deepEqual(seen, ["kernel", "input_request", "input_done", "save", "conflict"]);
   });
 
-  test("a 0x02 frame delivers a comm message with its buffers", () => {
+  test("a 0x02 frame delivers a comm message with its buffers and parent", () => {
     const { server, client } = setup();
     const got: unknown[] = [];
     client.subscribe({ message: (m) => m.type === "comm_msg" && got.push(m) });
-    const json = new TextEncoder().encode(JSON.stringify({ type: "comm_msg", content: { comm_id: "x", data: {} }, metadata: {} }));
+    const json = new TextEncoder().encode(
+      JSON.stringify({ type: "comm_msg", content: { comm_id: "x", data: {} }, metadata: {}, parent: "p1" }),
+    );
     const frame = new Uint8Array(1 + 4 + 8 + json.length + 3 + 2);
     const view = new DataView(frame.buffer);
     frame[0] = 2;
@@ -131,6 +133,7 @@ describe("messages", () => {
         content: { comm_id: "x", data: {} },
         metadata: {},
         buffers: [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])],
+        parent: "p1",
       },
     ]);
   });
@@ -143,7 +146,8 @@ describe("messages", () => {
     clients.push(client);
     server.accept(sock!, { open: false });
     sock!.onopen?.();
-    server.send(server.hello({ comms: [{ content: { comm_id: "a", target_name: "t" }, metadata: {}, buffers_b64: ["AQI="] }] }));
+    const hello = server.hello({ comms: [{ content: { comm_id: "a", target_name: "t" }, metadata: {}, buffers: [0] }] });
+    server.send(encodeMessage({ ...hello, buffers: [new Uint8Array([1, 2])] } as never));
     server.pump();
     assert.deepEqual([...client.session.comms.keys()], ["a"]);
     assert.deepEqual(client.session.comms.get("a")!.buffers, [new Uint8Array([1, 2])]);

@@ -1,12 +1,12 @@
-"""The comms open between a notebook's kernel and its browsers.
+"""The comms open between a notebook's kernel and its browsers, widgets aside.
 
 Kept so that a browser that attaches later can re-open every comm that is still open
-(it then asks the kernel for the current state, as widget libraries do).
+(it then asks the kernel for the current state, as live canvases do). Widget comms are
+kept with their current state by `widgets.Widgets` instead.
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +17,15 @@ class OpenComm:
     metadata: dict[str, Any]
     buffers: tuple[bytes, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, buffer_list: list[bytes]) -> dict[str, Any]:
+        """As `hello.comms` lists it; appends the buffers to `buffer_list` (the hello
+        frame's buffers, which `buffers` indexes)."""
+        start = len(buffer_list)
+        buffer_list.extend(self.buffers)
         return {
             "content": self.content,
             "metadata": self.metadata,
-            "buffers_b64": [base64.b64encode(b).decode("ascii") for b in self.buffers],
+            "buffers": list(range(start, len(buffer_list))),
         }
 
 
@@ -52,5 +56,5 @@ class Comms:
     def __len__(self) -> int:
         return len(self._open)
 
-    def to_json(self) -> list[dict[str, Any]]:
-        return [comm.to_json() for comm in self._open.values()]
+    def to_json(self, buffer_list: list[bytes]) -> list[dict[str, Any]]:
+        return [comm.to_json(buffer_list) for comm in self._open.values()]

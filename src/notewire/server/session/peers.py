@@ -24,7 +24,7 @@ class Peer(Protocol):
         """The document changed by `update` (one transaction's Yjs update): send it
         when ready."""
 
-    def doc_replaced(self, hello: dict[str, Any]) -> None:
+    def doc_replaced(self, hello: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
         """The document was replaced (reloaded from disk, checkpoint restored): send
         `hello`, and wait for the browser's new SyncStep1 before accepting its updates."""
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,11 +36,12 @@ from ..kernels import Incoming, KernelError, KernelManager
 from ..notebook import schema
 from ..notebook.outputs import OutputLimits, OutputWriter
 from . import awareness
-from .comms import Comms
+from .comm_relay import CommError, CommRelay
 from .kernel import KernelStatus, NotebookKernel, input_request_json
 from .peers import Peer, Peers
 from .runner import RunQueue
 from .storage import Conflict, NotebookStore
+from .widgets import VIEW_MIME
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,9 @@ class NotebookSession:
         self.store = store
         self.config = config
         self.peers = Peers()
-        self.comms = Comms()
+        self.comms = CommRelay(self.peers, self._send_comm, new_id)
         self.doc = pycrdt.Doc()
+        self._doc_subscription: pycrdt.Subscription | None = None
         self.doc_id = ""
         self._loaded: dict[str, Any] | None = None  # as read from disk
         self.trusted = True
@@ -181,10 +183,12 @@ class NotebookSession:
         await self.kernel.shutdown()
         for peer in self.peers:
             peer.session_closed()
-        if self._main is not None:
-            self._main.cancel()
+        main, self._main = self._main, None
+        if main is not None:
+            main.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._main
+                await main
+        self._stop_observing()
 
     # --- the file renamed or deleted (through the registry) ---------------------------
 
@@ -219,6 +223,14 @@ class NotebookSession:
     # --- the document --------------------------------------------------------------
 
     def _replace_document(self, notebook: dict[str, Any], trusted: bool) -> None:
+        # Saved widget state is the server's to keep (section 2.2): browsers get it in
+        # hello, and each save writes what the displayed views reach.
+        metadata = notebook.get("metadata")
+        if isinstance(metadata, dict) and "widgets" in metadata:
+            metadata = dict(metadata)
+            self.comms.widgets.load_saved(metadata.pop("widgets"))
+            notebook = {**notebook, "metadata": metadata}
+        self._stop_observing()
         self.doc = schema.new_document(notebook, trusted=trusted)
         self._loaded = notebook
         self.doc_id = new_id()
@@ -226,7 +238,15 @@ class NotebookSession:
         self._writer = OutputWriter(self.doc, self.config.limits)
         self._cell_index = {}
         self._version = self._saved_version = 0
-        self.doc.observe(self._on_doc_change)
+        self._doc_subscription = self.doc.observe(self._on_doc_change)
+
+    def _stop_observing(self) -> None:
+        """Release the document's callback. pycrdt holds it outside Python's garbage
+        collector, so an unreleased one keeps this session and every document it ever
+        had alive for the life of the server."""
+        subscription, self._doc_subscription = self._doc_subscription, None
+        if subscription is not None:
+            self.doc.unobserve(subscription)
 
     def _on_doc_change(self, event: Any) -> None:
         was_clean = not self.dirty
@@ -239,17 +259,20 @@ class NotebookSession:
     def dirty(self) -> bool:
         return self._version != self._saved_version
 
-    def hello(self) -> dict[str, Any]:
-        return {
+    def hello(self) -> tuple[dict[str, Any], list[bytes]]:
+        """The hello for a browser, and its buffers (those of comms and widgets)."""
+        buffers: list[bytes] = []
+        body = {
             "type": "hello",
             "doc_id": self.doc_id,
             "path": self.store.path,
             "kernel": self.kernel.status.to_json(),
             "input": self._input_json(),
-            "comms": self.comms.to_json(),
+            **self.comms.hello(buffers),
             "save": self.save_status(),
             "trusted": self.trusted,
         }
+        return body, buffers
 
     def save_status(self) -> dict[str, Any]:
         return {
@@ -360,13 +383,19 @@ class NotebookSession:
 
     def _on_iopub(self, incoming: Incoming, cell_id: str | None) -> None:
         content = incoming.content
+        parent = incoming.parent_id
         if incoming.msg_type in _COMM_TYPES:
             msg = incoming.msg
             buffers = tuple(bytes(b) for b in msg.buffers)
-            self.comms.track(msg.msg_type, msg.content, msg.metadata, buffers)
-            body = {"type": msg.msg_type, "content": msg.content, "metadata": msg.metadata}
-            self.peers.send_json(body, buffers)
+            self.comms.from_kernel(msg.msg_type, msg.content, msg.metadata, buffers, parent)
         elif isinstance(content, _OUTPUTS):
+            if self.comms.capture_output(parent, content):
+                return  # an Output widget's (`with out:`)
+            if cell_id is None:
+                # Output of a browser's widget message (a button's callback) goes to
+                # the cell that shows the widget, as the classic notebook did.
+                comm_id = self.comms.sent_by_browser(parent)
+                cell_id = self._cell_showing(comm_id) if comm_id is not None else None
             if cell_id is not None or isinstance(content, UpdateDisplayData):
                 assert self._writer is not None
                 self._writer.apply(cell_id or "", content)
@@ -375,12 +404,48 @@ class NotebookSession:
             timing = self._timing.get(cell_id)
             if timing is not None:
                 timing["iopub.execute_input"] = incoming.msg.header.date
-        elif isinstance(content, Status) and content.execution_state == "restarting":
-            self.comms.clear()
+        elif isinstance(content, Status):
+            if content.execution_state == "idle":
+                self.comms.kernel_idle(parent)
+            elif content.execution_state == "restarting":
+                self.comms.kernel_gone()
+
+    def _cell_showing(self, comm_id: str) -> str | None:
+        """The cell with a view of widget `comm_id`, or of a widget that holds it."""
+        models = self.comms.widgets.holders(comm_id)
+        for cell in self._code_cells():
+            for output in cell.get("outputs") or ():
+                data = output.get("data") if isinstance(output, pycrdt.Map) else None
+                view = data.get(VIEW_MIME) if isinstance(data, dict) else None
+                if isinstance(view, dict) and view.get("model_id") in models:
+                    return str(cell.get("id"))
+        return None
+
+    def _send_comm(
+        self, msg_type: str, content: dict[str, Any], msg_id: str, buffers: Sequence[bytes]
+    ) -> None:
+        """Send the kernel a comm message of the server's own (an Output widget's
+        outputs), when it is running."""
+        if self.kernel.ready and self.kernel.alive:
+            self._tasks.create_task(self._send_to_kernel(msg_type, content, {}, msg_id, buffers))
+
+    async def _send_to_kernel(
+        self,
+        msg_type: str,
+        content: dict[str, Any],
+        metadata: dict[str, Any],
+        msg_id: str,
+        buffers: Sequence[bytes],
+    ) -> None:
+        handle = await self.kernel.wait_ready()
+        client = handle.client
+        msg = client.new_message(msg_type, content)
+        header = replace(msg.header, msg_id=msg_id)
+        await client.send("shell", type(msg)(header, content, None, metadata, tuple(buffers)))
 
     def _on_kernel_status(self, status: KernelStatus) -> None:
         if status.state in ("restarting", "dead", "starting", "none"):
-            self.comms.clear()
+            self.comms.kernel_gone()
         pending, self._busy_pending = self._busy_pending, None
         if pending is not None:
             pending.cancel()
@@ -416,13 +481,14 @@ class NotebookSession:
 
     # --- browsers ------------------------------------------------------------------
 
-    def attach(self, peer: Peer) -> dict[str, Any]:
-        """Add a browser; returns the hello to send it first."""
+    def attach(self, peer: Peer) -> tuple[dict[str, Any], list[bytes]]:
+        """Add a browser; returns the hello to send it first, and its buffers."""
         self.peers.add(peer)
         return self.hello()
 
     def detach(self, peer: Peer) -> None:
         self.peers.remove(peer)
+        self.comms.forget_peer(peer)
         gone = self._awareness.pop(peer, None)
         if gone:  # its cursors vanish from the other browsers now, not in 30 s
             for other in self.peers:
@@ -452,7 +518,7 @@ class NotebookSession:
             if handler is None:
                 raise CommandError(f"unknown message type {frame.type!r}")
             await handler(peer, frame)
-        except (CommandError, KernelError, Conflict, OSError, ValueError) as exc:
+        except (CommandError, CommError, KernelError, Conflict, OSError, ValueError) as exc:
             body: dict[str, Any] = {"type": "error", "message": str(exc), "about": frame.type}
             if req is not None:
                 body["req"] = req
@@ -542,16 +608,15 @@ class NotebookSession:
     async def _cmd_comm(self, peer: Peer, frame: JsonFrame) -> None:
         content = frame.body.get("content")
         metadata = frame.body.get("metadata") or {}
-        if not isinstance(content, dict) or not isinstance(content.get("comm_id"), str):
+        if not isinstance(content, dict):
             raise CommandError(f"{frame.type} needs 'content' with a 'comm_id'")
         if not isinstance(metadata, dict):
             raise CommandError("'metadata' must be an object")
-        handle = await self.kernel.wait_ready()
-        client = handle.client
-        msg = client.new_message(frame.type, content)
-        msg = type(msg)(msg.header, msg.content, None, metadata, frame.buffers)
-        self.comms.track(frame.type, content, metadata, frame.buffers)
-        await client.send("shell", msg)
+        await self.kernel.wait_ready()  # nothing is taken in for a kernel that is not there
+        content, msg_id = self.comms.from_browser(
+            peer, frame.type, content, metadata, tuple(frame.buffers), frame.body.get("msg_id")
+        )
+        await self._send_to_kernel(frame.type, content, metadata, msg_id, frame.buffers)
 
     async def _cmd_save(self, peer: Peer, frame: JsonFrame) -> None:
         await self.save(checkpoint=bool(frame.body.get("checkpoint")))
@@ -594,6 +659,7 @@ class NotebookSession:
             return
         version = self._version
         notebook = schema.to_notebook(self.doc, like=self._loaded)
+        self._add_widget_state(notebook)
         # Jupyter's rule: sign only when every output is trusted.
         sign = all(cell.get("trusted", True) for cell in self._code_cells())
         try:
@@ -609,6 +675,24 @@ class NotebookSession:
             await self.store.write_checkpoint()
         self.peers.send_json(self.save_status())
         self._notify_progress()
+
+    def _add_widget_state(self, notebook: dict[str, Any]) -> None:
+        """Put the state of the widgets that the saved outputs show in the notebook's
+        `metadata.widgets`, so the file shows them without a kernel. Only what a view
+        reaches is written (and kept): no pile-up of stale models."""
+        shown = [
+            view["model_id"]
+            for cell in notebook["cells"]
+            for output in cell.get("outputs", ())
+            if isinstance(view := output.get("data", {}).get(VIEW_MIME), dict)
+            and isinstance(view.get("model_id"), str)
+        ]
+        saved = self.comms.widgets.saved_state(shown)
+        metadata = notebook["metadata"]
+        if saved is None:
+            metadata.pop("widgets", None)
+        else:
+            metadata["widgets"] = saved
 
     def _notify_progress(self) -> None:
         self._progress.set()
@@ -628,9 +712,9 @@ class NotebookSession:
         self.queue.clear()
         self._conflict = False
         self._replace_document(notebook, trusted)
-        hello = self.hello()
+        hello, buffers = self.hello()
         for peer in self.peers:
-            peer.doc_replaced(hello)
+            peer.doc_replaced(hello, buffers)
 
     async def _autosave(self) -> None:
         """Save unsaved changes every `autosave_interval`; reload a file that changed on

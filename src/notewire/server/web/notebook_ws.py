@@ -84,12 +84,12 @@ class Connection:
             self._update_bytes += len(update)
         self._wake.set()
 
-    def doc_replaced(self, hello: dict[str, Any]) -> None:
+    def doc_replaced(self, hello: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
         self._synced = False  # edits made on the old document must not reach the new one
         self._updates.clear()
         self._update_bytes = 0
         self._diff_needed = False
-        self.send_json(hello)
+        self.send_json(hello, buffers)
 
     def session_closed(self) -> None:
         self._close_code = CLOSE_NOTEBOOK_CLOSED
@@ -100,7 +100,7 @@ class Connection:
 
     async def serve(self) -> None:
         """Until the browser goes away."""
-        self.send_json(self.session.attach(self))
+        self.send_json(*self.session.attach(self))
         try:
             async with asyncio.TaskGroup() as tg:
                 writer = tg.create_task(self._write(), name="ws-writer")

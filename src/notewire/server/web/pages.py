@@ -14,7 +14,8 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .security import OUTPUT_FRAME_CSP
+from . import widget_modules
+from .security import OUTPUT_FRAME_CSP, WIDGET_FRAME_CSP
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 
@@ -45,5 +46,7 @@ def routes() -> list[BaseRoute]:
         Route("/notebooks/{path:path}", notebook, methods=["GET"]),
         # Output frames get a policy of their own: the page's would stop their scripts.
         Route("/static/sandbox.html", _page("sandbox.html", OUTPUT_FRAME_CSP), methods=["GET"]),
+        Route("/static/widgets.html", _page("widgets.html", WIDGET_FRAME_CSP), methods=["GET"]),
+        widget_modules.route(),  # installed third-party widget JavaScript
         Mount("/static", app=StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]

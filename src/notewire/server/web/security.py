@@ -50,6 +50,7 @@ from .errors import error_response
 __all__ = [
     "API_CSP",
     "OUTPUT_FRAME_CSP",
+    "WIDGET_FRAME_CSP",
     "PAGE_CSP",
     "SANDBOX_CSP",
     "AccessLog",
@@ -73,6 +74,13 @@ PAGE_CSP = (
 OUTPUT_FRAME_CSP = (
     "sandbox allow-scripts; default-src 'none'; script-src 'self' 'unsafe-inline' "
     "'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'none'; frame-ancestors 'self'"
+)
+# The frame that runs Jupyter widgets (one per widget view): the same, plus `blob:`
+# scripts, because anywidget imports a widget's ES module given as code from a Blob URL.
+WIDGET_FRAME_CSP = (
+    "sandbox allow-scripts; default-src 'none'; script-src 'self' 'unsafe-inline' "
+    "'unsafe-eval' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "font-src 'self' data:; connect-src 'none'; frame-ancestors 'self'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"

@@ -1,0 +1,181 @@
+// The page's mirror of every Jupyter widget model of the notebook (issue 11): each
+// model's current state, so a widget frame made at any moment renders at once from it,
+// with no request_state to the kernel. Filled from hello.widgets, kept current from the
+// kernel's comm traffic of target jupyter.widget; pure, the widget host feeds it.
+//
+// State is kept as the wire has it: JSON without the binary values, plus the buffers
+// with their paths (docs/notebook-protocol.md, WIDGETS-CONTRACT.md). Updates replace
+// whole top-level keys, as ipywidgets' set_state does.
+import type { JSONObject, JSONValue, KernelState, WidgetSnapshot } from "./protocol";
+
+export const WIDGET_TARGET = "jupyter.widget";
+
+export type BufferPath = readonly (string | number)[];
+
+export interface WidgetBuffer {
+  readonly path: BufferPath;
+  readonly data: Uint8Array;
+}
+
+export interface WidgetModel {
+  readonly model_name: string;
+  readonly model_module: string;
+  readonly model_module_version: string;
+  /** The state without its binary values (a list slot holds null, a dict key is absent). */
+  readonly state: JSONObject;
+  readonly buffers: readonly WidgetBuffer[];
+  /** Its comm is open on the running kernel; a static model renders, its changes go nowhere. */
+  readonly live: boolean;
+}
+
+export type WidgetMirror = ReadonlyMap<string, WidgetModel>;
+
+export const EMPTY_MIRROR: WidgetMirror = new Map();
+
+/** Kernel states in which no widget comm is open: every model is static then. */
+const GONE: ReadonlySet<KernelState> = new Set(["restarting", "dead", "none", "starting"]);
+
+export function kernelGone(state: KernelState): boolean {
+  return GONE.has(state);
+}
+
+function zip(paths: readonly BufferPath[], data: readonly Uint8Array[]): WidgetBuffer[] {
+  const out: WidgetBuffer[] = [];
+  paths.forEach((path, i) => {
+    const d = data[i];
+    if (d && path.length > 0) out.push({ path, data: d });
+  });
+  return out;
+}
+
+export function mirrorFromHello(widgets: ReadonlyMap<string, WidgetSnapshot>): WidgetMirror {
+  const out = new Map<string, WidgetModel>();
+  for (const [id, w] of widgets) {
+    out.set(id, {
+      model_name: w.model_name,
+      model_module: w.model_module,
+      model_module_version: w.model_module_version,
+      state: w.state,
+      buffers: zip(w.buffer_paths, w.buffers),
+      live: w.live,
+    });
+  }
+  return out;
+}
+
+/** The kernel went away: every live model keeps its last state as a static one. */
+export function makeStatic(mirror: WidgetMirror): WidgetMirror {
+  if (![...mirror.values()].some((m) => m.live)) return mirror;
+  const out = new Map<string, WidgetModel>();
+  for (const [id, m] of mirror) out.set(id, m.live ? { ...m, live: false } : m);
+  return out;
+}
+
+function asObject(v: JSONValue | undefined): JSONObject | null {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? v : null;
+}
+
+function isPath(v: JSONValue): v is (string | number)[] {
+  return Array.isArray(v) && v.every((k) => typeof k === "string" || typeof k === "number");
+}
+
+function bufferPaths(data: JSONObject): BufferPath[] {
+  const paths = data["buffer_paths"];
+  return Array.isArray(paths) ? paths.filter(isPath) : [];
+}
+
+function str(state: JSONObject, key: string): string {
+  const v = state[key];
+  return typeof v === "string" ? v : "";
+}
+
+/** A kernel comm message as the mirror reads it. */
+export interface CommMessage {
+  readonly type: "comm_open" | "comm_msg" | "comm_close";
+  readonly content: JSONObject;
+  readonly buffers: readonly Uint8Array[];
+}
+
+/** Whether `msg` is widget traffic: a jupyter.widget comm_open, or a message for a model
+ * the mirror holds. Read this before `applyComm`: a comm_close removes the model. */
+export function isWidgetMessage(mirror: WidgetMirror, msg: CommMessage): boolean {
+  const id = msg.content["comm_id"];
+  if (typeof id !== "string") return false;
+  if (msg.type === "comm_open") return msg.content["target_name"] === WIDGET_TARGET;
+  return mirror.has(id);
+}
+
+/** `model` with an update's state merged in: the keys it names are replaced whole. */
+export function mergeUpdate(model: WidgetModel, state: JSONObject, paths: readonly BufferPath[], buffers: readonly Uint8Array[]): WidgetModel {
+  const incoming = zip(paths, buffers);
+  const changed = new Set<string | number>([...Object.keys(state), ...incoming.map((b) => b.path[0]!)]);
+  const next: JSONObject = {};
+  for (const [k, v] of Object.entries(model.state)) if (!changed.has(k)) next[k] = v;
+  Object.assign(next, state);
+  return {
+    ...model,
+    state: next,
+    buffers: [...model.buffers.filter((b) => !changed.has(b.path[0]!)), ...incoming],
+  };
+}
+
+/** The mirror after one kernel comm message (the same mirror when it is not widget traffic). */
+export function applyComm(mirror: WidgetMirror, msg: CommMessage): WidgetMirror {
+  if (!isWidgetMessage(mirror, msg)) return mirror;
+  const id = msg.content["comm_id"] as string;
+  const data = asObject(msg.content["data"]) ?? {};
+  switch (msg.type) {
+    case "comm_open": {
+      // A model held as static is replaced: it came alive again.
+      const state = asObject(data["state"]) ?? {};
+      const out = new Map(mirror);
+      out.set(id, {
+        model_name: str(state, "_model_name"),
+        model_module: str(state, "_model_module"),
+        model_module_version: str(state, "_model_module_version"),
+        state,
+        buffers: zip(bufferPaths(data), msg.buffers),
+        live: true,
+      });
+      return out;
+    }
+    case "comm_msg": {
+      const method = data["method"];
+      const state = asObject(data["state"]);
+      if ((method !== "update" && method !== "echo_update") || !state) return mirror;
+      const out = new Map(mirror);
+      out.set(id, mergeUpdate(mirror.get(id)!, state, bufferPaths(data), msg.buffers));
+      return out;
+    }
+    case "comm_close": {
+      const out = new Map(mirror);
+      out.delete(id);
+      return out;
+    }
+  }
+}
+
+/** One model as a widget frame gets it: the comm_open shape plus what the manager needs. */
+export interface ModelSnapshot {
+  readonly model_id: string;
+  readonly model_name: string;
+  readonly model_module: string;
+  readonly model_module_version: string;
+  readonly state: JSONObject;
+  readonly buffer_paths: BufferPath[];
+  readonly buffers: Uint8Array[];
+  readonly live: boolean;
+}
+
+export function snapshot(mirror: WidgetMirror): ModelSnapshot[] {
+  return [...mirror].map(([model_id, m]) => ({
+    model_id,
+    model_name: m.model_name,
+    model_module: m.model_module,
+    model_module_version: m.model_module_version,
+    state: m.state,
+    buffer_paths: m.buffers.map((b) => [...b.path]),
+    buffers: m.buffers.map((b) => b.data),
+    live: m.live,
+  }));
+}

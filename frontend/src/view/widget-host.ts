@@ -1,0 +1,211 @@
+// The page side of Jupyter widgets (issue 11): keeps the mirror of every widget model
+// (model/widgets.ts) current from the notebook connection, and relays between the
+// connection and the widget frames (model/widget-bridge.ts). Each frame is its own
+// client of the kernel's widget comms:
+// - at creation it gets every model's current state, so it renders with no request to
+//   the kernel; then every later kernel comm message of target jupyter.widget;
+// - what it sends goes to the server under the msg_id it chose, and the server's
+//   comm_idle for that msg_id goes back to it alone (ipywidgets sends the next change
+//   of a model only after the kernel is idle from the last);
+// - when the kernel goes away, the models turn static and nothing stays in flight.
+import type { NotebookClient } from "../net/client";
+import type { ServerMessage } from "../model/protocol";
+import type { SessionState } from "../model/session";
+import { parseFrameMessage, type FromFrame, type ToFrame } from "../model/widget-bridge";
+import {
+  applyComm,
+  EMPTY_MIRROR,
+  isWidgetMessage,
+  kernelGone,
+  makeStatic,
+  mirrorFromHello,
+  snapshot,
+  type WidgetMirror,
+} from "../model/widgets";
+
+/** A frame's side of the host: what the host tells the element that shows it. */
+export interface FrameSink {
+  readonly iframe: HTMLIFrameElement;
+  /** The model the frame shows. */
+  readonly modelId: string;
+  /** The frame asked for this height (css px, unclamped). */
+  height(px: number): void;
+}
+
+interface FrameEntry {
+  readonly sink: FrameSink;
+  readonly prefix: string;
+  ready: boolean;
+  /** msg_ids this frame sent that the kernel has not finished. */
+  readonly inFlight: Set<string>;
+}
+
+// One random part per page, so msg_ids of two browsers (or two page loads) never meet.
+const PAGE_TAG = Math.random().toString(36).slice(2, 10);
+
+export class WidgetHost {
+  private mirror: WidgetMirror = EMPTY_MIRROR;
+  private readonly frames = new Map<Window, FrameEntry>();
+  private readonly waiting = new Map<string, Set<() => void>>();
+  private nextFrame = 1;
+  private greeted = false;
+
+  constructor(private readonly client: NotebookClient) {
+    client.subscribe({
+      session: (s) => this.onSession(s),
+      message: (m) => this.onServer(m),
+    });
+    window.addEventListener("message", (ev) => this.onFrame(ev));
+  }
+
+  has(modelId: string): boolean {
+    return this.mirror.has(modelId);
+  }
+
+  /** Calls `cb` once, when the mirror first holds `modelId`. */
+  whenModel(modelId: string, cb: () => void): () => void {
+    let set = this.waiting.get(modelId);
+    if (!set) this.waiting.set(modelId, (set = new Set()));
+    set.add(cb);
+    return () => {
+      set.delete(cb);
+      if (set.size === 0 && this.waiting.get(modelId) === set) this.waiting.delete(modelId);
+    };
+  }
+
+  /** Starts relaying for a frame element; call once its contentWindow exists. */
+  attach(sink: FrameSink): () => void {
+    const win = sink.iframe.contentWindow;
+    if (!win) return () => {};
+    const entry: FrameEntry = { sink, prefix: `w${PAGE_TAG}.${this.nextFrame++}.`, ready: false, inFlight: new Set() };
+    this.frames.set(win, entry);
+    return () => {
+      if (this.frames.get(win) === entry) this.frames.delete(win);
+    };
+  }
+
+  private post(win: Window, msg: ToFrame): void {
+    // "*": the frame's origin is opaque ("null"), so no origin can be named.
+    win.postMessage(msg, "*");
+  }
+
+  private onFrame(ev: MessageEvent): void {
+    const win = ev.source as Window | null;
+    const entry = win ? this.frames.get(win) : undefined;
+    if (!win || !entry) return;
+    const msg = parseFrameMessage(ev.data, entry.prefix);
+    if (msg) this.fromFrame(win, entry, msg);
+  }
+
+  private readonly frameHandlers: {
+    [K in FromFrame["type"]]: (win: Window, e: FrameEntry, m: Extract<FromFrame, { type: K }>) => void;
+  } = {
+    "nw-widget-ready": (win, e) => {
+      // A frame that loads again (it was moved in the DOM) starts over.
+      e.inFlight.clear();
+      e.ready = true;
+      this.post(win, { type: "nw-widget-init", model_id: e.sink.modelId, models: snapshot(this.mirror), prefix: e.prefix });
+    },
+    "nw-frame-height": (_, e, m) => e.sink.height(m.height),
+    "nw-widget-send": (win, e, m) => {
+      const model = this.mirror.get(m.comm_id);
+      if (!model?.live || kernelGone(this.client.session.kernel.state)) {
+        // Static: the change goes nowhere, and nothing waits for the kernel.
+        this.post(win, { type: "nw-widget-idle", parent: m.msg_id });
+        return;
+      }
+      e.inFlight.add(m.msg_id);
+      this.client.send({
+        type: "comm_msg",
+        content: { comm_id: m.comm_id, data: m.data },
+        metadata: m.metadata,
+        msg_id: m.msg_id,
+        ...(m.buffers.length ? { buffers: m.buffers } : {}),
+      });
+    },
+  };
+
+  private fromFrame(win: Window, entry: FrameEntry, msg: FromFrame): void {
+    const handler = this.frameHandlers[msg.type] as (w: Window, e: FrameEntry, m: FromFrame) => void;
+    handler(win, entry, msg);
+  }
+
+  private onServer(m: ServerMessage): void {
+    switch (m.type) {
+      case "hello": {
+        this.mirror = mirrorFromHello(m.widgets);
+        if (kernelGone(m.kernel.state)) this.mirror = makeStatic(this.mirror);
+        // After a reconnect, frames missed what happened meanwhile: they start over
+        // from the new state (a reload of the frame document re-sends ready).
+        if (this.greeted) for (const e of this.frames.values()) this.reload(e);
+        this.greeted = true;
+        this.wake();
+        return;
+      }
+      case "comm_open":
+      case "comm_msg":
+      case "comm_close": {
+        const msg = { type: m.type, content: m.content, buffers: m.buffers };
+        if (!isWidgetMessage(this.mirror, msg)) return;
+        this.mirror = applyComm(this.mirror, msg);
+        const out: ToFrame = {
+          type: "nw-widget-comm",
+          kind: m.type,
+          content: m.content,
+          metadata: m.metadata,
+          buffers: m.buffers,
+          parent: m.parent,
+        };
+        for (const [win, e] of this.frames) if (e.ready) this.post(win, out);
+        if (m.type === "comm_open") this.wake();
+        return;
+      }
+      case "comm_idle":
+        for (const [win, e] of this.frames) {
+          if (e.inFlight.delete(m.parent)) this.post(win, { type: "nw-widget-idle", parent: m.parent });
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onSession(s: SessionState): void {
+    if (!kernelGone(s.kernel.state)) return;
+    const before = this.mirror;
+    this.mirror = makeStatic(this.mirror);
+    const inFlight = [...this.frames.values()].some((e) => e.inFlight.size > 0);
+    if (before === this.mirror && !inFlight) return;
+    for (const [win, e] of this.frames) {
+      e.inFlight.clear();
+      if (e.ready) this.post(win, { type: "nw-widget-static" });
+    }
+  }
+
+  private reload(e: FrameEntry): void {
+    e.ready = false;
+    e.inFlight.clear();
+    const src = e.sink.iframe.src;
+    e.sink.iframe.src = src;
+  }
+
+  /** Runs the callbacks of outputs waiting for a model the mirror now holds. */
+  private wake(): void {
+    for (const [id, set] of this.waiting) {
+      if (!this.mirror.has(id)) continue;
+      this.waiting.delete(id);
+      for (const cb of set) cb();
+    }
+  }
+}
+
+let host: WidgetHost | null = null;
+
+/** Connects widget outputs to this page's notebook connection (once per page). */
+export function attachWidgetHost(client: NotebookClient): void {
+  host = new WidgetHost(client);
+}
+
+export function widgetHost(): WidgetHost | null {
+  return host;
+}
