@@ -208,8 +208,11 @@ PROBE = """
     requestAnimationFrame(() => check(false));
     if (inFrame) timer = setTimeout(() => check(true), 100);  // the page is never throttled
   };
-  const observe = () => new MutationObserver(schedule).observe(document, {
-    subtree: true, childList: true, attributes: true, characterData: true });
+  const observe = () => {
+    new MutationObserver(schedule).observe(document, {
+      subtree: true, childList: true, attributes: true, characterData: true });
+    schedule();  // what came before the observer
+  };
   if (document.documentElement) observe();
   else document.addEventListener("DOMContentLoaded", observe);
   addEventListener("resize", schedule);
@@ -296,6 +299,8 @@ def url(app: App, path: str, workspace: str) -> str:
 # with Chromium's out-of-process sandboxed frames now and then): their times may be late
 # by up to the polling interval. Reported with the results.
 LATE_PROBES: list[str] = []
+# The last error of an evaluation in a frame, by the frame's URL (for a failure report).
+FRAME_ERRORS: dict[str, str] = {}
 # Checks of the last wait made by the timer in off-screen frames (see PROBE).
 BY_TIMER = [0]
 
@@ -317,7 +322,8 @@ async def in_frames(page: Any, script: str, arg: Any = None) -> list[tuple[Any, 
                 await frame.evaluate(probe())
                 LATE_PROBES.append(frame.url)
                 value = await frame.evaluate(call, arg)
-        except Exception:  # a frame that went away or is not loaded yet
+        except Exception as e:  # a frame that went away or is not loaded yet
+            FRAME_ERRORS[frame.url] = f"{type(e).__name__}: {str(e)[:300]}"
             continue
         if value is not None:
             out.append((frame, value))
@@ -346,10 +352,20 @@ async def wait_ready(page: Any, want: int, timeout_s: float, what: str) -> float
             if total >= want and at is not None:
                 return at
         if time.monotonic() > deadline:
+            direct = 0  # asked without the probe
+            for f in page.frames:
+                try:
+                    direct += await f.evaluate(
+                        "(s) => document.querySelectorAll(s).length", WIDGET["slider"]
+                    )
+                except Exception:
+                    pass
             raise BenchError(
                 f"{what}: {total} of {want} sliders ready after {timeout_s:.0f} s "
+                f"({direct} in the frames' DOM asked directly) "
                 f"({present} `{WIDGET['slider']}` in the DOM, in {len(page.frames)} frames, "
-                f"{sum(f.url in ('', 'about:blank') for f in page.frames)} of them not loaded)"
+                f"{sum(f.url in ('', 'about:blank') for f in page.frames)} of them not loaded; "
+                f"errors in frames: {FRAME_ERRORS or 'none'})"
             )
         await asyncio.sleep(0.1)
 
