@@ -433,11 +433,7 @@ async def test_a_saved_notebook_opened_by_a_new_server_shows_its_widgets_static(
         assert tab.errors == []
 
 
-# The notewire kernel's Output capture needs get_parent() (on another branch): these run
-# on ipykernel.
-
-
-@pytest.mark.parametrize("kernel", ["python3"])
+@pytest.mark.parametrize("kernel", ["notewire", "python3"])
 async def test_output_widget_capture_shows_inside_the_widget(
     server: Server, session: Session, kernel: str
 ) -> None:
@@ -458,7 +454,7 @@ async def test_output_widget_capture_shows_inside_the_widget(
     assert tab.errors == []
 
 
-@pytest.mark.parametrize("kernel", ["python3"])
+@pytest.mark.parametrize("kernel", ["notewire", "python3"])
 async def test_interact_output_follows_the_slider(
     server: Server, session: Session, kernel: str
 ) -> None:

@@ -27,13 +27,6 @@ def kernel_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def needs_get_parent(request: pytest.FixtureRequest, kernel: str) -> None:
-    # ipywidgets' Output widget asks the kernel which request it handles
-    # (`get_ipython().kernel.get_parent()`), which the notewire kernel lacks so far.
-    if kernel == "notewire":
-        request.applymarker(pytest.mark.xfail(reason="no kernel.get_parent", strict=True))
-
-
 def view_model(nb: NotebookClient, cell: str) -> str:
     [view] = [o["data"][VIEW] for o in nb.outputs(cell) if VIEW in o.get("data", {})]
     return str(view["model_id"])
@@ -131,10 +124,7 @@ async def test_a_button_callbacks_print_lands_in_the_buttons_cell(
         assert "clicked!" not in nb.output_text(other)
 
 
-async def test_output_widget_captures_on_the_server(
-    server: Server, kernel_name: str, request: pytest.FixtureRequest
-) -> None:
-    needs_get_parent(request, kernel_name)
+async def test_output_widget_captures_on_the_server(server: Server, kernel_name: str) -> None:
     write_notebook(server.root / "o.ipynb", kernel=kernel_name)
     async with server.client("o.ipynb") as nb:
         cell, out = await show(nb, "import ipywidgets as w\nout = w.Output()\nout")
@@ -159,10 +149,7 @@ async def test_output_widget_captures_on_the_server(
         assert text == "['inside\\n']"
 
 
-async def test_interact_output_follows_a_change(
-    server: Server, kernel_name: str, request: pytest.FixtureRequest
-) -> None:
-    needs_get_parent(request, kernel_name)
+async def test_interact_output_follows_a_change(server: Server, kernel_name: str) -> None:
     write_notebook(server.root / "i.ipynb", kernel=kernel_name)
     source = (
         "import ipywidgets as w\n"
