@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import uuid
 
-import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
@@ -142,14 +141,17 @@ def test_widget_control_comm_answers_request_states(kc: BlockingKernelClient) ->
     assert answers[0]["data"]["states"][ids["model"]]["state"]["value"] == 7
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tqdm 4.70's autonotebook looks for 'ipykernel.zmqshell' in sys.modules, "
-    "not the IPKernelApp config section; notewire does not import or imitate ipykernel's modules",
-)
-def test_tqdm_auto_picks_the_notebook_bar(kc: BlockingKernelClient) -> None:
-    run = execute(
-        kc,
-        "import tqdm.auto, tqdm.notebook\nprint(tqdm.auto.tqdm is tqdm.notebook.tqdm)",
+def test_notebook_probes_find_a_notebook_kernel(kc: BlockingKernelClient) -> None:
+    # tqdm.auto (tqdm's autonotebook) looks for ipykernel's shell module, rich and
+    # plotly for its shell class name.
+    code = (
+        "import warnings\n"
+        "warnings.simplefilter('ignore')\n"
+        "import tqdm.auto, tqdm.notebook, rich.console\n"
+        "print(issubclass(tqdm.auto.tqdm, tqdm.notebook.tqdm), rich.console._is_jupyter())\n"
+        "import ipykernel.zmqshell as z\n"
+        "print(z.ZMQInteractiveShell is type(get_ipython()))\n"
+        "try:\n    z.ZMQDisplayPublisher\nexcept AttributeError as e:\n    print('clear:', 'marks' in str(e))"
     )
-    assert run.stdout() == "True\n"
+    run = execute(kc, code)
+    assert run.stdout() == "True True\nTrue\nclear: True\n"

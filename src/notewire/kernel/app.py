@@ -18,7 +18,7 @@ import zmq.asyncio
 from notewire.protocol import Buffer, Message, ProtocolError, ReplayGuard, decode
 from notewire.protocol.content import ExecuteRequest
 
-from . import comms
+from . import comms, notebook_probes
 from .boot import Boot, Kept
 from .context import Kernel
 from .control import ControlThread
@@ -28,7 +28,7 @@ from .iopub import ZERO_COPY_MIN
 from .ipykernel_face import IPyKernelFace, ipkernel_config
 from .outputs import Outputs
 from .parent import watch_launcher
-from .shell import KernelShell
+from .shell import ZMQInteractiveShell
 from .stdin import Stdin
 
 log = logging.getLogger("notewire.kernel")
@@ -82,7 +82,8 @@ class KernelApp:
     def run(self) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
-        shell = KernelShell.instance(config=ipkernel_config(self.connection_file))
+        shell = ZMQInteractiveShell.instance(config=ipkernel_config(self.connection_file))
+        notebook_probes.install(ZMQInteractiveShell)
         sys.stdout, sys.stderr = self.outputs.stdout, self.outputs.stderr  # type: ignore[assignment]
         shell.init_kernel_io(self.outputs)
         boot = self.boot

@@ -154,3 +154,8 @@ class KernelShell(InteractiveShell):
             raise NotImplementedError(
                 f"GUI event loop {gui!r} is not supported by the notewire kernel"
             )
+
+
+class ZMQInteractiveShell(KernelShell):
+    """The kernel's shell under the name of ipykernel's: rich and plotly decide whether
+    they run in a notebook by the shell's class name (notebook_probes.py)."""
