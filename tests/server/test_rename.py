@@ -156,6 +156,23 @@ async def test_a_refused_rename_leaves_the_session_alone(
         assert not any(m["type"] == "moved" for m in nb.messages)
 
 
+async def test_a_notebook_deleted_by_another_program_is_closed_as_a_delete_is(
+    server: Server, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_notebook(server.root / "gone.ipynb", cells=["z = 3"])
+    async with server.client("gone.ipynb") as one, server.client("gone.ipynb") as two:
+        await one.run_and_wait([str(one.cells[0]["id"])])
+        await asyncio.to_thread((server.root / "gone.ipynb").unlink)  # not through notewire
+        for nb in (one, two):  # told without editing anything
+            assert (await nb.next_message("deleted", within=30)) == {"type": "deleted"}
+            await asyncio.wait_for(nb.closed, timeout=30)
+            assert nb.ws.close_code == 4009 and nb.ws.close_reason == "deleted"
+        assert server.app.state.notebooks.get("gone.ipynb") is None
+        assert (await http.get("/api/kernels")).json() == []
+    assert not (server.root / "gone.ipynb").exists()  # nothing wrote it again
+    assert not [r for r in caplog.records if r.exc_info], "no traceback in the log"
+
+
 async def test_deleting_an_open_notebook_closes_it_without_writing_it_again(
     server: Server, http: httpx.AsyncClient
 ) -> None:

@@ -98,7 +98,9 @@ class Notebooks:
 
     async def _load(self, path: str, os_path: Path) -> NotebookSession:
         store = NotebookStore(path, os_path, self._notary)
-        session = await NotebookSession.open(store, self._manager, self._config, self._tasks)
+        session = await NotebookSession.open(
+            store, self._manager, self._config, self._tasks, on_deleted=self._deleted_on_disk
+        )
         # Registered here, not by whoever awaited: a browser that left meanwhile must
         # not leave a session (and its kernel) running that no one can find.
         self._open[os_path] = session
@@ -167,6 +169,12 @@ class Notebooks:
         for session, result in zip(sessions, results, strict=True):
             if isinstance(result, Exception):
                 log.error("closing deleted %s failed: %r", session.store.path, result)
+
+    def _deleted_on_disk(self, session: NotebookSession) -> None:
+        """Another program deleted the file of an open notebook: close it as a delete
+        through notewire does (its browsers keep their copy and may save it again)."""
+        if session in self._open.values():
+            self._tasks.create_task(self.close(session), name=f"close {session.store.path}")
 
     def by_kernel(self, kernel_id: str) -> NotebookSession | None:
         for session in self._open.values():

@@ -46,6 +46,7 @@ from .widgets import VIEW_MIME
 log = logging.getLogger(__name__)
 
 BUSY_DELAY = 0.1  # seconds a kernel is busy before browsers are told
+DELETE_GRACE = 0.5  # seconds a missing file is looked for again before it counts as deleted
 _OUTPUTS = (Stream, DisplayData, UpdateDisplayData, ExecuteResult, Error, ClearOutput)
 _COMM_TYPES = frozenset(("comm_open", "comm_msg", "comm_close"))
 
@@ -94,8 +95,15 @@ class NotebookSession:
     """Use `await NotebookSession.open(...)` inside the server's task group; `close()`
     saves and stops everything."""
 
-    def __init__(self, store: NotebookStore, manager: KernelManager, config: SessionConfig) -> None:
+    def __init__(
+        self,
+        store: NotebookStore,
+        manager: KernelManager,
+        config: SessionConfig,
+        on_deleted: Callable[[NotebookSession], None] | None = None,
+    ) -> None:
         self.store = store
+        self._on_deleted = on_deleted  # the file vanished on disk: close this session
         self.config = config
         self.peers = Peers()
         self.comms = CommRelay(self.peers, self._send_comm, new_id)
@@ -156,10 +164,12 @@ class NotebookSession:
         manager: KernelManager,
         config: SessionConfig,
         tasks: asyncio.TaskGroup,
+        on_deleted: Callable[[NotebookSession], None] | None = None,
     ) -> NotebookSession:
         """Load the notebook (raises the store's errors for a missing or broken file)
-        and start its kernel in the background."""
-        session = cls(store, manager, config)
+        and start its kernel in the background. `on_deleted` is called when the file
+        is found deleted by another program (the session has told its browsers)."""
+        session = cls(store, manager, config, on_deleted)
         notebook, trusted = await store.load()
         session._replace_document(notebook, trusted)
         started = asyncio.Event()
@@ -708,6 +718,16 @@ class NotebookSession:
         else:
             metadata["widgets"] = saved
 
+    async def _deleted_on_disk(self) -> bool:
+        """Whether the file is gone, and still gone a moment later (a program that
+        rewrites a file by deleting it first is not deleting the notebook)."""
+        for look in range(2):
+            if await asyncio.to_thread(self.store.os_path.exists):
+                return False
+            if look == 0:
+                await asyncio.sleep(DELETE_GRACE)
+        return True
+
     def _notify_progress(self) -> None:
         self._progress.set()
         self._progress = asyncio.Event()
@@ -745,7 +765,8 @@ class NotebookSession:
                         continue
                     await self._look_at_disk()
                     if (
-                        self.dirty
+                        not self._file_deleted
+                        and self.dirty
                         and not self._conflict
                         and since_save >= self.config.autosave_interval
                     ):
@@ -760,6 +781,12 @@ class NotebookSession:
         """A file changed on disk is reloaded when nothing here is unsaved, and is a
         conflict for the user to settle when something is."""
         if self._conflict or not await self.store.changed_on_disk():
+            return
+        if await self._deleted_on_disk():
+            log.info("%s was deleted on disk; closing it", self.store.path)
+            self.file_deleted()  # the browsers are told at once; nothing polls or writes
+            if self._on_deleted is not None:
+                self._on_deleted(self)
             return
         if self.dirty:
             self._conflict = True
