@@ -125,7 +125,8 @@ class StreamView implements OutputView {
     this.note.textContent = out.dropped_chars > 0 ? `… ${out.dropped_chars.toLocaleString()} earlier characters dropped` : "";
     const patch = planStream(this.drawn, out.text);
     if (patch.reset) clear(this.lines);
-    if (patch.lines.length) this.lines.append(...segmentNodes(patch.lines));
+    for (let i = 0; i < patch.drop; i++) this.lines.lastChild?.remove();
+    for (const block of patch.added) this.lines.append(h("span", {}, ...segmentNodes(block)));
     clear(this.tail);
     this.tail.append(...segmentNodes(patch.tail));
     this.drawn = patch.next;
