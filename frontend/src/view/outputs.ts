@@ -4,7 +4,7 @@
 // shows an error for its own output only.
 import * as Y from "yjs";
 import { readOutput, streamChunks, type Output, type OutputMap } from "../model/document";
-import { imageSize, mimeText, pickMime } from "../model/mime";
+import { imageSize, isChartMime, mimeText, pickMime } from "../model/mime";
 import type { InputRequest, JSONObject, JSONValue } from "../model/protocol";
 import { EMPTY_STREAM, planStream, type StreamRendered } from "../model/stream";
 import { ansiNodes, segmentNodes } from "./ansi-dom";
@@ -67,6 +67,12 @@ function richOutput(out: Extract<Output, { output_type: "display_data" | "execut
   const mime = pickMime(out.data, trusted);
   let teardown = () => {};
   const body = safely(() => {
+    if (mime !== null && isChartMime(mime)) {
+      // JSON from the kernel, which may carry HTML (plotly labels): drawn in the frame.
+      const frame = sandboxFrame({ mime, data: out.data[mime] ?? null });
+      teardown = frame.destroy;
+      return frame.el;
+    }
     switch (mime) {
       case null:
         return h("pre", { class: "nw-muted" }, `[no renderer for ${Object.keys(out.data).join(", ") || "empty output"}]`);

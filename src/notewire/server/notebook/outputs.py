@@ -23,6 +23,7 @@ rarely; what goes is counted in the output's `dropped_chars` and the cell's
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -68,6 +69,21 @@ def stream_text(output: Map) -> str:
     if isinstance(text, Array):
         return "".join(str(chunk) for chunk in json.loads(str(text)))
     return text if isinstance(text, str) else ""
+
+
+_DOT_JSON = re.compile(r"^application/vnd\.vega(lite)?\.v\d+\.json$")
+
+
+def _json_mime_names(data: Any) -> Any:
+    """Altair 6 names its mime type `application/vnd.vegalite.v6.json`; nbformat takes a
+    JSON value only under a `+json` name, so the notebook could not be saved. The data
+    goes under the `+json` name (the frontend draws both)."""
+    if not isinstance(data, dict) or not any(_DOT_JSON.match(k) for k in data):
+        return data
+    return {
+        (k[: -len(".json")] + "+json" if _DOT_JSON.match(k) and not isinstance(v, str) else k): v
+        for k, v in data.items()
+    }
 
 
 @dataclass(slots=True)
@@ -193,7 +209,7 @@ class OutputWriter:
         else:
             fields = {
                 "output_type": content.msg_type,
-                "data": json_safe(content.data),
+                "data": _json_mime_names(json_safe(content.data)),
                 "metadata": json_safe(content.metadata),
             }
             if isinstance(content, ExecuteResult):
@@ -514,7 +530,7 @@ class OutputWriter:
         display_id = content.transient.get("display_id")
         if not isinstance(display_id, str):
             return
-        data, metadata = json_safe(content.data), json_safe(content.metadata)
+        data, metadata = _json_mime_names(json_safe(content.data)), json_safe(content.metadata)
         for cell_id in list(self._displays.get(display_id, ())):
             cell = self._find(cell_id)
             state = self._cells.get(cell_id)
