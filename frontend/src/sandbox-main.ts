@@ -1,14 +1,36 @@
 // Runs inside the sandboxed output frame (opaque origin): takes the output from the
-// page, runs it, and reports the document's height so the page can size the frame.
+// page, runs or draws it, and reports the document's height so the page can size the
+// frame. Chart renderers are separate chunks, loaded only when a chart comes.
 interface RenderMessage {
   type: "nw-render";
   html?: string;
   javascript?: string;
+  mime?: string;
+  data?: unknown;
 }
 
 function reportHeight(): void {
   const height = Math.max(document.documentElement.scrollHeight, document.body?.scrollHeight ?? 0);
   parent.postMessage({ type: "nw-frame-height", height }, "*");
+}
+
+async function renderChart(element: HTMLElement, mime: string, data: unknown): Promise<void> {
+  element.classList.add("nw-chart");
+  try {
+    if (mime === "application/vnd.plotly.v1+json") {
+      const { renderPlotly } = await import("./sandbox/plotly");
+      await renderPlotly(element, data);
+    } else {
+      const { renderVega } = await import("./sandbox/vega");
+      await renderVega(element, mime, data);
+    }
+  } catch (e) {
+    const pre = document.createElement("pre");
+    pre.className = "nw-render-error";
+    pre.textContent = `This chart could not be drawn: ${String(e)}`;
+    element.replaceChildren(pre);
+  }
+  reportHeight();
 }
 
 let rendered = false;
@@ -21,6 +43,10 @@ window.addEventListener("message", (ev: MessageEvent) => {
   element.className = "output";
   document.body.appendChild(element);
   (window as unknown as { element: HTMLElement }).element = element;
+  if (typeof msg.mime === "string") {
+    void renderChart(element, msg.mime, msg.data);
+    return;
+  }
   if (typeof msg.html === "string") {
     // Scripts in a contextual fragment run when inserted (unlike innerHTML).
     element.appendChild(document.createRange().createContextualFragment(msg.html));

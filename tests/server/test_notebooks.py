@@ -95,6 +95,34 @@ async def test_carriage_returns_keep_a_progress_bar_on_one_line(server: Server) 
         assert nb.output_text(cell) == "100%\ndone\n"
 
 
+TQDM_BARS = """\
+import sys
+from tqdm import tqdm
+fmt = "{desc} {n_fmt}/{total_fmt}"
+for i in tqdm(range(3), file=sys.stdout, desc="outer", bar_format=fmt, mininterval=0):
+    for j in tqdm(
+        range(40), file=sys.stdout, desc="inner", position=1, leave=False, bar_format=fmt,
+        mininterval=0,
+    ):
+        sys.stdout.flush()
+    tqdm.write(f"done {i}", file=sys.stdout)
+print("end")
+"""
+
+
+async def test_stacked_tqdm_bars_show_as_in_a_terminal(server: Server, kernel_name: str) -> None:
+    write_notebook(server.root / "bars.ipynb", kernel=kernel_name)
+    async with server.client("bars.ipynb") as nb:
+        cell = nb.add_cell(TQDM_BARS)
+        await nb.run_and_wait([cell])
+        # Lines the bars cleared end in spaces, as on a terminal.
+        shown = [line.rstrip() for line in nb.output_text(cell).split("\n")]
+        assert shown == ["done 0", "done 1", "done 2", "outer 3/3", "end", ""]
+    await asyncio.wait_for(server.app.state.notebooks.get("bars.ipynb").settled(), timeout=30)
+    saved = (await server.saved("bars.ipynb")).cells[0].outputs[0].text
+    assert [line.rstrip() for line in saved.split("\n")] == shown
+
+
 async def test_display_updates_and_clear_output_wait(server: Server) -> None:
     write_notebook(server.root / "d.ipynb")
     async with server.client("d.ipynb") as nb:

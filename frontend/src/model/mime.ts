@@ -2,8 +2,25 @@
 // this frontend renders, with JavaScript only for trusted outputs.
 import type { JSONObject, JSONValue } from "./protocol";
 
+// Charts: data drawn by their own libraries inside the sandboxed frame (view/frame.ts),
+// ahead of the HTML that some libraries add for other frontends (JupyterLab's order).
+// Altair writes "application/vnd.vegalite.v6.json", JupyterLab's renderers "+json".
+const CHART_MIMES = [
+  "application/vnd.plotly.v1+json",
+  ...[6, 5, 4, 3].flatMap((v) =>
+    ["vegalite", "vega"].flatMap((kind) => [`application/vnd.${kind}.v${v}+json`, `application/vnd.${kind}.v${v}.json`]),
+  ),
+] as const;
+
+export type ChartMime = `application/vnd.${string}`;
+
+export function isChartMime(mime: string): mime is ChartMime {
+  return (CHART_MIMES as readonly string[]).includes(mime);
+}
+
 export const MIME_ORDER = [
   "application/javascript",
+  ...(CHART_MIMES as readonly ChartMime[]),
   "text/html",
   "text/markdown",
   "text/latex",
@@ -17,7 +34,9 @@ export const MIME_ORDER = [
 
 export type RenderedMime = (typeof MIME_ORDER)[number];
 
-/** Types that run code when trusted, and so are skipped for untrusted outputs. */
+/** Types that run code when trusted, and so are skipped for untrusted outputs. Charts
+ * are data, not code: they are drawn for untrusted outputs too, in the sandboxed frame
+ * (protocol section 4). */
 const UNSAFE: ReadonlySet<string> = new Set(["application/javascript"]);
 
 export function pickMime(data: JSONObject, trusted: boolean): RenderedMime | null {

@@ -2,12 +2,17 @@
 // sandbox="allow-scripts" without allow-same-origin gives the frame an opaque origin,
 // so nothing in it can read the page or call the server with the user's cookie.
 // The frame document (/static/sandbox.html) receives the content by postMessage and
-// reports its height back; the page trusts nothing else from it.
+// reports its height back; the page trusts nothing else from it. Charts (Plotly, Vega)
+// are drawn there too, by renderers the frame loads from /static/ when it needs them.
+import type { JSONValue } from "../model/protocol";
 import { h } from "./dom";
 
 export interface FrameContent {
   readonly html?: string;
   readonly javascript?: string;
+  /** A chart (model/mime.ts isChartMime) and its data: the frame loads its renderer. */
+  readonly mime?: string;
+  readonly data?: JSONValue;
 }
 
 const frames = new Map<Window, HTMLIFrameElement>();

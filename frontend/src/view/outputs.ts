@@ -4,7 +4,7 @@
 // shows an error for its own output only.
 import * as Y from "yjs";
 import { readOutput, streamChunks, type Output, type OutputMap } from "../model/document";
-import { imageSize, mimeText, pickMime } from "../model/mime";
+import { imageSize, isChartMime, mimeText, pickMime } from "../model/mime";
 import type { InputRequest, JSONObject, JSONValue } from "../model/protocol";
 import { EMPTY_STREAM, planStream, type StreamRendered } from "../model/stream";
 import { ansiNodes, segmentNodes } from "./ansi-dom";
@@ -70,6 +70,12 @@ function richOutput(out: Extract<Output, { output_type: "display_data" | "execut
   const mime = pickMime(out.data, trusted);
   let teardown = () => {};
   const body = safely(() => {
+    if (mime !== null && isChartMime(mime)) {
+      // JSON from the kernel, which may carry HTML (plotly labels): drawn in the frame.
+      const frame = sandboxFrame({ mime, data: out.data[mime] ?? null });
+      teardown = frame.destroy;
+      return frame.el;
+    }
     switch (mime) {
       case null:
         return h("pre", { class: "nw-muted" }, `[no renderer for ${Object.keys(out.data).join(", ") || "empty output"}]`);
@@ -128,7 +134,8 @@ class StreamView implements OutputView {
     this.note.textContent = out.dropped_chars > 0 ? `… ${out.dropped_chars.toLocaleString()} earlier characters dropped` : "";
     const patch = planStream(this.drawn, out.text);
     if (patch.reset) clear(this.lines);
-    if (patch.lines.length) this.lines.append(...segmentNodes(patch.lines));
+    for (let i = 0; i < patch.drop; i++) this.lines.lastChild?.remove();
+    for (const block of patch.added) this.lines.append(h("span", {}, ...segmentNodes(block)));
     clear(this.tail);
     this.tail.append(...segmentNodes(patch.tail));
     this.drawn = patch.next;

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { paletteColor, parseAnsi, PLAIN, segmentStyle, stripAnsi } from "../../src/model/ansi";
 import { extractMath, placeholder } from "../../src/model/math";
 import { imageSize, mimeText, pickMime } from "../../src/model/mime";
-import { EMPTY_STREAM, overwriteLine, planStream } from "../../src/model/stream";
+import { CHANGEABLE_LINES, EMPTY_STREAM, overwriteLine, planStream, type StreamPatch, type StreamRendered } from "../../src/model/stream";
 
 describe("ANSI", () => {
   test("colours and resets split the text into styled runs", () => {
@@ -85,6 +85,43 @@ describe("stream rendering plan", () => {
     const a = planStream(EMPTY_STREAM, "\x1b[32mgreen\n");
     const b = planStream(a.next, "\x1b[32mgreen\nstill\n");
     assert.equal(b.lines[0]!.state.fg, 2);
+  });
+
+  // What a view following the patches shows: its blocks of lines, then the tail.
+  function follow(texts: string[]): { shown: string; patches: StreamPatch[] } {
+    let blocks: string[] = [];
+    let tail = "";
+    let drawn: StreamRendered = EMPTY_STREAM;
+    const patches: StreamPatch[] = [];
+    for (const text of texts) {
+      const p = planStream(drawn, text);
+      if (p.reset) blocks = [];
+      blocks = blocks.slice(0, blocks.length - p.drop);
+      blocks.push(...p.added.map((b) => b.map((s) => s.text).join("")));
+      tail = p.tail.map((s) => s.text).join("");
+      drawn = p.next;
+      patches.push(p);
+    }
+    return { shown: blocks.join("") + tail, patches };
+  }
+
+  test("a change in the last lines (stacked progress bars) redraws only from there", () => {
+    const head = Array.from({ length: 5000 }, (_, i) => `line ${i}\n`).join("");
+    const bars = (o: number, i: number) => `${head}outer ${o}\ninner ${i}\n`;
+    const { shown, patches } = follow([bars(0, 0), bars(0, 1), bars(1, 1), `${head}note\nouter 1\ninner 1\n`]);
+    assert.equal(shown, `${head}note\nouter 1\ninner 1\n`);
+    for (const p of patches.slice(1)) {
+      assert.equal(p.reset, false);
+      const redrawn = p.lines.map((s) => s.text).join("");
+      assert.ok(redrawn.split("\n").length <= CHANGEABLE_LINES + 2, "no more than the changeable lines");
+    }
+  });
+
+  test("a change further back, or dropped characters, redraws everything", () => {
+    const head = Array.from({ length: 300 }, (_, i) => `line ${i}\n`).join("");
+    const { shown, patches } = follow([head, head.replace("line 3\n", "line three\n")]);
+    assert.equal(shown, head.replace("line 3\n", "line three\n"));
+    assert.equal(patches[1]!.reset, true);
   });
 
   test("overwriteLine applies carriage returns", () => {

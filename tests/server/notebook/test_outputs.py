@@ -35,8 +35,9 @@ from notewire.server.notebook import (
     stream_text,
     to_notebook,
 )
+from notewire.server.notebook.stream import SCREEN_ROWS
 
-from .test_stream import jupyterlab
+from .test_stream import jupyterlab, moves, terminal
 
 
 def make_doc(*cell_ids: str, markdown: tuple[str, ...] = ()) -> Doc:
@@ -229,6 +230,45 @@ def test_only_the_open_line_is_rewritten() -> None:
     assert text.endswith(
         "line 029999\n199% [################### ] done\n" + " ".join(map(str, range(200))) + " "
     )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet="ab\n\r", max_size=20), max_size=5), moves, st.integers(2, 20))
+def test_cursor_movement_in_the_document_shows_what_a_terminal_shows(
+    before: list[str], pieces: list[str], max_chunks: int
+) -> None:
+    doc = make_doc("a")
+    writer = OutputWriter(doc, OutputLimits(max_chunks=max_chunks))
+    for text in before + pieces:
+        writer.apply("a", out("stdout", text))
+        output = get_cell(doc, "a")["outputs"][0]  # type: ignore[index]
+        assert len(output["text"]) <= max_chunks
+    rows = min(SCREEN_ROWS, max(1, max_chunks // 2 - 1))
+    expected = terminal("".join(before + pieces), rows)
+    shown_texts = [text.rstrip("\r") for text in texts(doc, "a")]  # a `\r` to go on from
+    assert shown_texts == ([expected] if before + pieces else [])
+
+
+def test_stacked_bars_rewrite_only_the_rows_below_the_cursor() -> None:
+    doc = make_doc("a")
+    writer = OutputWriter(doc)
+    writer.apply("a", out("stdout", "".join(f"line {i:06}\n" for i in range(30_000))))
+    with recorded_updates(doc) as updates:
+        for i in range(300):
+            if i % 100 == 50:  # tqdm.write: clear both bars, print, draw them again
+                writer.apply("a", out("stdout", f"\r       \n\r       \x1b[A\rnote {i}\n"))
+            writer.apply("a", out("stdout", f"\router {i // 10}\n\rinner {i % 10}\x1b[A"))
+    assert max(len(u) for u in updates) < 300  # the 360 kB above are never sent again
+    lines = texts(doc, "a")[0].split("\n")
+    assert lines[29_999:] == [
+        "line 029999",
+        "note 50",
+        "note 150",
+        "note 250",
+        "outer 29",
+        "inner 9",
+    ]
+    assert len(get_cell(doc, "a")["outputs"][0]["text"]) < 300  # type: ignore[index]
 
 
 def test_a_stream_read_from_a_file_is_continued() -> None:

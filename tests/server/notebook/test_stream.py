@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from notewire.server.notebook.stream import (
     HISTORY_FLOOR,
+    SCREEN_ROWS,
+    Screen,
     apply_backspaces,
     bound_history,
     feed,
@@ -137,3 +139,67 @@ def test_a_progress_bar_keeps_its_raw_line_short() -> None:
 def test_short_raw_lines_are_never_folded() -> None:
     raw = "a\rb" * 100
     assert bound_history(raw) == raw
+
+
+# --- cursor movement: a terminal, for text without backspaces ------------------------
+
+
+def terminal(text: str, rows_kept: int = SCREEN_ROWS) -> str:
+    """What a terminal shows: characters overwrite at the cursor, `\\r` goes to column 0,
+    `\\n` down a row to column 0, `\\x1b[nA`/`B` up/down n rows (staying on the column),
+    never above the first of the last `rows_kept` rows nor below the last."""
+    rows: list[list[str]] = [[]]
+    row = column = 0
+    for piece in re.split(r"(\x1b\[\d*[AB]|\r|\n)", text):
+        if piece == "\r":
+            column = 0
+        elif piece == "\n":
+            row, column = row + 1, 0
+            if row == len(rows):
+                rows.append([])
+        elif piece.startswith("\x1b["):
+            count = int(piece[2:-1] or 1)
+            top = max(0, len(rows) - rows_kept)
+            row = max(top, row - count) if piece[-1] == "A" else min(len(rows) - 1, row + count)
+        else:
+            line = rows[row]
+            line.extend(" " * (column - len(line)))
+            line[column : column + len(piece)] = piece
+            column += len(piece)
+    return "\n".join("".join(line) for line in rows)
+
+
+def screen_text(messages: list[str], limit: int = SCREEN_ROWS) -> str:
+    screen = Screen(rows=[""], cursor=0, limit=limit)
+    done = ""
+    for message in messages:
+        screen.feed(message)
+        done += "".join(line + "\n" for line in screen.left)
+        screen.left.clear()
+    return done + "".join(screen.shown(i) for i in range(len(screen.rows)))
+
+
+moves = st.lists(
+    st.sampled_from(["a", "bc", "defgh", "\r", "\n", "\x1b[A", "\x1b[2A", "\x1b[B", "\x1b[3B"]),
+    max_size=60,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(moves, st.integers(1, 5))
+def test_cursor_movement_shows_what_a_terminal_shows(pieces: list[str], limit: int) -> None:
+    text = "".join(pieces)
+    assert screen_text([text], limit).rstrip("\r") == terminal(text, limit)
+    assert screen_text(pieces, limit).rstrip("\r") == terminal(text, limit)
+
+
+def test_stacked_progress_bars_stay_on_their_rows() -> None:
+    # What tqdm writes for a bar at position 1 under one at position 0, then a message
+    # printed above both (tqdm.write clears the bars, prints, and redraws them).
+    def bars(outer: int, inner: int) -> str:
+        return f"\router {outer}\n\rinner {inner}\x1b[A"
+
+    messages = ["start\n", bars(0, 0), bars(0, 1), bars(1, 0)]
+    messages += ["\r       \n\r       \x1b[A\r", "a message\n", bars(1, 1), bars(2, 2)]
+    shown = screen_text(messages)
+    assert shown.split("\n") == ["start", "a message", "outer 2", "inner 2"]

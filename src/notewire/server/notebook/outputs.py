@@ -23,6 +23,7 @@ rarely; what goes is counted in the output's `dropped_chars` and the cell's
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from notewire.protocol.content import (
 )
 
 from .schema import cells_array, json_safe, output_map
-from .stream import bound_history, feed, render
+from .stream import CURSOR_MOVE, SCREEN_ROWS, Screen, bound_history, feed, render
 
 __all__ = ["OutputContent", "OutputLimits", "OutputWriter", "stream_text"]
 
@@ -70,6 +71,21 @@ def stream_text(output: Map) -> str:
     return text if isinstance(text, str) else ""
 
 
+_DOT_JSON = re.compile(r"^application/vnd\.vega(lite)?\.v\d+\.json$")
+
+
+def _json_mime_names(data: Any) -> Any:
+    """Altair 6 names its mime type `application/vnd.vegalite.v6.json`; nbformat takes a
+    JSON value only under a `+json` name, so the notebook could not be saved. The data
+    goes under the `+json` name (the frontend draws both)."""
+    if not isinstance(data, dict) or not any(_DOT_JSON.match(k) for k in data):
+        return data
+    return {
+        (k[: -len(".json")] + "+json" if _DOT_JSON.match(k) and not isinstance(v, str) else k): v
+        for k, v in data.items()
+    }
+
+
 @dataclass(slots=True)
 class _Stream:
     """What the writer knows of the stream output it last wrote (the cell's last)."""
@@ -83,6 +99,9 @@ class _Stream:
     open: list[str]
     raw: str | None
     dropped: int
+    # Once the stream moved its cursor up (stream.py): its window of rows, and then
+    # `open` holds one chunk per row.
+    screen: Screen | None = None
 
 
 @dataclass(slots=True)
@@ -190,7 +209,7 @@ class OutputWriter:
         else:
             fields = {
                 "output_type": content.msg_type,
-                "data": json_safe(content.data),
+                "data": _json_mime_names(json_safe(content.data)),
                 "metadata": json_safe(content.metadata),
             }
             if isinstance(content, ExecuteResult):
@@ -282,7 +301,9 @@ class OutputWriter:
             last = outputs[stream.n_outputs - 1]
         assert last is not None
         chunks: Array = last["text"]
-        if stream.raw is None and "\r" not in text and "\b" not in text:
+        if stream.screen is not None or ("\x1b[" in text and CURSOR_MOVE.search(text)):
+            self._write_screen(stream, chunks, text)
+        elif stream.raw is None and "\r" not in text and "\b" not in text:
             self._append_plain(stream, chunks, text)
         else:
             self._rewrite_open_line(stream, chunks, text)
@@ -382,9 +403,82 @@ class OutputWriter:
         stream.open = [shown] if shown else []
         stream.raw = raw if "\r" in raw else None
 
+    def _enter_screen(self, stream: _Stream, chunks: Array) -> None:
+        """Make the last lines changeable rows, one chunk each. Reads back the chunks
+        holding the last rows but one (at most 64 KiB of them). The window is
+        SCREEN_ROWS rows, fewer when `max_chunks` is small (the rows must fit in it)."""
+        limit = min(SCREEN_ROWS, max(1, self._limits.max_chunks // 2 - 1))
+        finished = len(stream.chunks) - len(stream.open)
+        wanted = limit - 1
+        read: list[str] = []
+        size = newlines = 0
+        index = finished
+        # Whole chunks only, up to 64 KiB: a big chunk is never sent again.
+        while index > 0 and newlines <= wanted and size + stream.chunks[index - 1] <= 1 << 16:
+            index -= 1
+            piece = str(chunks[index])
+            read.append(piece)
+            size += len(piece)
+            newlines += piece.count("\n")
+        text = "".join(reversed(read))
+        lines = text.split("\n")[:-1]  # the text read ends with a newline (or is empty)
+        partial = index > 0 and not str(chunks[index - 1]).endswith("\n")
+        whole = lines[1:] if partial else lines
+        keep = whole[max(0, len(whole) - wanted) :]
+        prefix = text[: len(text) - sum(len(line) + 1 for line in keep)]
+        raw = stream.raw if stream.raw is not None else "".join(stream.open)
+        screen = Screen(rows=[*keep, raw], cursor=len(keep), limit=limit)
+        rows = [screen.shown(i) for i in range(len(screen.rows))]
+        del chunks[index : len(stream.chunks)]
+        while len(stream.chunks) > index:
+            stream.total -= stream.chunks.pop()
+        new = [prefix, *rows] if prefix else rows
+        chunks.extend(new)
+        stream.chunks.extend(len(p) for p in new)
+        stream.total += sum(len(p) for p in new)
+        stream.open, stream.raw, stream.screen = rows, None, screen
+
+    def _write_screen(self, stream: _Stream, chunks: Array, text: str) -> None:
+        """Feed a stream that moves its cursor: rewrite the rows from the first one that
+        changed down, one chunk per row; rows that left the window become one chunk."""
+        if stream.screen is None:
+            self._enter_screen(stream, chunks)
+        screen = stream.screen
+        assert screen is not None
+        old_top = screen.top
+        first = screen.feed(text) - old_top  # in rows of the old window
+        left, screen.left = screen.left, []
+        stale = len(stream.open) - first
+        if stale:
+            end = len(stream.chunks)
+            del chunks[end - stale : end]
+            for _ in range(stale):
+                stream.total -= stream.chunks.pop()
+        gone = "".join(line + "\n" for line in left[first:])
+        start = max(first - len(left), 0)
+        rows = [screen.shown(i) for i in range(start, len(screen.rows))]
+        new = [gone, *rows] if gone else rows
+        chunks.extend(new)
+        stream.chunks.extend(len(p) for p in new)
+        stream.total += sum(len(p) for p in new)
+        stream.open = stream.open[len(left) : first] + rows
+
+    @staticmethod
+    def _leave_screen(stream: _Stream) -> None:
+        """Back to one open line (the last row) before trimming cuts into the window."""
+        screen = stream.screen
+        if screen is None:
+            return
+        last = screen.rows[-1]
+        stream.open = stream.open[-1:]
+        stream.raw = last if "\r" in last and screen.cursor == len(screen.rows) - 1 else None
+        stream.screen = None
+
     def _trim_text(self, stream: _Stream, chunks: Array, output: Map) -> None:
         """Drop the oldest characters, down to trim_to of the limit."""
         drop = stream.total - int(self._limits.max_stream_chars * self._limits.trim_to)
+        if stream.screen is not None and drop > stream.total - sum(map(len, stream.open)):
+            self._leave_screen(stream)
         finished_chunks = len(stream.chunks) - len(stream.open)
         whole = removed = 0
         while stream.chunks and removed + stream.chunks[0] <= drop:
@@ -419,16 +513,16 @@ class OutputWriter:
         open line into one chunk. Rare: the count drops to half the cap or less."""
         pieces = [str(p) for p in json.loads(str(chunks))]
         finished = "".join(pieces[: len(pieces) - len(stream.open)])
-        room = max(1, self._limits.max_chunks // 2 - 1)  # one more for the open line
+        room = max(1, self._limits.max_chunks // 2 - max(1, len(stream.open)))
         size = max(1, self._limits.max_stream_chars // 256, -(-len(finished) // room))
-        line = "".join(stream.open)
         new = [finished[i : i + size] for i in range(0, len(finished), size)]
-        if line:
-            new.append(line)
+        if stream.screen is None:
+            line = "".join(stream.open)
+            stream.open = [line] if line else []
+        new.extend(stream.open)  # a screen's rows stay one chunk each
         del chunks[0 : len(pieces)]
         chunks.extend(new)
         stream.chunks = deque(len(p) for p in new)
-        stream.open = [line] if line else []
 
     # --- display ids -------------------------------------------------------------------
 
@@ -436,7 +530,7 @@ class OutputWriter:
         display_id = content.transient.get("display_id")
         if not isinstance(display_id, str):
             return
-        data, metadata = json_safe(content.data), json_safe(content.metadata)
+        data, metadata = _json_mime_names(json_safe(content.data)), json_safe(content.metadata)
         for cell_id in list(self._displays.get(display_id, ())):
             cell = self._find(cell_id)
             state = self._cells.get(cell_id)

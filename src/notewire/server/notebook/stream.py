@@ -14,11 +14,33 @@ that a `\\r` had hidden and bring the old one back. `feed(raw, text)` returns th
 finished lines and the new raw open line; `render(raw)` shows it. Each message costs
 O(new text + open line); `bound_history` keeps the raw line within a few times its
 rendered length, so a progress bar redrawn a million times costs no more than once.
+
+Cursor movement (beyond JupyterLab, which shows `\x1b[A` as nothing): progress bars
+stacked on several lines (tqdm's `position=`, nested bars, `tqdm.write`) move the cursor
+up a line with `\x1b[A` (`\x1b[nA`: n lines) and back down with `\n`, as in a terminal.
+A stream that has moved the cursor up becomes a `Screen`: its last `SCREEN_ROWS` lines
+stay changeable, as rows, and the cursor is on one of them; older lines are finished as
+before. A cursor-up that would leave the window stops at its top row, and `\x1b[nB`
+moves down, never past the last row. On a row the cursor reaches, the `\r` model goes on:
+the row is its rendered text followed by `\r` and the part of it before the cursor's
+column (columns count characters), so what follows overwrites from that column.
 """
 
 from __future__ import annotations
 
-__all__ = ["HISTORY_FLOOR", "apply_backspaces", "bound_history", "feed", "render"]
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CURSOR_MOVE",
+    "HISTORY_FLOOR",
+    "SCREEN_ROWS",
+    "Screen",
+    "apply_backspaces",
+    "bound_history",
+    "feed",
+    "render",
+]
 
 # A raw open line may grow to this many characters (or four times its rendered length)
 # before its history is folded: beyond that, a run of backspaces long enough to reach
@@ -96,3 +118,80 @@ def bound_history(raw: str) -> str:
     # without, it is part of what shows.
     run = 1 if tail else len(head) - len(body)
     return render(body, closed=True) + "\r" * run + tail
+
+
+# How many trailing lines a cursor-up can reach: enough for a stack of progress bars,
+# few enough that rewriting the rows from the cursor down stays cheap.
+SCREEN_ROWS = 100
+CURSOR_MOVE = re.compile(r"\x1b\[(\d*)([AB])")
+
+
+def _column(raw: str) -> str:
+    """The characters before the cursor on a raw line: its last `\r` segment."""
+    return raw[raw.rfind("\r") + 1 :].lstrip("\b")
+
+
+@dataclass(slots=True)
+class Screen:
+    """The changeable trailing rows of a stream that moves its cursor up.
+
+    `rows` are raw lines (the cursor's) or rendered ones (the others); `top` counts the
+    rows that have left the window above them. `feed` returns the absolute index (`top`
+    counts from the stream's first window row) of the first row it changed, and collects
+    the rows that left the window, rendered, in `left`.
+    """
+
+    rows: list[str]
+    cursor: int
+    limit: int = SCREEN_ROWS  # rows in the window
+    top: int = 0
+    left: list[str] = field(default_factory=list)
+
+    def feed(self, text: str) -> int:
+        first = self.top + self.cursor
+        pieces = CURSOR_MOVE.split(text)
+        for i in range(0, len(pieces), 3):
+            self._write(pieces[i])
+            if i + 1 < len(pieces):
+                count = max(1, int(pieces[i + 1] or 1))
+                self._move(-count if pieces[i + 2] == "A" else count)
+                first = min(first, self.top + self.cursor)
+        return first
+
+    def shown(self, index: int) -> str:
+        """Row `index` as the document holds it: rendered, with its newline unless it is
+        the last row; the cursor's row, when last, keeps a trailing `\r`."""
+        last = index == len(self.rows) - 1
+        line = render(self.rows[index], closed=not (last and index == self.cursor))
+        return line if last else line + "\n"
+
+    def _write(self, text: str) -> None:
+        lines = text.split("\n")
+        self.rows[self.cursor] = apply_backspaces(self.rows[self.cursor], lines[0])
+        for line in lines[1:]:
+            self._move(1, newline=True)
+            self.rows[self.cursor] = apply_backspaces(self.rows[self.cursor], line)
+        self.rows[self.cursor] = bound_history(self.rows[self.cursor])
+
+    def _move(self, by: int, *, newline: bool = False) -> None:
+        """Move the cursor `by` rows (a newline: one down to column 0, adding a row at the
+        bottom)."""
+        raw = self.rows[self.cursor]
+        column = "" if newline else _column(raw)
+        target = max(0, self.cursor + by)
+        if newline and target == len(self.rows):
+            self.rows.append("")
+        target = min(target, len(self.rows) - 1)
+        if target == self.cursor:
+            return
+        self.rows[self.cursor] = render(raw, closed=True)
+        line = self.rows[target]
+        if line or column:
+            # Overwriting `line` with its own first characters changes nothing but puts
+            # the cursor at the column; spaces where the line is shorter, as a terminal.
+            self.rows[target] = line + "\r" + (line[: len(column)].ljust(len(column)))
+        self.cursor = target
+        while len(self.rows) > self.limit:
+            self.left.append(self.rows.pop(0))
+            self.cursor -= 1
+            self.top += 1

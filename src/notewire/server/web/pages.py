@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import widget_modules
 from .security import OUTPUT_FRAME_CSP, WIDGET_FRAME_CSP
@@ -38,6 +40,23 @@ def _page(name: str, csp: str | None = None):  # type: ignore[no-untyped-def]
     return endpoint
 
 
+class _AnyOrigin:
+    """Assets readable from any origin: the output frames have an opaque origin, and a
+    module script (the frame's, and the chart renderers it imports) is fetched with CORS.
+    They are public files, the same for everyone, fetched without cookies."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).setdefault("access-control-allow-origin", "*")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
 def routes() -> list[BaseRoute]:
     tree, notebook = _page("tree.html"), _page("notebook.html")
     return [
@@ -48,5 +67,7 @@ def routes() -> list[BaseRoute]:
         Route("/static/sandbox.html", _page("sandbox.html", OUTPUT_FRAME_CSP), methods=["GET"]),
         Route("/static/widgets.html", _page("widgets.html", WIDGET_FRAME_CSP), methods=["GET"]),
         widget_modules.route(),  # installed third-party widget JavaScript
-        Mount("/static", app=StaticFiles(directory=STATIC, check_dir=False), name="static"),
+        Mount(
+            "/static", app=_AnyOrigin(StaticFiles(directory=STATIC, check_dir=False)), name="static"
+        ),
     ]
