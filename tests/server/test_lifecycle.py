@@ -6,14 +6,20 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import platform
 import time
 import weakref
+from pathlib import Path
 
+import nbformat
+import pycrdt
 import pytest
 
+from notewire.client import NotebookClient
 from notewire.server.contents import files
+from notewire.server.session.session import SessionConfig
 
-from .notebook_server import Server, write_notebook
+from .notebook_server import Server, running_server, write_notebook
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -63,3 +69,51 @@ async def test_opening_a_notebook_removes_temp_files_of_interrupted_saves(
         pass
     assert not stale.exists()
     assert writing.exists() and all(p.exists() for p in others)
+
+
+async def test_a_finished_run_is_saved_at_once_and_a_queue_once(tmp_path: Path) -> None:
+    # Autosave's interval is an hour here: only the end of a run can save.
+    config = SessionConfig(autosave_interval=3600, disk_check_interval=0.1)
+    root = tmp_path / "root"
+    root.mkdir()
+    cells = ["for i in range(100):\n    print('line', i)"] + [f"x{i} = {i}" for i in range(20)]
+    write_notebook(root / "p.ipynb", cells=cells)
+    async with running_server(root, tmp_path, session=config) as server:
+        async with server.client("p.ipynb") as nb:
+            first = str(nb.cells[0]["id"])
+            start = len(nb.messages)
+            await nb.run_and_wait([first])
+            await nb.wait_until(lambda: saves(nb, start) >= 1)
+            saved = await server.saved("p.ipynb")
+            assert saved.cells[0].outputs[0].text.count("line") == 100
+            # Twenty short cells run as one queue are written once, when it runs dry.
+            start = len(nb.messages)
+            await nb.run_and_wait([str(c["id"]) for c in list(nb.cells)[1:]])
+            await nb.wait_until(lambda: saves(nb, start) >= 1)
+            saved = await server.saved("p.ipynb")
+            assert all(c.execution_count is not None for c in saved.cells)
+            assert saves(nb, start) == 1
+
+
+def saves(nb: NotebookClient, start: int) -> int:
+    """Saves done since message `start` (each ends with a clean save status)."""
+    return sum(1 for m in nb.messages[start:] if m["type"] == "save" and not m["dirty"])
+
+
+@pytest.mark.parametrize("kernel", ["notewire", "python3"])
+async def test_the_kernels_language_info_is_saved(server: Server, kernel: str) -> None:
+    path = server.root / "li.ipynb"
+    write_notebook(path, kernel=kernel)
+    nb_file = nbformat.read(path, as_version=4)
+    nb_file.metadata["language_info"] = {"name": "python", "version": "3.4.2"}
+    nbformat.write(nb_file, path)
+    async with server.client("li.ipynb") as nb:
+        await nb.wait_until(lambda: nb.kernel.get("state") == "idle", within=60)
+        meta = nb.doc.get("meta", type=pycrdt.Map)
+        await nb.wait_until(lambda: meta["metadata"]["language_info"].get("version") != "3.4.2")
+        await nb.send({"type": "save"})
+        await nb.wait_until(lambda: not nb.save_status.get("dirty", True))
+    info = (await server.saved("li.ipynb")).metadata["language_info"]
+    assert info["name"] == "python"
+    assert info["version"] == platform.python_version()
+    assert info["file_extension"] == ".py"

@@ -127,6 +127,7 @@ class NotebookSession:
         self._saving = asyncio.Lock()
         self._cell_index: dict[str, int] = {}  # where each cell was last found
         self._progress = asyncio.Event()  # set (and replaced) when a cell ends or a save is done
+        self._run_ended = asyncio.Event()  # a cell finished since autosave last looked
         self._tasks = asyncio.TaskGroup()
         self._main: asyncio.Task[None] | None = None
         self.kernel = NotebookKernel(
@@ -355,6 +356,7 @@ class NotebookSession:
     def finish_cell(self, cell_id: str, reply: Incoming | None, state: str) -> None:
         self._end_input(cell_id)
         self._notify_progress()
+        self._run_ended.set()
         timing = self._timing.pop(cell_id, {})
         cell = self._cell(cell_id)
         if cell is None:
@@ -384,6 +386,7 @@ class NotebookSession:
         assert self._writer is not None
         self._end_input(cell_id)
         self._notify_progress()
+        self._run_ended.set()
         with self.doc.transaction():
             self._writer.apply(
                 cell_id, Error(ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
@@ -426,6 +429,18 @@ class NotebookSession:
             elif content.execution_state == "restarting":
                 self.comms.kernel_gone()
 
+    def _record_language_info(self) -> None:
+        """Write the running kernel's `language_info` into the notebook's metadata, as
+        Jupyter does (files run on Python 3.11 said 3.4.2; a Scheme notebook had none)."""
+        handle = self.kernel.handle
+        info = handle.kernel_info if handle is not None else None
+        language_info = info.language_info if info is not None else None
+        if not language_info or self._metadata().get("language_info") == language_info:
+            return
+        metadata = self._metadata()
+        metadata["language_info"] = language_info
+        schema.meta_map(self.doc)["metadata"] = metadata
+
     def _cell_showing(self, comm_id: str) -> str | None:
         """The cell with a view of widget `comm_id`, or of a widget that holds it."""
         models = self.comms.widgets.holders(comm_id)
@@ -462,6 +477,8 @@ class NotebookSession:
     def _on_kernel_status(self, status: KernelStatus) -> None:
         if status.state in ("restarting", "dead", "starting", "none"):
             self.comms.kernel_gone()
+        elif status.state == "idle":
+            self._record_language_info()
         pending, self._busy_pending = self._busy_pending, None
         if pending is not None:
             pending.cancel()
@@ -751,12 +768,17 @@ class NotebookSession:
             peer.doc_replaced(hello, buffers)
 
     async def _autosave(self) -> None:
-        """Save unsaved changes every `autosave_interval`; reload a file that changed on
-        disk while nothing here is unsaved; report a conflict when both changed."""
-        since_save = 0.0
+        """Save unsaved changes every `autosave_interval`, and as soon as the queue runs
+        dry (the output of a finished run is on disk at once, not up to an interval
+        later; a queue of many cells is saved once, at its end); reload a file that
+        changed on disk while nothing here is unsaved; report a conflict when both
+        changed."""
+        clock = asyncio.get_running_loop().time
+        last_save = clock()
         while True:
-            await asyncio.sleep(self.config.disk_check_interval)
-            since_save += self.config.disk_check_interval
+            run_ended = await self._run_end_within(self.config.disk_check_interval)
+            queue_idle = self.queue.running is None and not self.queue.queued
+            due = clock() - last_save >= self.config.autosave_interval or (run_ended and queue_idle)
             if self._conflict or self._file_deleted:
                 continue
             try:
@@ -764,18 +786,22 @@ class NotebookSession:
                     if self._file_deleted:
                         continue
                     await self._look_at_disk()
-                    if (
-                        not self._file_deleted
-                        and self.dirty
-                        and not self._conflict
-                        and since_save >= self.config.autosave_interval
-                    ):
-                        since_save = 0.0
+                    if not self._file_deleted and self.dirty and not self._conflict and due:
+                        last_save = clock()
                         await self._save(force=False, checkpoint=False)
             except Conflict:
                 continue
             except Exception:  # a full disk must not stop autosave for good
                 log.exception("autosave of %s failed", self.store.path)
+
+    async def _run_end_within(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if a cell finishes; returns whether one did."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._run_ended.wait()
+        ended = self._run_ended.is_set()
+        self._run_ended.clear()
+        return ended
 
     async def _look_at_disk(self) -> None:
         """A file changed on disk is reloaded when nothing here is unsaved, and is a
