@@ -177,3 +177,20 @@ async def test_an_image_output_shows(server: Server, session: Session) -> None:
     box = await img.bounding_box()
     assert box is not None and round(box["width"]) == 40 and round(box["height"]) == 30
     assert tab.errors == []
+
+
+async def test_html_that_begins_with_a_script_runs_in_its_frame(
+    server: Server, session: Session
+) -> None:
+    code = (
+        "from IPython.display import HTML\n"
+        "HTML(\"<script>document.body.insertAdjacentHTML('beforeend', "
+        "'<i class=ran>script ran</i>')</script><p class=after>and the rest</p>\")"
+    )
+    write_notebook(server.root / "script-first.ipynb", cells=[code])
+    tab = await session.notebook(server, "script-first.ipynb")
+    await tab.page.keyboard.press("Control+Enter")
+    frame = tab.cell(0).frame_locator("iframe.nw-frame")
+    await expect(frame.locator("p.after")).to_have_text("and the rest", timeout=KERNEL_TIMEOUT_MS)
+    await expect(frame.locator("i.ran")).to_have_text("script ran")
+    assert tab.errors == []

@@ -10,6 +10,9 @@ const CONFIG = {
   FORBID_ATTR: ["style"],
   SANITIZE_NAMED_PROPS: true,
   RETURN_DOM_FRAGMENT: true as const,
+  // Parsed as a body's content: otherwise a leading <script> goes to a <head> that is
+  // dropped unseen, the output counts as unchanged, and its script never runs.
+  FORCE_BODY: true,
 };
 
 let hooked = false;
