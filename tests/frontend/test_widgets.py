@@ -536,3 +536,45 @@ async def test_a_widget_whose_module_is_not_installed_shows_why_and_others_still
     await expect(error).to_contain_text("ipy-not-installed is not installed on the server")
     await expect(widget(tab, 1).locator(".widget-readout")).to_have_text("9")
     assert tab.errors == []
+
+
+CATALOGUE = """
+import inspect
+import ipywidgets as w
+
+# Every control ipywidgets offers, taken from its own namespace rather than a list of
+# ours, so that a control a later ipywidgets adds is tried too.
+NEEDS = {
+    "SelectionSlider": {"options": ["a", "b"]},
+    "SelectionRangeSlider": {"options": ["a", "b", "c"], "index": (0, 1)},
+    "interactive": {"__args__": (lambda x=1: x,)},
+    "GridspecLayout": {"n_rows": 2, "n_columns": 2},
+}
+shown, controls = [], []
+for name in sorted(dir(w)):
+    cls = getattr(w, name)
+    if not (inspect.isclass(cls) and issubclass(cls, w.DOMWidget)) or cls is w.DOMWidget:
+        continue
+    kwargs = dict(NEEDS.get(name, {}))
+    control = cls(*kwargs.pop("__args__", ()), **kwargs)
+    control.add_class(f"nw-cat-{name}")
+    shown.append(name)
+    controls.append(control)
+w.VBox(controls)
+"""
+
+
+async def test_every_standard_control_renders(server: Server, session: Session) -> None:
+    write_notebook(server.root / "catalogue.ipynb", cells=[CATALOGUE, "print(shown)"])
+    tab = await session.notebook(server, "catalogue.ipynb")
+    await run_cell(tab, 0)
+    await run_cell(tab, 1)
+    listing = tab.cell(1).locator(".nw-stream")
+    await expect(listing).to_contain_text("Accordion", timeout=KERNEL_TIMEOUT_MS)
+    names = [n.strip(" '") for n in (await listing.inner_text()).strip("[]\n").split(",")]
+    assert len(names) >= 50  # ipywidgets 8 has 56
+    frame = widget(tab, 0)
+    for name in names:
+        await expect(frame.locator(f".nw-cat-{name}").first).to_be_attached()
+    await expect(frame.get_by_text("Click to show javascript error.")).to_have_count(0)
+    assert tab.errors == []
