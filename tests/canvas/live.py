@@ -65,8 +65,12 @@ class Live:
         )
         return str(msg.msg.content["comm_id"])
 
-    async def from_comm(self, comm_id: str, kind: str, *, limit: float = LIMIT) -> Incoming:
-        """The next comm_msg of this comm whose data has type `kind`."""
+    async def from_comm(
+        self, comm_id: str, kind: str, *, limit: float = LIMIT, seen: bool = False
+    ) -> Incoming:
+        """The next comm_msg of this comm whose data has type `kind`; with `seen`, the
+        first one taken already if there is one (a message that may come before or
+        after others, depending on the machine's speed)."""
 
         def matches(m: Incoming) -> bool:
             content = m.msg.content
@@ -76,6 +80,10 @@ class Live:
                 and content.get("data", {}).get("type") == kind
             )
 
+        if seen:
+            taken = next((m for m in self.seen if matches(m)), None)
+            if taken is not None:
+                return taken
         return await self.next(f"{kind!r} on comm {comm_id}", matches, limit=limit)
 
     async def of_type(self, msg_type: str, *, limit: float = LIMIT) -> Incoming:

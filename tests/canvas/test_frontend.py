@@ -185,7 +185,9 @@ async def test_the_view_draws_frames_acks_them_and_sends_input(page: Page) -> No
     moves = await page.evaluate(
         "window.sent.filter((m) => m.type === 'event' && m.event.type === 'pointer_move' && m.event.buttons.length)"
     )
-    assert 1 <= len(moves) < 8 and moves[-1]["event"]["x"] == 100
+    # Never more moves than the mouse made, the last where it stopped; how many are
+    # merged depends on the machine's speed (the merging itself: the input unit tests).
+    assert 1 <= len(moves) <= 8 and moves[-1]["event"]["x"] == 100
 
     # Keys go to the canvas (and not to the page's shortcuts) while it has focus.
     await page.keyboard.press("Control+a")
