@@ -83,7 +83,7 @@ def test_help_is_clear() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "notewire.cli", "--help"], capture_output=True, text=True, check=True
     ).stdout
-    for flag in ("--port", "--root", "--ip", "--no-browser", "PATH"):
+    for flag in ("--port", "--root", "--ip", "--no-browser", "--block-remote-content", "PATH"):
         assert flag in out.replace("path", "PATH")
 
 
@@ -108,3 +108,21 @@ def _running(pid: int) -> bool:
             return stat.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+async def test_block_remote_content_reaches_the_pages_policy(tmp_path: Path) -> None:
+    proc = _start("--block-remote-content", cwd=tmp_path)
+    try:
+        url, _ = await asyncio.to_thread(_read_urls, proc)
+        async with httpx.AsyncClient() as http:
+            page = await http.get(f"{url}/login")
+            frame = await http.get(f"{url}/static/sandbox.html")
+        assert page.status_code == frame.status_code == 200
+        for response in (page, frame):
+            csp = response.headers["content-security-policy"]
+            assert "img-src 'self' data: blob:;" in csp and "https:" not in csp
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(proc.wait, 30) == 0
+        assert proc.stdout is not None
+        proc.stdout.close()

@@ -33,6 +33,7 @@ def _main_job(args: argparse.Namespace) -> int:
         kernel=args.kernel,
         pool_size=args.pool_size,
         password_hash=args.password_hash,
+        block_remote_content=args.block_remote_content,
     )
 
 
@@ -83,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-hash",
         default=os.environ.get("NOTEWIRE_PASSWORD_HASH"),
         help="allow logging in with a password (its hash, from `notewire password`)",
+    )
+    parser.add_argument(
+        "--block-remote-content",
+        action="store_true",
+        help="load no image, audio, video or frame from other sites in notebooks (by "
+        "default https: ones load, as in JupyterLab); for offline or locked-down use",
     )
     parser.set_defaults(func=_main_job)
     return parser

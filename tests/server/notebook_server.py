@@ -53,6 +53,7 @@ async def running_server(
     session: SessionConfig | None = None,
     pool_size: int = 0,
     limits: OutputLimits | None = None,
+    block_remote_content: bool = False,
 ) -> AsyncIterator[Server]:
     limits = limits or OutputLimits(max_stream_chars=1_000_000, max_outputs=5000)
     config = NotebookServerConfig(
@@ -62,6 +63,7 @@ async def running_server(
             port=0,
             builtin_kernel_specs=(builtin_kernel_spec(),),
             default_kernel="notewire",
+            block_remote_content=block_remote_content,
         ),
         kernels=ManagerConfig(
             default_kernel="notewire", pool_size=pool_size, builtin_specs=(builtin_kernel_spec(),)

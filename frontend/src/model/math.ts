@@ -123,3 +123,64 @@ function findClosingDollar(text: string, from: number, display: boolean): number
   }
   return -1;
 }
+
+// --- TeX as MathJax (JupyterLab) reads it, in the subset KaTeX renders --------------
+
+/** Environments KaTeX lacks or numbers where JupyterLab does not, and what stands in:
+ * JupyterLab's MathJax numbers no equations, so the numbered forms become starred ones;
+ * `eqnarray` is a three-column `rcl` array in display style. */
+const ENVIRONMENTS: Readonly<Record<string, string>> = {
+  equation: "equation*",
+  align: "align*",
+  gather: "gather*",
+  alignat: "alignat*",
+  flalign: "align*",
+  "flalign*": "align*",
+  multline: "gather*",
+  "multline*": "gather*",
+  eqnarray: "darray",
+  "eqnarray*": "darray",
+};
+
+const NEWCOMMAND = /\\(?:re)?newcommand\*?\s*(?:\{\s*(\\[A-Za-z]+|\\.)\s*\}|(\\[A-Za-z]+|\\.))\s*(?:\[\s*(\d)\s*\])?/g;
+
+/**
+ * Rewrites TeX that JupyterLab's MathJax renders into TeX KaTeX renders the same way:
+ * the environments above, no `\label` (KaTeX has no references), and `\newcommand` /
+ * `\renewcommand` as `\gdef`, which (like MathJax) may redefine a macro and, with a
+ * shared macro table, lasts into later cells. A display with `\\` outside any
+ * environment is set as centred lines (`gathered`), as MathJax shows it.
+ */
+export function translateTex(tex: string, display: boolean): string {
+  let out = tex.replace(/\\(begin|end)\s*\{([^}]*)\}/g, (whole, which: string, env: string) => {
+    const to = ENVIRONMENTS[env];
+    if (to === undefined) return whole;
+    if (to === "darray") return which === "begin" ? "\\begin{darray}{rcl}" : "\\end{darray}";
+    return `\\${which}{${to}}`;
+  });
+  out = out.replace(/\\label\s*\{[^}]*\}/g, "");
+  out = out.replace(NEWCOMMAND, (_, braced: string | undefined, bare: string | undefined, n: string | undefined) => {
+    const params = Array.from({ length: Number(n ?? 0) }, (_, i) => `#${i + 1}`).join("");
+    return `\\gdef${braced ?? bare}${params}`;
+  });
+  if (display && hasTopLevelBreak(out)) out = `\\begin{gathered}${out}\\end{gathered}`;
+  return out;
+}
+
+/** Whether `\\` appears outside every environment and brace group. */
+function hasTopLevelBreak(tex: string): boolean {
+  let envs = 0;
+  let braces = 0;
+  for (let i = 0; i < tex.length; i++) {
+    const c = tex[i];
+    if (c === "{") braces++;
+    else if (c === "}") braces--;
+    else if (c === "\\") {
+      if (tex.startsWith("\\begin", i)) envs++;
+      else if (tex.startsWith("\\end", i)) envs--;
+      else if (tex[i + 1] === "\\" && envs === 0 && braces === 0) return true;
+      i++;
+    }
+  }
+  return false;
+}

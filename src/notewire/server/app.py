@@ -61,5 +61,10 @@ def build_app(config: NotebookServerConfig) -> Starlette:
             notary.close()
 
     return create_app(
-        config.web, routes=[*kernels_api.routes(), *pages.routes()], lifespan=lifespan
+        config.web,
+        routes=[
+            *kernels_api.routes(),
+            *pages.routes(block_remote_content=config.web.block_remote_content),
+        ],
+        lifespan=lifespan,
     )

@@ -47,6 +47,7 @@ def run_server(
     kernel: str,
     pool_size: int,
     password_hash: str | None,
+    block_remote_content: bool = False,
 ) -> int:
     logging.basicConfig(level=logging.INFO, format="[notewire %(asctime)s] %(message)s")
     target = Path(path or ".").resolve()
@@ -72,6 +73,7 @@ def run_server(
             password_hash=password_hash,
             builtin_kernel_specs=builtin,
             default_kernel=kernel,
+            block_remote_content=block_remote_content,
         ),
         kernels=ManagerConfig(default_kernel=kernel, pool_size=pool_size, builtin_specs=builtin),
     )

@@ -44,6 +44,9 @@ class ServerConfig:
     exact paths, or prefixes ending in `/`, served without a login. `secure_cookies`:
     set when the browser reaches the server over https (a TLS proxy).
     `kernel_dirs`: where to look for kernelspecs (None: Jupyter's data paths).
+    `block_remote_content`: pages and output frames load no image, audio, video or
+    frame from another origin (offline or locked-down use); by default `https:` ones
+    load, as in JupyterLab.
     """
 
     root: Path
@@ -59,6 +62,7 @@ class ServerConfig:
     kernel_dirs: tuple[Path, ...] | None = None
     builtin_kernel_specs: tuple[KernelSpec, ...] = ()
     default_kernel: str | None = None
+    block_remote_content: bool = False
 
 
 def create_app(
@@ -80,6 +84,7 @@ def create_app(
         public_paths=config.public_paths,
         allow_origins=config.allow_origins,
         allow_hosts=config.allow_hosts,
+        block_remote_content=config.block_remote_content,
     )
     all_routes = [
         *login_routes(auth),

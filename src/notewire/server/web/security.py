@@ -59,30 +59,53 @@ __all__ = [
     "SecurityPolicy",
     "host_name",
     "is_loopback",
+    "output_frame_csp",
+    "page_csp",
 ]
 
 access_log = logging.getLogger("notewire.access")
 
-# Outputs are images as data: URLs; CodeMirror and remote cursors style elements inline.
-# Scripts only from our own files; output HTML runs in sandboxed frames (OUTPUT_FRAME_CSP).
-PAGE_CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "font-src 'self' data:; frame-ancestors 'self'; object-src 'none'; base-uri 'none'"
-)
-# The frame that runs trusted output HTML and JavaScript: an opaque origin (sandbox
-# without allow-same-origin) that may run inline scripts but reach no server at all.
-OUTPUT_FRAME_CSP = (
-    "sandbox allow-scripts; default-src 'none'; script-src 'self' 'unsafe-inline' "
-    "'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "font-src 'self' data:; connect-src 'none'; frame-ancestors 'self'"
-)
-# The frame that runs Jupyter widgets (one per widget view): the same, plus `blob:`
-# scripts, because anywidget imports a widget's ES module given as code from a Blob URL.
-WIDGET_FRAME_CSP = (
-    "sandbox allow-scripts; default-src 'none'; script-src 'self' 'unsafe-inline' "
-    "'unsafe-eval' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "font-src 'self' data:; connect-src 'none'; frame-ancestors 'self'"
-)
+# Images, audio, video and frames may come from any https: URL, as in JupyterLab, unless
+# the server blocks remote content (`ServerConfig.block_remote_content`). A request to
+# another origin never carries the user's cookie (cookies are per origin) nor, under
+# `Referrer-Policy: no-referrer`, the notebook's URL.
+_REMOTE = " https:"
+
+
+def page_csp(*, block_remote_content: bool = False) -> str:
+    """The pages' policy. Outputs are images as data: URLs; CodeMirror and remote
+    cursors style elements inline. Scripts only from our own files; output HTML with
+    scripts runs in sandboxed frames (`output_frame_csp`)."""
+    remote = "" if block_remote_content else _REMOTE
+    return (
+        f"default-src 'self'; img-src 'self' data: blob:{remote}; "
+        f"media-src 'self' data: blob:{remote}; frame-src 'self'{remote}; "
+        "style-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'self'; "
+        "object-src 'none'; base-uri 'none'"
+    )
+
+
+def output_frame_csp(*, block_remote_content: bool = False, blob_scripts: bool = False) -> str:
+    """The frame that runs trusted output HTML and JavaScript: an opaque origin (sandbox
+    without allow-same-origin) that may run inline scripts but reach no server at all,
+    save for media and frames it shows. `blob_scripts` is for the widget frame (one
+    per widget view): anywidget imports a widget's ES module given as code from a Blob
+    URL."""
+    remote = "" if block_remote_content else _REMOTE
+    blob = " blob:" if blob_scripts else ""
+    frames = remote or " 'none'"
+    return (
+        "sandbox allow-scripts; default-src 'none'; script-src 'self' 'unsafe-inline' "
+        f"'unsafe-eval'{blob}; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:{remote}; media-src 'self' data: blob:{remote}; "
+        f"frame-src{frames}; font-src 'self' data:; connect-src 'none'; "
+        "frame-ancestors 'self'"
+    )
+
+
+PAGE_CSP = page_csp()
+OUTPUT_FRAME_CSP = output_frame_csp()
+WIDGET_FRAME_CSP = output_frame_csp(blob_scripts=True)
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 SANDBOX_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -119,12 +142,14 @@ def host_name(host: str) -> str | None:
 @dataclass(frozen=True, slots=True)
 class SecurityPolicy:
     """`public_paths`: exact paths, or prefixes when they end in `/`. `check_host`:
-    enforce the Host allow-list (loopback names plus `allow_hosts`)."""
+    enforce the Host allow-list (loopback names plus `allow_hosts`).
+    `block_remote_content`: the pages' CSP refuses media and frames from other origins."""
 
     public_paths: tuple[str, ...] = ("/login", "/static/")
     allow_origins: frozenset[str] = frozenset()
     allow_hosts: frozenset[str] = frozenset()
     check_host: bool = True
+    block_remote_content: bool = False
 
     @classmethod
     def for_server(
@@ -134,6 +159,7 @@ class SecurityPolicy:
         public_paths: Iterable[str],
         allow_origins: Iterable[str] = (),
         allow_hosts: Iterable[str] = (),
+        block_remote_content: bool = False,
     ) -> SecurityPolicy:
         hosts = frozenset(h.lower() for h in allow_hosts)
         return cls(
@@ -141,6 +167,7 @@ class SecurityPolicy:
             allow_origins=frozenset(allow_origins),
             allow_hosts=hosts,
             check_host=is_loopback(ip) or bool(hosts),
+            block_remote_content=block_remote_content,
         )
 
     def is_public(self, path: str) -> bool:
@@ -252,7 +279,11 @@ class SecurityMiddleware:
         await _deny(scope, receive, send, 401, "authentication required", "unauthenticated")
 
     def _add_headers(self, scope: Scope, headers: Headers, path: str, send: Send) -> Send:
-        csp = API_CSP if _is_api(path) else PAGE_CSP
+        csp = (
+            API_CSP
+            if _is_api(path)
+            else page_csp(block_remote_content=self.policy.block_remote_content)
+        )
         needs_xsrf = _cookie(headers, XSRF_COOKIE) is None
 
         async def send_with_headers(message: Message) -> None:
