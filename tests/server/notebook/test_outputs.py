@@ -589,3 +589,15 @@ def test_writes_to_a_cell_the_browser_deleted_meanwhile_are_harmless() -> None:
     assert to_notebook(server) == to_notebook(browser)
     assert to_notebook(server)["cells"] == []
     assert isinstance(cells_array(server), Array)
+
+
+def test_a_trimmed_stream_keeps_whole_lines() -> None:
+    doc = make_doc("c")
+    writer = OutputWriter(doc, OutputLimits(max_stream_chars=1000))
+    # One message of many lines is one chunk: the trim cuts inside it.
+    writer.apply("c", out("stdout", "".join(f"line {i:04d}!\n" for i in range(80))))
+    writer.apply("c", out("stdout", "".join(f"more {i:04d}!\n" for i in range(30))))
+    [kept] = shown(doc, "c")
+    assert kept["dropped_chars"] > 0
+    assert kept["text"].startswith("line 0042!\n")  # never with the tail of a line
+    assert kept["dropped_chars"] + len(kept["text"]) == 110 * len("line 0000!\n")

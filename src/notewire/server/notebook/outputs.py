@@ -495,7 +495,15 @@ class OutputWriter:
                 piece = stream.open[0][partial:]
                 stream.open[0] = piece
             else:
-                piece = str(chunks[0])[partial:]
+                text = str(chunks[0])
+                # Keep whole lines: the cut moves on to the end of the line it falls in
+                # (when that line ends in this chunk), so the kept text never starts
+                # with the tail of a line.
+                end = text.find("\n", partial - 1)
+                if 0 <= end < len(text) - 1:
+                    drop += end + 1 - partial
+                    partial = end + 1
+                piece = text[partial:]
             del chunks[0]
             chunks.insert(0, piece)
             stream.chunks[0] -= partial
