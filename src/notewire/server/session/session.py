@@ -41,7 +41,7 @@ from .kernel import KernelStatus, NotebookKernel, input_request_json
 from .peers import Peer, Peers
 from .runner import RunQueue
 from .storage import Conflict, NotebookStore
-from .widgets import VIEW_MIME
+from .widget_cells import WidgetCells
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,7 @@ class NotebookSession:
         self.config = config
         self.peers = Peers()
         self.comms = CommRelay(self.peers, self._send_comm, new_id)
+        self._widget_cells = WidgetCells(self.comms, self._code_cells)
         self.doc = pycrdt.Doc()
         self._doc_subscription: pycrdt.Subscription | None = None
         self.doc_id = ""
@@ -410,11 +411,10 @@ class NotebookSession:
         elif isinstance(content, _OUTPUTS):
             if self.comms.capture_output(parent, content):
                 return  # an Output widget's (`with out:`)
-            if cell_id is None:
+            if cell_id is None and parent is not None:
                 # Output of a browser's widget message (a button's callback) goes to
                 # the cell that shows the widget, as the classic notebook did.
-                comm_id = self.comms.sent_by_browser(parent)
-                cell_id = self._cell_showing(comm_id) if comm_id is not None else None
+                cell_id = self._widget_cells.cell_for(parent)
             if cell_id is not None or isinstance(content, UpdateDisplayData):
                 assert self._writer is not None
                 self._writer.apply(cell_id or "", content)
@@ -440,17 +440,6 @@ class NotebookSession:
         metadata = self._metadata()
         metadata["language_info"] = language_info
         schema.meta_map(self.doc)["metadata"] = metadata
-
-    def _cell_showing(self, comm_id: str) -> str | None:
-        """The cell with a view of widget `comm_id`, or of a widget that holds it."""
-        models = self.comms.widgets.holders(comm_id)
-        for cell in self._code_cells():
-            for output in cell.get("outputs") or ():
-                data = output.get("data") if isinstance(output, pycrdt.Map) else None
-                view = data.get(VIEW_MIME) if isinstance(data, dict) else None
-                if isinstance(view, dict) and view.get("model_id") in models:
-                    return str(cell.get("id"))
-        return None
 
     def _send_comm(
         self, msg_type: str, content: dict[str, Any], msg_id: str, buffers: Sequence[bytes]
@@ -700,7 +689,7 @@ class NotebookSession:
             return
         version = self._version
         notebook = schema.to_notebook(self.doc, like=self._loaded)
-        self._add_widget_state(notebook)
+        self.comms.widgets.save_into(notebook)
         # Jupyter's rule: sign only when every output is trusted.
         sign = all(cell.get("trusted", True) for cell in self._code_cells())
         try:
@@ -716,34 +705,6 @@ class NotebookSession:
             await self.store.write_checkpoint()
         self.peers.send_json(self.save_status())
         self._notify_progress()
-
-    def _add_widget_state(self, notebook: dict[str, Any]) -> None:
-        """Put the state of the widgets that the saved outputs show in the notebook's
-        `metadata.widgets`, so the file shows them without a kernel. Only what a view
-        reaches is written (and kept): no pile-up of stale models."""
-        shown = [
-            view["model_id"]
-            for cell in notebook["cells"]
-            for output in cell.get("outputs", ())
-            if isinstance(view := output.get("data", {}).get(VIEW_MIME), dict)
-            and isinstance(view.get("model_id"), str)
-        ]
-        saved = self.comms.widgets.saved_state(shown)
-        metadata = notebook["metadata"]
-        if saved is None:
-            metadata.pop("widgets", None)
-        else:
-            metadata["widgets"] = saved
-
-    async def _deleted_on_disk(self) -> bool:
-        """Whether the file is gone, and still gone a moment later (a program that
-        rewrites a file by deleting it first is not deleting the notebook)."""
-        for look in range(2):
-            if await asyncio.to_thread(self.store.os_path.exists):
-                return False
-            if look == 0:
-                await asyncio.sleep(DELETE_GRACE)
-        return True
 
     def _notify_progress(self) -> None:
         self._progress.set()

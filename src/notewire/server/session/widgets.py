@@ -275,6 +275,24 @@ class Widgets:
             }
         }
 
+    def save_into(self, notebook: dict[str, Any]) -> None:
+        """Put the state of the widgets the notebook's outputs show into its
+        `metadata.widgets` (or take the key out when none), so the file shows them
+        without a kernel."""
+        shown = [
+            view["model_id"]
+            for cell in notebook.get("cells", ())
+            for output in cell.get("outputs", ())
+            if isinstance(view := output.get("data", {}).get(VIEW_MIME), dict)
+            and isinstance(view.get("model_id"), str)
+        ]
+        saved = self.saved_state(shown)
+        metadata = notebook.setdefault("metadata", {})
+        if saved is None:
+            metadata.pop("widgets", None)
+        else:
+            metadata["widgets"] = saved
+
     def load_saved(self, widgets: Any) -> None:
         """Take the models of a file's `metadata.widgets` as static state. Models that
         are already here (live) win; a malformed entry is skipped, not fatal: the file
