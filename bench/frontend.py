@@ -69,6 +69,7 @@ import tempfile
 import time
 import uuid
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -651,7 +652,6 @@ def table(results: dict[str, AppResult], meta: dict[str, Any]) -> str:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from playwright.async_api import async_playwright
 
     scratch = Path(tempfile.mkdtemp(prefix="notewire-bench-frontend-"))
     shots = Path(args.shots) if args.shots else scratch / "shots"
@@ -685,22 +685,56 @@ async def run(args: argparse.Namespace) -> int:
             app.root.mkdir(parents=True)
             (app.root / NOTEBOOK).write_text(text, encoding="utf-8")
             app.start()
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True)
-            meta["chromium"] = browser.version
-            try:
-                for app in apps.values():
-                    try:
-                        results[app.name] = await bench_app(browser, app, args, shots)
-                    except Exception as e:  # one app failing still reports the other
-                        results[app.name] = AppResult(app.name, error=f"{type(e).__name__}: {e}")
-                        status = 2
-            finally:
-                await browser.close()
+        status = await side_by_side(apps, results, bench_app, AppResult, args, shots, meta)
     finally:
         for app in apps.values():
             app.stop()
     print(table(results, meta))
+    await report(apps, results, args, shots, meta)
+    if not args.keep:
+        shutil.rmtree(scratch / "root-notewire", ignore_errors=True)
+        shutil.rmtree(scratch / "root-jupyterlab", ignore_errors=True)
+    return status
+
+
+async def side_by_side(
+    apps: dict[str, App],
+    results: dict[str, Any],
+    bench_app: Callable[..., Awaitable[Any]],
+    failed: Callable[..., Any],
+    args: argparse.Namespace,
+    shots: Path,
+    meta: dict[str, Any],
+) -> int:
+    """Run `bench_app` for each started app in one headless Chromium, into `results`;
+    an app that fails is recorded as `failed(name, error=...)` and the other still runs.
+    Returns the exit status (2 when an app failed)."""
+    from playwright.async_api import async_playwright
+
+    status = 0
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        meta["chromium"] = browser.version
+        try:
+            for app in apps.values():
+                try:
+                    results[app.name] = await bench_app(browser, app, args, shots)
+                except Exception as e:  # one app failing still reports the other
+                    results[app.name] = failed(app.name, error=f"{type(e).__name__}: {e}")
+                    status = 2
+        finally:
+            await browser.close()
+    return status
+
+
+async def report(
+    apps: dict[str, App],
+    results: dict[str, Any],
+    args: argparse.Namespace,
+    shots: Path,
+    meta: dict[str, Any],
+) -> None:
+    """What went wrong on either side, where the screenshots are, and the raw samples."""
     for r in results.values():
         if r.error:
             print(f"\n{apps[r.name].title} FAILED: {r.error}\n{apps[r.name].log_tail()}")
@@ -714,10 +748,18 @@ async def run(args: argparse.Namespace) -> int:
         raw = {"meta": meta, "results": {k: v.__dict__ for k, v in results.items()}}
         await asyncio.to_thread(Path(args.json).write_text, json.dumps(raw, indent=2))
         print(f"raw samples: {args.json}")
-    if not args.keep:
-        shutil.rmtree(scratch / "root-notewire", ignore_errors=True)
-        shutil.rmtree(scratch / "root-jupyterlab", ignore_errors=True)
-    return status
+
+
+def run_main(run: Callable[[argparse.Namespace], Awaitable[int]], args: argparse.Namespace) -> int:
+    """A benchmark's exit status: its own, 1 with the reason for a BenchError, 130 for
+    ^C."""
+    try:
+        return asyncio.run(run(args))
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -740,13 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output_mb = (
         int(args.output_mb) if args.output_mb == int(args.output_mb) else args.output_mb
     )
-    try:
-        return asyncio.run(run(args))
-    except BenchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return run_main(run, args)
 
 
 if __name__ == "__main__":

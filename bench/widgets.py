@@ -80,7 +80,19 @@ import nbformat
 # the other benchmarks, beside this file (sys.path[0] when it is run as a script)
 from figures import pct
 
-from frontend import CHROMIUM, FRAME_S, NOTEBOOK, SELECTORS, VIEWPORT, App, BenchError, fmt, median
+from frontend import (
+    FRAME_S,
+    NOTEBOOK,
+    SELECTORS,
+    VIEWPORT,
+    App,
+    BenchError,
+    fmt,
+    median,
+    report,
+    run_main,
+    side_by_side,
+)
 
 RELOAD_NOTEBOOK = "reload.ipynb"
 SLIDERS = 100  # a
@@ -645,7 +657,6 @@ def table(results: dict[str, Result], meta: dict[str, Any]) -> str:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from playwright.async_api import async_playwright
 
     scratch = Path(tempfile.mkdtemp(prefix="notewire-bench-widgets-"))
     shots = Path(args.shots) if args.shots else scratch / "shots"
@@ -686,35 +697,12 @@ async def run(args: argparse.Namespace) -> int:
                 notebook(RELOAD_CELLS, kernel), encoding="utf-8"
             )
             app.start()
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True)
-            meta["chromium"] = browser.version
-            try:
-                for app in apps.values():
-                    try:
-                        results[app.name] = await bench_app(browser, app, args, shots)
-                    except Exception as e:  # one app failing still reports the other
-                        results[app.name] = Result(app.name, error=f"{type(e).__name__}: {e}")
-                        status = 2
-            finally:
-                await browser.close()
+        status = await side_by_side(apps, results, bench_app, Result, args, shots, meta)
     finally:
         for app in apps.values():
             app.stop()
     print(table(results, meta))
-    for r in results.values():
-        if r.error:
-            print(f"\n{apps[r.name].title} FAILED: {r.error}\n{apps[r.name].log_tail()}")
-        if r.console_errors:
-            print(
-                f"\n{apps[r.name].title}: {len(r.console_errors)} page errors, "
-                f"the first: {r.console_errors[0]}"
-            )
-    print(f"\nscreenshots: {shots}")
-    if args.json:
-        raw = {"meta": meta, "results": {k: v.__dict__ for k, v in results.items()}}
-        await asyncio.to_thread(Path(args.json).write_text, json.dumps(raw, indent=2))
-        print(f"raw samples: {args.json}")
+    await report(apps, results, args, shots, meta)
     if not args.keep:
         for name in apps:
             await asyncio.to_thread(shutil.rmtree, scratch / f"root-{name}", True)
@@ -738,13 +726,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds for a start or a wait")
     p.add_argument("--keep", action="store_true", help="keep the apps' folders and logs")
     args = p.parse_args(argv)
-    try:
-        return asyncio.run(run(args))
-    except BenchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return run_main(run, args)
 
 
 if __name__ == "__main__":
