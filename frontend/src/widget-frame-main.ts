@@ -51,6 +51,7 @@ const handlers: { [K in ToFrame["type"]]: (m: Extract<ToFrame, { type: K }>) => 
   "nw-widget-init": (m) => {
     if (!manager) void init(m);
   },
+  "nw-widget-models": (m) => void manager?.loadSnapshot(m.models),
   "nw-widget-comm": (m) => {
     if (!manager || !bridge) return;
     const msg = kernelMessage(m);

@@ -8,7 +8,8 @@ import type { ModelSnapshot } from "./widgets";
 
 /** Page -> frame. */
 export type ToFrame =
-  /** Once, after the frame said it is ready: every model's current state, and which to show. */
+  /** Once, after the frame said it is ready: which model to show, and the current state
+   * of every model it reaches (model/widgets.ts `reachable`). */
   | {
       readonly type: "nw-widget-init";
       readonly model_id: string;
@@ -16,7 +17,11 @@ export type ToFrame =
       /** Every msg_id the frame sends starts with this. */
       readonly prefix: string;
     }
-  /** A kernel comm message of target jupyter.widget (every later one, in order). */
+  /** Models the frame's models came to reach (a Box gained a child), sent before the
+   * message that makes them reachable. */
+  | { readonly type: "nw-widget-models"; readonly models: readonly ModelSnapshot[] }
+  /** A kernel comm message of target jupyter.widget about a model the frame holds (every
+   * later one, in order). */
   | {
       readonly type: "nw-widget-comm";
       readonly kind: "comm_open" | "comm_msg" | "comm_close";

@@ -2,8 +2,10 @@
 // (model/widgets.ts) current from the notebook connection, and relays between the
 // connection and the widget frames (model/widget-bridge.ts). Each frame is its own
 // client of the kernel's widget comms:
-// - at creation it gets every model's current state, so it renders with no request to
-//   the kernel; then every later kernel comm message of target jupyter.widget;
+// - at creation it gets the current state of the models its view reaches
+//   (model/widgets.ts `reachable`), so it renders with no request to the kernel; then
+//   every later kernel comm message about a model it holds, each preceded by the
+//   models that message makes it reach;
 // - what it sends goes to the server under the msg_id it chose, and the server's
 //   comm_idle for that msg_id goes back to it alone (ipywidgets sends the next change
 //   of a model only after the kernel is idle from the last);
@@ -19,6 +21,8 @@ import {
   kernelGone,
   makeStatic,
   mirrorFromHello,
+  needsFor,
+  reachable,
   snapshot,
   type WidgetMirror,
 } from "../model/widgets";
@@ -38,6 +42,8 @@ interface FrameEntry {
   ready: boolean;
   /** msg_ids this frame sent that the kernel has not finished. */
   readonly inFlight: Set<string>;
+  /** The models the frame was sent (it knows no others). */
+  readonly held: Set<string>;
 }
 
 // One random part per page, so msg_ids of two browsers (or two page loads) never meet.
@@ -77,7 +83,13 @@ export class WidgetHost {
   attach(sink: FrameSink): () => void {
     const win = sink.iframe.contentWindow;
     if (!win) return () => {};
-    const entry: FrameEntry = { sink, prefix: `w${PAGE_TAG}.${this.nextFrame++}.`, ready: false, inFlight: new Set() };
+    const entry: FrameEntry = {
+      sink,
+      prefix: `w${PAGE_TAG}.${this.nextFrame++}.`,
+      ready: false,
+      inFlight: new Set(),
+      held: new Set(),
+    };
     this.frames.set(win, entry);
     return () => {
       if (this.frames.get(win) === entry) this.frames.delete(win);
@@ -103,8 +115,11 @@ export class WidgetHost {
     "nw-widget-ready": (win, e) => {
       // A frame that loads again (it was moved in the DOM) starts over.
       e.inFlight.clear();
+      e.held.clear();
       e.ready = true;
-      this.post(win, { type: "nw-widget-init", model_id: e.sink.modelId, models: snapshot(this.mirror), prefix: e.prefix });
+      const ids = reachable(this.mirror, [e.sink.modelId]);
+      for (const id of ids) e.held.add(id);
+      this.post(win, { type: "nw-widget-init", model_id: e.sink.modelId, models: snapshot(this.mirror, ids), prefix: e.prefix });
     },
     "nw-frame-height": (_, e, m) => e.sink.height(m.height),
     "nw-widget-send": (win, e, m) => {
@@ -148,6 +163,7 @@ export class WidgetHost {
         const msg = { type: m.type, content: m.content, buffers: m.buffers };
         if (!isWidgetMessage(this.mirror, msg)) return;
         this.mirror = applyComm(this.mirror, msg);
+        const id = m.content["comm_id"] as string;
         const out: ToFrame = {
           type: "nw-widget-comm",
           kind: m.type,
@@ -156,7 +172,21 @@ export class WidgetHost {
           buffers: m.buffers,
           parent: m.parent,
         };
-        for (const [win, e] of this.frames) if (e.ready) this.post(win, out);
+        for (const [win, e] of this.frames) {
+          if (!e.ready) continue;
+          if (m.type === "comm_close") {
+            if (e.held.delete(id)) this.post(win, out);
+            continue;
+          }
+          const needs = needsFor(this.mirror, e.held, id);
+          if (needs.length > 0) {
+            for (const n of needs) e.held.add(n);
+            this.post(win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
+            // A model sent whole now already holds this message's state.
+            if (needs.includes(id)) continue;
+          }
+          if (e.held.has(id)) this.post(win, out);
+        }
         if (m.type === "comm_open") this.wake();
         return;
       }

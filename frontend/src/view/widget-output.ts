@@ -6,12 +6,13 @@
 // does not know (yet), shows its text/plain fallback. A model that arrives later (its
 // comm_open came after the output) turns the fallback into the widget.
 import type { JSONObject, JSONValue } from "../model/protocol";
+import { WIDGET_VIEW_MIME } from "../model/widgets";
 import { ansiNodes } from "./ansi-dom";
 import { h } from "./dom";
 import { fitFrameHeight } from "./frame";
 import { widgetHost } from "./widget-host";
 
-export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
+export { WIDGET_VIEW_MIME };
 
 function modelIdOf(value: JSONValue | undefined): string | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
