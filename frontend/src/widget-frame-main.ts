@@ -74,4 +74,4 @@ window.addEventListener("message", (ev: MessageEvent) => {
 });
 
 new ResizeObserver(reportHeight).observe(document.documentElement);
-post({ type: "nw-widget-ready" });
+post({ type: "nw-widget-ready", frame: decodeURIComponent(location.hash.slice(1)) });

@@ -37,7 +37,8 @@ export type ToFrame =
 
 /** Frame -> page. */
 export type FromFrame =
-  | { readonly type: "nw-widget-ready" }
+  /** The frame's script runs; `frame` is the name the page gave it (its URL's fragment). */
+  | { readonly type: "nw-widget-ready"; readonly frame: string }
   | { readonly type: "nw-frame-height"; readonly height: number }
   | {
       readonly type: "nw-widget-send";
@@ -66,8 +67,10 @@ function toBytes(v: unknown): Uint8Array | null {
 export function parseFrameMessage(data: unknown, prefix: string): FromFrame | null {
   if (!isObject(data)) return null;
   switch (data["type"]) {
-    case "nw-widget-ready":
-      return { type: "nw-widget-ready" };
+    case "nw-widget-ready": {
+      const frame = data["frame"];
+      return typeof frame === "string" ? { type: "nw-widget-ready", frame } : null;
+    }
     case "nw-frame-height": {
       const h = data["height"];
       return typeof h === "number" && Number.isFinite(h) ? { type: "nw-frame-height", height: h } : null;

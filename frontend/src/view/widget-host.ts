@@ -29,6 +29,7 @@ import {
 
 /** A frame's side of the host: what the host tells the element that shows it. */
 export interface FrameSink {
+  /** A frame element with no src yet: the host loads the widget frame in it. */
   readonly iframe: HTMLIFrameElement;
   /** The model the frame shows. */
   readonly modelId: string;
@@ -38,6 +39,11 @@ export interface FrameSink {
 
 interface FrameEntry {
   readonly sink: FrameSink;
+  /** The name in the fragment of its src (`/static/widgets.html#<name>`), which its
+   * ready message says; a new one at each load. */
+  name: string;
+  /** The frame's window, once it said it is ready. */
+  win: Window | null;
   readonly prefix: string;
   ready: boolean;
   /** msg_ids this frame sent that the kernel has not finished. */
@@ -51,9 +57,13 @@ const PAGE_TAG = Math.random().toString(36).slice(2, 10);
 
 export class WidgetHost {
   private mirror: WidgetMirror = EMPTY_MIRROR;
+  /** Frames that said they are ready, by window (what a message's source is). */
   private readonly frames = new Map<Window, FrameEntry>();
+  /** Every attached frame, by the name in its src. */
+  private readonly named = new Map<string, FrameEntry>();
   private readonly waiting = new Map<string, Set<() => void>>();
   private nextFrame = 1;
+  private nextName = 1;
   private greeted = false;
 
   constructor(private readonly client: NotebookClient) {
@@ -79,21 +89,48 @@ export class WidgetHost {
     };
   }
 
-  /** Starts relaying for a frame element; call once its contentWindow exists. */
+  /**
+   * Starts relaying for a frame element. Its window is bound when the frame says it is
+   * ready, under the name in its src, and only if it is that element's window: the
+   * page reads no contentWindow before then, which would make Chromium set up a
+   * script context for the element's first, empty document (for nothing: the frame
+   * is about to load a document of another origin).
+   */
   attach(sink: FrameSink): () => void {
-    const win = sink.iframe.contentWindow;
-    if (!win) return () => {};
     const entry: FrameEntry = {
       sink,
+      name: "",
+      win: null,
       prefix: `w${PAGE_TAG}.${this.nextFrame++}.`,
       ready: false,
       inFlight: new Set(),
       held: new Set(),
     };
-    this.frames.set(win, entry);
+    this.load(entry);
     return () => {
-      if (this.frames.get(win) === entry) this.frames.delete(win);
+      if (this.named.get(entry.name) === entry) this.named.delete(entry.name);
+      if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
     };
+  }
+
+  /** (Re)loads the widget frame document in the element, under a new name. */
+  private load(entry: FrameEntry): void {
+    this.named.delete(entry.name);
+    entry.name = `${PAGE_TAG}-${this.nextName++}`;
+    this.named.set(entry.name, entry);
+    entry.sink.iframe.src = `/static/widgets.html#${entry.name}`;
+  }
+
+  /** The attached frame whose ready message this is, bound to its window. */
+  private bind(win: Window, data: unknown): FrameEntry | undefined {
+    const ready = parseFrameMessage(data, "");
+    if (ready?.type !== "nw-widget-ready") return undefined;
+    const entry = this.named.get(ready.frame);
+    if (!entry || entry.sink.iframe.contentWindow !== win) return undefined;
+    if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
+    entry.win = win;
+    this.frames.set(win, entry);
+    return entry;
   }
 
   private post(win: Window, msg: ToFrame): void {
@@ -103,8 +140,9 @@ export class WidgetHost {
 
   private onFrame(ev: MessageEvent): void {
     const win = ev.source as Window | null;
-    const entry = win ? this.frames.get(win) : undefined;
-    if (!win || !entry) return;
+    if (!win) return;
+    const entry = this.frames.get(win) ?? this.bind(win, ev.data);
+    if (!entry) return;
     const msg = parseFrameMessage(ev.data, entry.prefix);
     if (msg) this.fromFrame(win, entry, msg);
   }
@@ -215,8 +253,7 @@ export class WidgetHost {
   private reload(e: FrameEntry): void {
     e.ready = false;
     e.inFlight.clear();
-    const src = e.sink.iframe.src;
-    e.sink.iframe.src = src;
+    this.load(e); // a new name: the same src would be a same-document navigation
   }
 
   /** Runs the callbacks of outputs waiting for a model the mirror now holds. */

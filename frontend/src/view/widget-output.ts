@@ -27,27 +27,11 @@ function textOf(value: JSONValue | undefined): string {
 }
 
 function widgetFrame(modelId: string): { el: HTMLElement; destroy(): void } {
-  const host = widgetHost()!;
-  const iframe = h("iframe", {
-    class: "nw-frame nw-widget-frame",
-    sandbox: "allow-scripts",
-    src: "/static/widgets.html",
-    title: "widget",
-  });
+  const iframe = h("iframe", { class: "nw-frame nw-widget-frame", sandbox: "allow-scripts", title: "widget" });
   iframe.dataset["modelId"] = modelId;
-  let detach: (() => void) | null = null;
-  let win: Window | null = null;
-  const bind = () => {
-    const now = iframe.contentWindow;
-    if (!now || now === win) return;
-    detach?.();
-    win = now;
-    detach = host.attach({ iframe, modelId, height: (px) => fitFrameHeight(iframe, px) });
-  };
-  // The frame may say it is ready before "load" fires on the element: bind early too.
-  queueMicrotask(bind);
-  iframe.addEventListener("load", bind);
-  return { el: iframe, destroy: () => detach?.() };
+  // The host gives it its src (/static/widgets.html#<name>).
+  const detach = widgetHost()!.attach({ iframe, modelId, height: (px) => fitFrameHeight(iframe, px) });
+  return { el: iframe, destroy: detach };
 }
 
 /**
