@@ -33,6 +33,7 @@ async function buildTests() {
     sourcemap: "inline",
     outExtension: { ".js": ".mjs" },
     logLevel: "warning",
+    define: { WIDGET_FRAME_SRC: '"/static/widgets.html"' },
   });
 }
 
@@ -130,6 +131,11 @@ async function buildBundle({ dev }) {
   for (const name of readdirSync(outdir)) {
     if (name !== ".gitignore") rmSync(join(outdir, name), { recursive: true, force: true });
   }
+  // The widget frame first: the page loads its shell under the shell's hash
+  // (/static/widgets.html?v=<hash>), which the server lets the browser keep for good.
+  const frameMeta = await buildWidgetFrame({ dev });
+  const frameShell = renderShell("widgets.html", assetsOf([frameMeta]));
+  const frameShellHash = createHash("sha256").update(frameShell).digest("hex").slice(0, 16);
   const result = await esbuild.build({
     entryPoints: {
       notebook: join(here, "src", "notebook-main.ts"),
@@ -153,14 +159,27 @@ async function buildBundle({ dev }) {
     metafile: true,
     legalComments: "linked",
     logLevel: "warning",
-    define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
+    define: {
+      "process.env.NODE_ENV": dev ? '"development"' : '"production"',
+      WIDGET_FRAME_SRC: JSON.stringify(`/static/widgets.html?v=${frameShellHash}`),
+    },
   });
-  const frameMeta = await buildWidgetFrame({ dev });
+  const { entries, preloads } = assetsOf([result.metafile, frameMeta]);
+  const shells = join(here, "html");
+  for (const name of readdirSync(shells)) writeFileSync(join(outdir, name), renderShell(name, { entries, preloads }));
+  writeFileSync(
+    join(outdir, "build-info.json"),
+    JSON.stringify({ entries, source: sourceHash() }, null, 2) + "\n",
+  );
+}
+
+/** The built entries by their names without hash (`widget-frame.js`), and the chunks
+ * each entry script imports statically, so that a shell can ask for them at once
+ * (modulepreload) rather than after the entry is parsed. */
+function assetsOf(metas) {
   const entries = {};
-  // An entry script's chunks that it imports statically, so that a shell can ask for
-  // them at once (modulepreload) rather than after the entry is parsed.
   const preloads = {};
-  for (const meta of [result.metafile, frameMeta]) {
+  for (const meta of metas) {
     for (const [file, info] of Object.entries(meta.outputs)) {
       if (!info.entryPoint) continue;
       const name = relative(outdir, file);
@@ -171,20 +190,17 @@ async function buildBundle({ dev }) {
       if (info.cssBundle) entries[name.replace(/-[A-Z0-9]+\.js$/, ".css")] = relative(outdir, info.cssBundle);
     }
   }
-  const shells = join(here, "html");
-  for (const name of readdirSync(shells)) {
-    let html = readFileSync(join(shells, name), "utf8");
-    html = html.replace(/\{\{(preload:)?(\S+?)\}\}/g, (_, preload, asset) => {
-      if (!(asset in entries)) throw new Error(`${name}: no built asset named ${asset}`);
-      if (preload) return preloads[asset].map((f) => `<link rel="modulepreload" href="/static/${f}">`).join("\n");
-      return `/static/${entries[asset]}`;
-    });
-    writeFileSync(join(outdir, name), html);
-  }
-  writeFileSync(
-    join(outdir, "build-info.json"),
-    JSON.stringify({ entries, source: sourceHash() }, null, 2) + "\n",
-  );
+  return { entries, preloads };
+}
+
+/** An HTML shell from html/ with its {{asset}} and {{preload:asset}} filled in. */
+function renderShell(name, { entries, preloads }) {
+  const html = readFileSync(join(here, "html", name), "utf8");
+  return html.replace(/\{\{(preload:)?(\S+?)\}\}/g, (_, preload, asset) => {
+    if (!(asset in entries)) throw new Error(`${name}: no built asset named ${asset}`);
+    if (preload) return preloads[asset].map((f) => `<link rel="modulepreload" href="/static/${f}">`).join("\n");
+    return `/static/${entries[asset]}`;
+  });
 }
 
 /** The chunks `file` imports statically, directly or through another chunk. */

@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from notewire.server.web import pages
 from notewire.server.web.pages import Assets
+from notewire.server.web.security import WIDGET_FRAME_CSP
 
 
 def client(folder: Path) -> httpx.AsyncClient:
@@ -41,3 +44,22 @@ async def test_an_asset_without_a_hash_is_revalidated(tmp_path: Path) -> None:
             "/static/build-info.json", headers={"If-None-Match": r.headers["etag"]}
         )
         assert again.status_code == 304
+
+
+async def test_the_widget_frame_shell_is_kept_for_good_only_under_its_current_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shell = b"<!doctype html><title>widget</title>"
+    (tmp_path / "widgets.html").write_bytes(shell)
+    monkeypatch.setattr(pages, "STATIC", tmp_path)
+    app = Starlette(routes=pages.routes())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        current = await http.get(f"/static/widgets.html?v={pages.shell_hash(shell)}")
+        old = await http.get("/static/widgets.html?v=0123456789abcdef")
+        plain = await http.get("/static/widgets.html")
+    assert current.content == old.content == plain.content == shell
+    assert current.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert old.headers["cache-control"] == plain.headers["cache-control"] == "no-cache"
+    for r in (current, old, plain):  # the frame's policy either way
+        assert r.headers["content-security-policy"] == WIDGET_FRAME_CSP

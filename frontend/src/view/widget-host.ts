@@ -39,7 +39,7 @@ export interface FrameSink {
 
 interface FrameEntry {
   readonly sink: FrameSink;
-  /** The name in the fragment of its src (`/static/widgets.html#<name>`), which its
+  /** The name in the fragment of its src (`/static/widgets.html?v=<hash>#<name>`), which its
    * ready message says; a new one at each load. */
   name: string;
   /** The frame's window, once it said it is ready. */
@@ -51,6 +51,9 @@ interface FrameEntry {
   /** The models the frame was sent (it knows no others). */
   readonly held: Set<string>;
 }
+
+/** The widget frame's shell, under its build's hash (build.mjs), so it is cached for good. */
+declare const WIDGET_FRAME_SRC: string;
 
 // One random part per page, so msg_ids of two browsers (or two page loads) never meet.
 const PAGE_TAG = Math.random().toString(36).slice(2, 10);
@@ -118,7 +121,7 @@ export class WidgetHost {
     this.named.delete(entry.name);
     entry.name = `${PAGE_TAG}-${this.nextName++}`;
     this.named.set(entry.name, entry);
-    entry.sink.iframe.src = `/static/widgets.html#${entry.name}`;
+    entry.sink.iframe.src = `${WIDGET_FRAME_SRC}#${entry.name}`;
   }
 
   /** The attached frame whose ready message this is, bound to its window. */

@@ -7,6 +7,8 @@ WebSocket. Assets are public (they hold nothing secret); the pages need a login.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -27,7 +29,29 @@ _NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>notewire</title>
 installed, or <code>npm ci &amp;&amp; npm run build</code> in <code>frontend/</code>.</p>"""
 
 
-def _page(name: str, csp: str | None = None):  # type: ignore[no-untyped-def]
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def shell_hash(content: bytes) -> str:
+    """The version of a shell that a page may ask for as `?v=` (frontend/build.mjs
+    computes the same)."""
+    return hashlib.sha256(content).hexdigest()[:16]
+
+
+def _current_hash(page: Path) -> str:
+    stat = page.stat()
+    return _hash_of(page, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _hash_of(page: Path, mtime_ns: int, size: int) -> str:
+    return shell_hash(page.read_bytes())
+
+
+def _page(name: str, csp: str | None = None, *, versioned: bool = False):  # type: ignore[no-untyped-def]
+    """A shell from the build. A `versioned` one asked for under its current hash
+    (`?v=`, which the page's script names) may be kept by the browser for good: each
+    widget frame loads one, and would otherwise ask the server again every time."""
     headers = {"Cache-Control": "no-cache"}
     if csp is not None:
         headers["Content-Security-Policy"] = csp
@@ -36,6 +60,9 @@ def _page(name: str, csp: str | None = None):  # type: ignore[no-untyped-def]
         page = STATIC / name
         if not page.is_file():
             return HTMLResponse(_NOT_BUILT, status_code=503)
+        wanted = request.query_params.get("v")
+        if versioned and wanted and wanted == _current_hash(page):
+            return FileResponse(page, headers={**headers, "Cache-Control": IMMUTABLE})
         return FileResponse(page, headers=headers)
 
     return endpoint
@@ -64,7 +91,7 @@ class Assets(StaticFiles):
         response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers["Access-Control-Allow-Origin"] = "*"
         if _HASHED.search(str(full_path)):
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            response.headers["Cache-Control"] = IMMUTABLE
         return response
 
 
@@ -76,7 +103,11 @@ def routes() -> list[BaseRoute]:
         Route("/notebooks/{path:path}", notebook, methods=["GET"]),
         # Output frames get a policy of their own: the page's would stop their scripts.
         Route("/static/sandbox.html", _page("sandbox.html", OUTPUT_FRAME_CSP), methods=["GET"]),
-        Route("/static/widgets.html", _page("widgets.html", WIDGET_FRAME_CSP), methods=["GET"]),
+        Route(
+            "/static/widgets.html",
+            _page("widgets.html", WIDGET_FRAME_CSP, versioned=True),
+            methods=["GET"],
+        ),
         widget_modules.route(),  # installed third-party widget JavaScript
         Mount("/static", app=Assets(directory=STATIC, check_dir=False), name="static"),
     ]
