@@ -1,7 +1,8 @@
 // ipywidgets' widget manager (ManagerBase, as html-manager's HTMLManager and the
 // ipywidgets examples/web3 pattern) over the widget bridge. Its module loader serves
 // ipywidgets' own packages (base and controls built in; output as a chunk loaded when
-// an Output model first needs it, widget-frame/output.ts) and anywidget, and any other
+// an Output model first needs it, widget-frame/output.ts) and anywidget (a chunk
+// too), and any other
 // module from the server's installed nbextensions (widget-frame/amd.ts); nothing is
 // fetched from a CDN. Only ipywidgets 8's protocol is served: a 7 model fails alone.
 import * as base from "@jupyter-widgets/base";
@@ -12,7 +13,7 @@ import { ManagerBase } from "@jupyter-widgets/base-manager";
 import { MessageLoop } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import type { RenderMimeRegistry } from "@jupyterlab/rendermime";
-import anywidgetFactory from "anywidget";
+import type anywidgetFactory from "anywidget";
 import type { JSONObject } from "../model/protocol";
 import type { ModelSnapshot } from "../model/widgets";
 import { loadWidgetModule } from "./amd";
@@ -20,7 +21,7 @@ import { toDataView, type Bridge, type KernelMessageLike } from "./bridge";
 
 const WIDGET_TARGET = "jupyter.widget";
 
-let anywidget: ReturnType<typeof anywidgetFactory> | null = null;
+let anywidget: Promise<ReturnType<typeof anywidgetFactory>> | null = null;
 
 /** The major version a module version (`2.0.0`, `^2.0.0`, `~1.5`) names, or NaN. */
 function major(version: string): number {
@@ -82,8 +83,9 @@ export class FrameManager extends ManagerBase {
       case "@jupyter-widgets/output":
         return (await import("./output")).outputModule(this);
       case "anywidget":
-        anywidget ??= anywidgetFactory(base);
-        return anywidget as Record<string, unknown>;
+        // A chunk of its own too: most frames show no anywidget.
+        anywidget ??= import("anywidget").then((m) => m.default(base));
+        return (await anywidget) as Record<string, unknown>;
       default:
         return (await loadWidgetModule(name, { "@jupyter-widgets/base": base, "@jupyter-widgets/controls": controls })) as Record<string, unknown>;
     }
