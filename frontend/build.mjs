@@ -33,6 +33,7 @@ async function buildTests() {
     sourcemap: "inline",
     outExtension: { ".js": ".mjs" },
     logLevel: "warning",
+    define: { WIDGET_FRAME_SRC: '"/static/widgets.html"' },
   });
 }
 
@@ -65,41 +66,58 @@ const anywidgetFactory = {
   },
 };
 
-// html-manager also carries ipywidgets 7's base and controls (and their CSS, which
-// styles the same class names as 8's) for kernels with ipywidgets 7; the frame serves
-// ipywidgets 8's protocol only, so they are left out: a 7 model fails to load alone.
-const noIpywidgets7 = {
-  name: "no-ipywidgets-7",
+// The widget frame's manager cleans HTML descriptions with sanitize-html, which brings
+// an HTML parser and PostCSS (a fifth of the frame's script); for the manager alone it
+// is src/widget-frame/sanitize.ts (DOMPurify). JupyterLab's sanitizer, in the Output
+// widget's chunk, keeps the real one.
+const managerSanitizer = {
+  name: "manager-sanitizer",
   setup(build) {
-    build.onResolve({ filter: /^@jupyter-widgets\/(base7|controls7)(\/|$)/ }, (a) => ({ path: a.path, namespace: "no-ipywidgets-7" }));
-    build.onLoad({ filter: /.*/, namespace: "no-ipywidgets-7" }, (a) => ({
-      contents: a.path.endsWith(".css")
-        ? ""
-        : `throw new Error(${JSON.stringify(`${a.path}: ipywidgets 7 widgets are not supported`)});`,
-      loader: a.path.endsWith(".css") ? "css" : "js",
-    }));
+    build.onResolve({ filter: /^sanitize-html$/ }, (a) =>
+      /[\\/]@jupyter-widgets[\\/]base-manager[\\/]/.test(a.importer)
+        ? { path: join(here, "src", "widget-frame", "sanitize.ts") }
+        : undefined,
+    );
   },
 };
 
-// The widget frame's bundle (ipywidgets, Lumino, anywidget: about 2 MB) is a build of
-// its own: one classic script, loaded only by /static/widgets.html, so none of it is in
-// the notebook page's chunks, and the opaque-origin frame needs no CORS to load it.
+// html-manager's Output widget imports its CSS; the frame links that CSS from the start
+// (style/widget-controls.css), so the Output chunk carries none of its own.
+const outputCssLinked = {
+  name: "output-css-linked",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/css\/output\.css$/ }, (a) =>
+      /[\\/]html-manager[\\/]lib[\\/]output\.js$/.test(a.importer) ? { path: a.path, namespace: "linked-css" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "linked-css" }, () => ({ contents: "", loader: "js" }));
+  },
+};
+
+// The widget frame's bundle (ipywidgets, Lumino, anywidget) is a build of its own, loaded
+// only by /static/widgets.html, so none of it is in the notebook page's chunks. It is ES
+// modules, so that what only the Output widget needs (JupyterLab's rendermime and output
+// area: about half) is a chunk loaded when a frame meets an Output model
+// (src/widget-frame/output.ts): every frame parses and runs the rest at its start. The
+// opaque-origin frame loads the modules with CORS (pages.py: Access-Control-Allow-Origin).
 async function buildWidgetFrame({ dev }) {
   const result = await esbuild.build({
     entryPoints: {
       "widget-frame": join(here, "src", "widget-frame-main.ts"),
       widgets: join(here, "src", "style", "widgets.css"),
+      "widget-controls": join(here, "src", "style", "widget-controls.css"),
     },
     outdir,
     bundle: true,
-    format: "iife",
+    splitting: true,
+    format: "esm",
     target: ["chrome111", "firefox115", "safari16"],
     minify: !dev,
     sourcemap: dev ? "linked" : false,
     entryNames: "[name]-[hash]",
+    chunkNames: "widget-frame-chunk-[hash]",
     assetNames: "fonts/[name]-[hash]",
     loader: { ".woff2": "file", ".woff": "file", ".ttf": "file", ".eot": "file", ".svg": "file" },
-    plugins: [anywidgetFactory, noIpywidgets7],
+    plugins: [anywidgetFactory, managerSanitizer, outputCssLinked],
     metafile: true,
     legalComments: "linked",
     logLevel: "warning",
@@ -113,6 +131,11 @@ async function buildBundle({ dev }) {
   for (const name of readdirSync(outdir)) {
     if (name !== ".gitignore") rmSync(join(outdir, name), { recursive: true, force: true });
   }
+  // The widget frame first: the page loads its shell under the shell's hash
+  // (/static/widgets.html?v=<hash>), which the server lets the browser keep for good.
+  const frameMeta = await buildWidgetFrame({ dev });
+  const frameShell = renderShell("widgets.html", assetsOf([frameMeta]));
+  const frameShellHash = createHash("sha256").update(frameShell).digest("hex").slice(0, 16);
   const result = await esbuild.build({
     entryPoints: {
       notebook: join(here, "src", "notebook-main.ts"),
@@ -136,32 +159,58 @@ async function buildBundle({ dev }) {
     metafile: true,
     legalComments: "linked",
     logLevel: "warning",
-    define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
+    define: {
+      "process.env.NODE_ENV": dev ? '"development"' : '"production"',
+      WIDGET_FRAME_SRC: JSON.stringify(`/static/widgets.html?v=${frameShellHash}`),
+    },
   });
-  const frameMeta = await buildWidgetFrame({ dev });
-  const entries = {};
-  for (const meta of [result.metafile, frameMeta]) {
-    for (const [file, info] of Object.entries(meta.outputs)) {
-      if (!info.entryPoint) continue;
-      const name = relative(outdir, file);
-      entries[name.replace(/-[A-Z0-9]+\.(js|css)$/, ".$1")] = name;
-      // CSS that a script imports comes out beside it.
-      if (info.cssBundle) entries[name.replace(/-[A-Z0-9]+\.js$/, ".css")] = relative(outdir, info.cssBundle);
-    }
-  }
+  const { entries, preloads } = assetsOf([result.metafile, frameMeta]);
   const shells = join(here, "html");
-  for (const name of readdirSync(shells)) {
-    let html = readFileSync(join(shells, name), "utf8");
-    html = html.replace(/\{\{(\S+?)\}\}/g, (_, asset) => {
-      if (!(asset in entries)) throw new Error(`${name}: no built asset named ${asset}`);
-      return `/static/${entries[asset]}`;
-    });
-    writeFileSync(join(outdir, name), html);
-  }
+  for (const name of readdirSync(shells)) writeFileSync(join(outdir, name), renderShell(name, { entries, preloads }));
   writeFileSync(
     join(outdir, "build-info.json"),
     JSON.stringify({ entries, source: sourceHash() }, null, 2) + "\n",
   );
+}
+
+/** The built entries by their names without hash (`widget-frame.js`), and the chunks
+ * each entry script imports statically, so that a shell can ask for them at once
+ * (modulepreload) rather than after the entry is parsed. */
+function assetsOf(metas) {
+  const entries = {};
+  const preloads = {};
+  for (const meta of metas) {
+    for (const [file, info] of Object.entries(meta.outputs)) {
+      if (!info.entryPoint) continue;
+      const name = relative(outdir, file);
+      const entry = name.replace(/-[A-Z0-9]+\.(js|css)$/, ".$1");
+      entries[entry] = name;
+      preloads[entry] = staticImports(meta, file).map((f) => relative(outdir, f));
+      // CSS that a script imports comes out beside it.
+      if (info.cssBundle) entries[name.replace(/-[A-Z0-9]+\.js$/, ".css")] = relative(outdir, info.cssBundle);
+    }
+  }
+  return { entries, preloads };
+}
+
+/** An HTML shell from html/ with its {{asset}} and {{preload:asset}} filled in. */
+function renderShell(name, { entries, preloads }) {
+  const html = readFileSync(join(here, "html", name), "utf8");
+  return html.replace(/\{\{(preload:)?(\S+?)\}\}/g, (_, preload, asset) => {
+    if (!(asset in entries)) throw new Error(`${name}: no built asset named ${asset}`);
+    if (preload) return preloads[asset].map((f) => `<link rel="modulepreload" href="/static/${f}">`).join("\n");
+    return `/static/${entries[asset]}`;
+  });
+}
+
+/** The chunks `file` imports statically, directly or through another chunk. */
+function staticImports(meta, file, seen = new Set()) {
+  for (const imp of meta.outputs[file]?.imports ?? []) {
+    if (imp.kind !== "import-statement" || seen.has(imp.path)) continue;
+    seen.add(imp.path);
+    staticImports(meta, imp.path, seen);
+  }
+  return [...seen];
 }
 
 // A hash of everything the bundle is built from, so the Python build can tell a stale

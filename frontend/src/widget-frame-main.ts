@@ -51,6 +51,7 @@ const handlers: { [K in ToFrame["type"]]: (m: Extract<ToFrame, { type: K }>) => 
   "nw-widget-init": (m) => {
     if (!manager) void init(m);
   },
+  "nw-widget-models": (m) => void manager?.loadSnapshot(m.models),
   "nw-widget-comm": (m) => {
     if (!manager || !bridge) return;
     const msg = kernelMessage(m);
@@ -73,4 +74,4 @@ window.addEventListener("message", (ev: MessageEvent) => {
 });
 
 new ResizeObserver(reportHeight).observe(document.documentElement);
-post({ type: "nw-widget-ready" });
+post({ type: "nw-widget-ready", frame: decodeURIComponent(location.hash.slice(1)) });

@@ -3,6 +3,7 @@ merging updates with buffers, what a save keeps, and saved state read back."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from importlib.resources import files
 
@@ -10,7 +11,9 @@ import jsonschema
 import pytest
 
 from notewire.protocol.content import ClearOutput, DisplayData, Stream
+from notewire.server.session.comm_relay import FLUSH_DELAY, CommRelay
 from notewire.server.session.output_widgets import OutputCapture
+from notewire.server.session.peers import Peers
 from notewire.server.session.widgets import STATE_MIME, VIEW_MIME, Widgets, buffer_paths
 
 # ipywidgets' own schema of saved widget state (v2), as the package ships it.
@@ -188,3 +191,47 @@ def test_output_widget_captures_its_request_only() -> None:
     assert model.state["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "c"}]
     widgets.kernel_gone()
     assert capture.target("req-1") is None  # a static widget captures nothing
+
+
+class RecordingPeer:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, object]] = []
+        self.times: list[float] = []
+
+    def send_json(self, body: dict[str, object], buffers: object = ()) -> None:
+        self.sent.append(body)
+        self.times.append(asyncio.get_running_loop().time())
+
+    def send_awareness(self, payload: bytes) -> None: ...
+    def doc_changed(self, update: bytes) -> None: ...
+    def doc_replaced(self, hello: dict[str, object], buffers: object = ()) -> None: ...
+    def session_closed(self) -> None: ...
+
+
+async def test_captured_output_goes_out_at_once_then_a_burst_together() -> None:
+    peer = RecordingPeer()
+    peers = Peers()
+    peers.add(peer)
+    ids = iter(range(1000))
+    relay = CommRelay(peers, lambda *a: None, lambda: f"s{next(ids)}")
+    relay.from_kernel("comm_open", output_open("out"), {}, (), None)
+    echo = {"method": "echo_update", "state": {"msg_id": "req"}}
+    relay.from_kernel("comm_msg", {"comm_id": "out", "data": echo}, {}, (), None)
+    peer.sent.clear()
+    peer.times.clear()
+
+    def outputs() -> list[object]:
+        return [m["content"]["data"]["state"]["outputs"] for m in peer.sent]  # type: ignore[index]
+
+    assert relay.capture_output("req", Stream(name="stdout", text="a"))
+    await asyncio.sleep(0)  # with no timer: once the messages at hand are handled
+    assert outputs() == [[{"output_type": "stream", "name": "stdout", "text": "a"}]]
+    # More right after: together, one delay after the first send.
+    for text in "bcd":
+        relay.capture_output("req", Stream(name="stdout", text=text))
+    await asyncio.sleep(0)
+    assert len(outputs()) == 1
+    await asyncio.sleep(FLUSH_DELAY + 0.05)
+    assert len(outputs()) == 2
+    assert peer.times[1] - peer.times[0] >= FLUSH_DELAY
+    assert outputs()[1] == [{"output_type": "stream", "name": "stdout", "text": "abcd"}]

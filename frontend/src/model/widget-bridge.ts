@@ -8,7 +8,8 @@ import type { ModelSnapshot } from "./widgets";
 
 /** Page -> frame. */
 export type ToFrame =
-  /** Once, after the frame said it is ready: every model's current state, and which to show. */
+  /** Once, after the frame said it is ready: which model to show, and the current state
+   * of every model it reaches (model/widgets.ts `reachable`). */
   | {
       readonly type: "nw-widget-init";
       readonly model_id: string;
@@ -16,7 +17,11 @@ export type ToFrame =
       /** Every msg_id the frame sends starts with this. */
       readonly prefix: string;
     }
-  /** A kernel comm message of target jupyter.widget (every later one, in order). */
+  /** Models the frame's models came to reach (a Box gained a child), sent before the
+   * message that makes them reachable. */
+  | { readonly type: "nw-widget-models"; readonly models: readonly ModelSnapshot[] }
+  /** A kernel comm message of target jupyter.widget about a model the frame holds (every
+   * later one, in order). */
   | {
       readonly type: "nw-widget-comm";
       readonly kind: "comm_open" | "comm_msg" | "comm_close";
@@ -32,7 +37,8 @@ export type ToFrame =
 
 /** Frame -> page. */
 export type FromFrame =
-  | { readonly type: "nw-widget-ready" }
+  /** The frame's script runs; `frame` is the name the page gave it (its URL's fragment). */
+  | { readonly type: "nw-widget-ready"; readonly frame: string }
   | { readonly type: "nw-frame-height"; readonly height: number }
   | {
       readonly type: "nw-widget-send";
@@ -61,8 +67,10 @@ function toBytes(v: unknown): Uint8Array | null {
 export function parseFrameMessage(data: unknown, prefix: string): FromFrame | null {
   if (!isObject(data)) return null;
   switch (data["type"]) {
-    case "nw-widget-ready":
-      return { type: "nw-widget-ready" };
+    case "nw-widget-ready": {
+      const frame = data["frame"];
+      return typeof frame === "string" ? { type: "nw-widget-ready", frame } : null;
+    }
     case "nw-frame-height": {
       const h = data["height"];
       return typeof h === "number" && Number.isFinite(h) ? { type: "nw-frame-height", height: h } : null;

@@ -167,8 +167,8 @@ export interface ModelSnapshot {
   readonly live: boolean;
 }
 
-export function snapshot(mirror: WidgetMirror): ModelSnapshot[] {
-  return [...mirror].map(([model_id, m]) => ({
+function snapshotOf(model_id: string, m: WidgetModel): ModelSnapshot {
+  return {
     model_id,
     model_name: m.model_name,
     model_module: m.model_module,
@@ -177,5 +177,129 @@ export function snapshot(mirror: WidgetMirror): ModelSnapshot[] {
     buffer_paths: m.buffers.map((b) => [...b.path]),
     buffers: m.buffers.map((b) => b.data),
     live: m.live,
-  }));
+  };
+}
+
+/** The models `ids` names (in that order) that the mirror holds; every model when `ids` is absent. */
+export function snapshot(mirror: WidgetMirror, ids?: Iterable<string>): ModelSnapshot[] {
+  if (!ids) return [...mirror].map(([id, m]) => snapshotOf(id, m));
+  const out: ModelSnapshot[] = [];
+  for (const id of ids) {
+    const m = mirror.get(id);
+    if (m) out.push(snapshotOf(id, m));
+  }
+  return out;
+}
+
+// Reachability (what a widget frame needs). A frame creates only the models its view
+// can reach, not every model of the notebook: with 50 outputs of 3 models each, each
+// frame would otherwise build 150 models to show 3.
+
+const MODEL_REF = "IPY_MODEL_";
+const OUTPUT_MODULE = "@jupyter-widgets/output";
+export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
+
+function collectRefs(v: JSONValue, out: Set<string>): void {
+  if (typeof v === "string") {
+    if (v.startsWith(MODEL_REF) && v.length > MODEL_REF.length) out.add(v.slice(MODEL_REF.length));
+  } else if (Array.isArray(v)) {
+    for (const x of v) collectRefs(x, out);
+  } else if (typeof v === "object" && v !== null) {
+    for (const x of Object.values(v)) collectRefs(x, out);
+  }
+}
+
+/** The model ids an Output model's `outputs` show as widget views. */
+function outputViews(outputs: JSONValue | undefined, out: Set<string>): void {
+  if (!Array.isArray(outputs)) return;
+  for (const o of outputs) {
+    const data = asObject(asObject(o)?.["data"]);
+    const view = asObject(data?.[WIDGET_VIEW_MIME]);
+    const id = view?.["model_id"];
+    if (typeof id === "string" && id) out.add(id);
+  }
+}
+
+/** The ids a piece of a model's state refers to: `IPY_MODEL_<id>` strings anywhere in
+ * it, and, for an Output model, the widget views among its `outputs`. */
+export function stateRefs(state: JSONObject, isOutput: boolean): Set<string> {
+  const out = new Set<string>();
+  collectRefs(state, out);
+  if (isOutput) outputViews(state["outputs"], out);
+  return out;
+}
+
+function isOutputModel(m: WidgetModel): boolean {
+  return m.model_module === OUTPUT_MODULE;
+}
+
+// Models are immutable: their references are worked out once per version.
+const refCache = new WeakMap<WidgetModel, ReadonlySet<string>>();
+
+/** The ids model `m` refers to. */
+export function modelRefs(m: WidgetModel): ReadonlySet<string> {
+  let refs = refCache.get(m);
+  if (!refs) refCache.set(m, (refs = stateRefs(m.state, isOutputModel(m))));
+  return refs;
+}
+
+/** A model no view shows (no `_view_name`): a link (jslink, jsdlink) or the like, which
+ * acts on the models it refers to, so it goes wherever one of them goes. Layouts and
+ * styles have no view either, but refer to nothing. */
+function viewless(m: WidgetModel): boolean {
+  const v = m.state["_view_name"];
+  return typeof v !== "string" || v === "";
+}
+
+/**
+ * The ids, not in `held`, that a frame holding `held` must get with `roots`: everything
+ * the mirror holds that `roots` reach by references, plus any view-less model that
+ * refers to a model held or got (a jslink between two sliders), with what that reaches.
+ * Ids the mirror lacks are left out. In no particular order: a frame registers a batch
+ * whole before it builds any of it.
+ */
+export function reachable(mirror: WidgetMirror, roots: Iterable<string>, held: ReadonlySet<string> = new Set()): string[] {
+  const got = new Set<string>();
+  const stack: string[] = [];
+  const add = (id: string) => {
+    if (held.has(id) || got.has(id) || !mirror.has(id)) return;
+    got.add(id);
+    stack.push(id);
+  };
+  const walk = () => {
+    while (stack.length) for (const r of modelRefs(mirror.get(stack.pop()!)!)) add(r);
+  };
+  for (const id of roots) add(id);
+  walk();
+  if (got.size === 0) return [];
+  // Links to what the frame holds or gets, until no more come.
+  const links = [...mirror].filter(([id, m]) => !held.has(id) && viewless(m) && modelRefs(m).size > 0);
+  for (let more = true; more; ) {
+    more = false;
+    for (const [id, m] of links) {
+      if (got.has(id)) continue;
+      if ([...modelRefs(m)].some((r) => got.has(r) || held.has(r))) {
+        add(id);
+        walk();
+        more = true;
+      }
+    }
+  }
+  return [...got];
+}
+
+/**
+ * What a frame holding `held` must get, before it sees a kernel message about model
+ * `id`, now that the mirror holds `id`'s new version (after a comm_open or an update):
+ * - if it holds `id`: the models `id` now refers to that it lacks (a Box gained a
+ *   child), with their closure;
+ * - if not, and `id` is a link to a model it holds: `id` and its closure;
+ * - nothing otherwise (the frame ignores messages about models it lacks).
+ */
+export function needsFor(mirror: WidgetMirror, held: ReadonlySet<string>, id: string): string[] {
+  const m = mirror.get(id);
+  if (!m) return [];
+  if (held.has(id)) return reachable(mirror, modelRefs(m), held);
+  if (viewless(m) && [...modelRefs(m)].some((r) => held.has(r))) return reachable(mirror, [id], held);
+  return [];
 }

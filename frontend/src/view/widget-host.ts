@@ -2,8 +2,10 @@
 // (model/widgets.ts) current from the notebook connection, and relays between the
 // connection and the widget frames (model/widget-bridge.ts). Each frame is its own
 // client of the kernel's widget comms:
-// - at creation it gets every model's current state, so it renders with no request to
-//   the kernel; then every later kernel comm message of target jupyter.widget;
+// - at creation it gets the current state of the models its view reaches
+//   (model/widgets.ts `reachable`), so it renders with no request to the kernel; then
+//   every later kernel comm message about a model it holds, each preceded by the
+//   models that message makes it reach;
 // - what it sends goes to the server under the msg_id it chose, and the server's
 //   comm_idle for that msg_id goes back to it alone (ipywidgets sends the next change
 //   of a model only after the kernel is idle from the last);
@@ -19,12 +21,15 @@ import {
   kernelGone,
   makeStatic,
   mirrorFromHello,
+  needsFor,
+  reachable,
   snapshot,
   type WidgetMirror,
 } from "../model/widgets";
 
 /** A frame's side of the host: what the host tells the element that shows it. */
 export interface FrameSink {
+  /** A frame element with no src yet: the host loads the widget frame in it. */
   readonly iframe: HTMLIFrameElement;
   /** The model the frame shows. */
   readonly modelId: string;
@@ -34,20 +39,34 @@ export interface FrameSink {
 
 interface FrameEntry {
   readonly sink: FrameSink;
+  /** The name in the fragment of its src (`/static/widgets.html?v=<hash>#<name>`), which its
+   * ready message says; a new one at each load. */
+  name: string;
+  /** The frame's window, once it said it is ready. */
+  win: Window | null;
   readonly prefix: string;
   ready: boolean;
   /** msg_ids this frame sent that the kernel has not finished. */
   readonly inFlight: Set<string>;
+  /** The models the frame was sent (it knows no others). */
+  readonly held: Set<string>;
 }
+
+/** The widget frame's shell, under its build's hash (build.mjs), so it is cached for good. */
+declare const WIDGET_FRAME_SRC: string;
 
 // One random part per page, so msg_ids of two browsers (or two page loads) never meet.
 const PAGE_TAG = Math.random().toString(36).slice(2, 10);
 
 export class WidgetHost {
   private mirror: WidgetMirror = EMPTY_MIRROR;
+  /** Frames that said they are ready, by window (what a message's source is). */
   private readonly frames = new Map<Window, FrameEntry>();
+  /** Every attached frame, by the name in its src. */
+  private readonly named = new Map<string, FrameEntry>();
   private readonly waiting = new Map<string, Set<() => void>>();
   private nextFrame = 1;
+  private nextName = 1;
   private greeted = false;
 
   constructor(private readonly client: NotebookClient) {
@@ -73,15 +92,48 @@ export class WidgetHost {
     };
   }
 
-  /** Starts relaying for a frame element; call once its contentWindow exists. */
+  /**
+   * Starts relaying for a frame element. Its window is bound when the frame says it is
+   * ready, under the name in its src, and only if it is that element's window: the
+   * page reads no contentWindow before then, which would make Chromium set up a
+   * script context for the element's first, empty document (for nothing: the frame
+   * is about to load a document of another origin).
+   */
   attach(sink: FrameSink): () => void {
-    const win = sink.iframe.contentWindow;
-    if (!win) return () => {};
-    const entry: FrameEntry = { sink, prefix: `w${PAGE_TAG}.${this.nextFrame++}.`, ready: false, inFlight: new Set() };
-    this.frames.set(win, entry);
-    return () => {
-      if (this.frames.get(win) === entry) this.frames.delete(win);
+    const entry: FrameEntry = {
+      sink,
+      name: "",
+      win: null,
+      prefix: `w${PAGE_TAG}.${this.nextFrame++}.`,
+      ready: false,
+      inFlight: new Set(),
+      held: new Set(),
     };
+    this.load(entry);
+    return () => {
+      if (this.named.get(entry.name) === entry) this.named.delete(entry.name);
+      if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
+    };
+  }
+
+  /** (Re)loads the widget frame document in the element, under a new name. */
+  private load(entry: FrameEntry): void {
+    this.named.delete(entry.name);
+    entry.name = `${PAGE_TAG}-${this.nextName++}`;
+    this.named.set(entry.name, entry);
+    entry.sink.iframe.src = `${WIDGET_FRAME_SRC}#${entry.name}`;
+  }
+
+  /** The attached frame whose ready message this is, bound to its window. */
+  private bind(win: Window, data: unknown): FrameEntry | undefined {
+    const ready = parseFrameMessage(data, "");
+    if (ready?.type !== "nw-widget-ready") return undefined;
+    const entry = this.named.get(ready.frame);
+    if (!entry || entry.sink.iframe.contentWindow !== win) return undefined;
+    if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
+    entry.win = win;
+    this.frames.set(win, entry);
+    return entry;
   }
 
   private post(win: Window, msg: ToFrame): void {
@@ -91,8 +143,9 @@ export class WidgetHost {
 
   private onFrame(ev: MessageEvent): void {
     const win = ev.source as Window | null;
-    const entry = win ? this.frames.get(win) : undefined;
-    if (!win || !entry) return;
+    if (!win) return;
+    const entry = this.frames.get(win) ?? this.bind(win, ev.data);
+    if (!entry) return;
     const msg = parseFrameMessage(ev.data, entry.prefix);
     if (msg) this.fromFrame(win, entry, msg);
   }
@@ -103,8 +156,11 @@ export class WidgetHost {
     "nw-widget-ready": (win, e) => {
       // A frame that loads again (it was moved in the DOM) starts over.
       e.inFlight.clear();
+      e.held.clear();
       e.ready = true;
-      this.post(win, { type: "nw-widget-init", model_id: e.sink.modelId, models: snapshot(this.mirror), prefix: e.prefix });
+      const ids = reachable(this.mirror, [e.sink.modelId]);
+      for (const id of ids) e.held.add(id);
+      this.post(win, { type: "nw-widget-init", model_id: e.sink.modelId, models: snapshot(this.mirror, ids), prefix: e.prefix });
     },
     "nw-frame-height": (_, e, m) => e.sink.height(m.height),
     "nw-widget-send": (win, e, m) => {
@@ -148,6 +204,7 @@ export class WidgetHost {
         const msg = { type: m.type, content: m.content, buffers: m.buffers };
         if (!isWidgetMessage(this.mirror, msg)) return;
         this.mirror = applyComm(this.mirror, msg);
+        const id = m.content["comm_id"] as string;
         const out: ToFrame = {
           type: "nw-widget-comm",
           kind: m.type,
@@ -156,7 +213,21 @@ export class WidgetHost {
           buffers: m.buffers,
           parent: m.parent,
         };
-        for (const [win, e] of this.frames) if (e.ready) this.post(win, out);
+        for (const [win, e] of this.frames) {
+          if (!e.ready) continue;
+          if (m.type === "comm_close") {
+            if (e.held.delete(id)) this.post(win, out);
+            continue;
+          }
+          const needs = needsFor(this.mirror, e.held, id);
+          if (needs.length > 0) {
+            for (const n of needs) e.held.add(n);
+            this.post(win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
+            // A model sent whole now already holds this message's state.
+            if (needs.includes(id)) continue;
+          }
+          if (e.held.has(id)) this.post(win, out);
+        }
         if (m.type === "comm_open") this.wake();
         return;
       }
@@ -185,8 +256,7 @@ export class WidgetHost {
   private reload(e: FrameEntry): void {
     e.ready = false;
     e.inFlight.clear();
-    const src = e.sink.iframe.src;
-    e.sink.iframe.src = src;
+    this.load(e); // a new name: the same src would be a same-document navigation
   }
 
   /** Runs the callbacks of outputs waiting for a model the mirror now holds. */

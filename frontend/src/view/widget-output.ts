@@ -6,12 +6,13 @@
 // does not know (yet), shows its text/plain fallback. A model that arrives later (its
 // comm_open came after the output) turns the fallback into the widget.
 import type { JSONObject, JSONValue } from "../model/protocol";
+import { WIDGET_VIEW_MIME } from "../model/widgets";
 import { ansiNodes } from "./ansi-dom";
 import { h } from "./dom";
 import { fitFrameHeight } from "./frame";
 import { widgetHost } from "./widget-host";
 
-export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
+export { WIDGET_VIEW_MIME };
 
 function modelIdOf(value: JSONValue | undefined): string | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
@@ -26,27 +27,11 @@ function textOf(value: JSONValue | undefined): string {
 }
 
 function widgetFrame(modelId: string): { el: HTMLElement; destroy(): void } {
-  const host = widgetHost()!;
-  const iframe = h("iframe", {
-    class: "nw-frame nw-widget-frame",
-    sandbox: "allow-scripts",
-    src: "/static/widgets.html",
-    title: "widget",
-  });
+  const iframe = h("iframe", { class: "nw-frame nw-widget-frame", sandbox: "allow-scripts", title: "widget" });
   iframe.dataset["modelId"] = modelId;
-  let detach: (() => void) | null = null;
-  let win: Window | null = null;
-  const bind = () => {
-    const now = iframe.contentWindow;
-    if (!now || now === win) return;
-    detach?.();
-    win = now;
-    detach = host.attach({ iframe, modelId, height: (px) => fitFrameHeight(iframe, px) });
-  };
-  // The frame may say it is ready before "load" fires on the element: bind early too.
-  queueMicrotask(bind);
-  iframe.addEventListener("load", bind);
-  return { el: iframe, destroy: () => detach?.() };
+  // The host gives it its src (/static/widgets.html#<name>).
+  const detach = widgetHost()!.attach({ iframe, modelId, height: (px) => fitFrameHeight(iframe, px) });
+  return { el: iframe, destroy: detach };
 }
 
 /**

@@ -1,12 +1,19 @@
-// ipywidgets' HTMLManager (the ipywidgets examples/web3 pattern) over the widget bridge.
-// Its module loader serves ipywidgets' own packages (base, controls, output: built into
-// html-manager) and anywidget, and any other module from the server's installed
-// nbextensions (widget-frame/amd.ts); nothing is fetched from a CDN.
+// ipywidgets' widget manager (ManagerBase, as html-manager's HTMLManager and the
+// ipywidgets examples/web3 pattern) over the widget bridge. Its module loader serves
+// ipywidgets' own packages (base and controls built in; output as a chunk loaded when
+// an Output model first needs it, widget-frame/output.ts) and anywidget (a chunk
+// too), and any other
+// module from the server's installed nbextensions (widget-frame/amd.ts); nothing is
+// fetched from a CDN. Only ipywidgets 8's protocol is served: a 7 model fails alone.
 import * as base from "@jupyter-widgets/base";
 import * as controls from "@jupyter-widgets/controls";
-import { put_buffers, type IClassicComm, type WidgetModel, type WidgetView } from "@jupyter-widgets/base";
-import { HTMLManager } from "@jupyter-widgets/html-manager/lib/htmlmanager";
-import anywidgetFactory from "anywidget";
+import { put_buffers, type DOMWidgetView, type IClassicComm, type WidgetModel, type WidgetView } from "@jupyter-widgets/base";
+import { ManagerBase } from "@jupyter-widgets/base-manager";
+// Lumino comes with @jupyter-widgets/base, which builds its views on it.
+import { MessageLoop } from "@lumino/messaging";
+import { Widget } from "@lumino/widgets";
+import type { RenderMimeRegistry } from "@jupyterlab/rendermime";
+import type anywidgetFactory from "anywidget";
 import type { JSONObject } from "../model/protocol";
 import type { ModelSnapshot } from "../model/widgets";
 import { loadWidgetModule } from "./amd";
@@ -14,13 +21,40 @@ import { toDataView, type Bridge, type KernelMessageLike } from "./bridge";
 
 const WIDGET_TARGET = "jupyter.widget";
 
-let anywidget: ReturnType<typeof anywidgetFactory> | null = null;
+let anywidget: Promise<ReturnType<typeof anywidgetFactory>> | null = null;
 
-export class FrameManager extends HTMLManager {
+/** The major version a module version (`2.0.0`, `^2.0.0`, `~1.5`) names, or NaN. */
+function major(version: string): number {
+  return Number(/^[\^~=v]*(\d+)/.exec(version.trim())?.[1] ?? NaN);
+}
+
+export class FrameManager extends ManagerBase {
+  /** The registry the Output widget renders with; set when it is first loaded. */
+  renderMime?: RenderMimeRegistry;
+  private readonly views = new Set<DOMWidgetView>();
+
   constructor(private readonly bridge: Bridge) {
-    super({
-      loader: (name) => loadWidgetModule(name, { "@jupyter-widgets/base": base, "@jupyter-widgets/controls": controls }),
+    super();
+    window.addEventListener("resize", () => {
+      for (const v of this.views) MessageLoop.postMessage(v.luminoWidget, Widget.ResizeMessage.UnknownSize);
     });
+  }
+
+  /** Shows `view` in `el` (as HTMLManager.display_view does). */
+  async display_view(view: Promise<DOMWidgetView> | DOMWidgetView, el: HTMLElement): Promise<void> {
+    let v: DOMWidgetView;
+    try {
+      v = await view;
+    } catch (error) {
+      const msg = `Could not create a view for ${String(view)}`;
+      console.error(msg);
+      const ModelCls = base.createErrorWidgetModel(error, msg);
+      v = new base.ErrorWidgetView({ model: new ModelCls() });
+      v.render();
+    }
+    Widget.attach(v.luminoWidget, el);
+    this.views.add(v);
+    v.once("remove", () => this.views.delete(v));
   }
 
   override _create_comm(target: string, modelId: string): Promise<IClassicComm> {
@@ -32,17 +66,33 @@ export class FrameManager extends HTMLManager {
     return Promise.resolve({});
   }
 
-  protected override loadClass(className: string, moduleName: string, moduleVersion: string): Promise<typeof WidgetModel | typeof WidgetView> {
-    if (moduleName === "anywidget") {
-      anywidget ??= anywidgetFactory(base);
-      const cls = (anywidget as Record<string, unknown>)[className];
-      return cls ? Promise.resolve(cls as typeof WidgetModel) : Promise.reject(new Error(`anywidget has no ${className}`));
+  protected override async loadClass(className: string, moduleName: string, moduleVersion: string): Promise<typeof WidgetModel | typeof WidgetView> {
+    const module = await this.loadModule(moduleName, moduleVersion);
+    const cls = module[className];
+    if (!cls) throw new Error(`Class ${className} not found in module ${moduleName}@${moduleVersion}`);
+    return cls as typeof WidgetModel;
+  }
+
+  private async loadModule(name: string, version: string): Promise<Record<string, unknown>> {
+    switch (name) {
+      case "@jupyter-widgets/base":
+      case "@jupyter-widgets/controls":
+        // ipywidgets 8 speaks base 2.x and controls 2.x; 7's are 1.x.
+        if (major(version) < 2) throw new Error(`${name}@${version}: ipywidgets 7 widgets are not supported`);
+        return name === "@jupyter-widgets/base" ? base : controls;
+      case "@jupyter-widgets/output":
+        return (await import("./output")).outputModule(this);
+      case "anywidget":
+        // A chunk of its own too: most frames show no anywidget.
+        anywidget ??= import("anywidget").then((m) => m.default(base));
+        return (await anywidget) as Record<string, unknown>;
+      default:
+        return (await loadWidgetModule(name, { "@jupyter-widgets/base": base, "@jupyter-widgets/controls": controls })) as Record<string, unknown>;
     }
-    return super.loadClass(className, moduleName, moduleVersion);
   }
 
   /**
-   * Creates every model of the snapshot, live ones on a bridge comm. All are registered
+   * Creates the snapshot's models, live ones on a bridge comm. All are registered
    * before any is built (new_model registers synchronously), so references between
    * models (IPY_MODEL_...) resolve in any order.
    */

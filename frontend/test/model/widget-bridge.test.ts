@@ -25,7 +25,8 @@ describe("what a widget frame may say", () => {
   });
 
   test("ready and a finite height", () => {
-    assert.deepEqual(parseFrameMessage({ type: "nw-widget-ready" }, "p"), { type: "nw-widget-ready" });
+    assert.deepEqual(parseFrameMessage({ type: "nw-widget-ready", frame: "f1" }, "p"), { type: "nw-widget-ready", frame: "f1" });
+    assert.equal(parseFrameMessage({ type: "nw-widget-ready" }, "p"), null);
     assert.deepEqual(parseFrameMessage({ type: "nw-frame-height", height: 40 }, "p"), { type: "nw-frame-height", height: 40 });
     assert.equal(parseFrameMessage({ type: "nw-frame-height", height: Infinity }, "p"), null);
   });

@@ -8,8 +8,12 @@ import {
   kernelGone,
   makeStatic,
   mirrorFromHello,
+  needsFor,
+  reachable,
   snapshot,
+  stateRefs,
   type CommMessage,
+  type WidgetMirror,
 } from "../../src/model/widgets";
 
 const SLIDER_STATE: JSONObject = {
@@ -178,5 +182,110 @@ describe("widget mirror", () => {
     assert.equal(old.type === "comm_msg" && old.parent, null);
     assert.deepEqual(parseServerMessage({ type: "comm_idle", parent: "f1:7" }), { type: "comm_idle", parent: "f1:7" });
     assert.throws(() => parseServerMessage({ type: "comm_idle" }), /expected parent to be a string/);
+  });
+});
+
+// A notebook's models, each given as its state: the model's name and module come from it.
+function mirrorOf(models: Record<string, JSONObject>): WidgetMirror {
+  let mirror = EMPTY_MIRROR;
+  for (const [id, state] of Object.entries(models)) mirror = applyComm(mirror, open(id, state));
+  return mirror;
+}
+
+const LAYOUT: JSONObject = { _model_name: "LayoutModel", _model_module: "@jupyter-widgets/base", _view_name: "LayoutView" };
+const slider = (n: string): JSONObject => ({
+  ...SLIDER_STATE,
+  _view_name: "IntSliderView",
+  layout: `IPY_MODEL_${n}-layout`,
+  style: `IPY_MODEL_${n}-style`,
+});
+const box = (...children: string[]): JSONObject => ({
+  _model_name: "VBoxModel",
+  _model_module: "@jupyter-widgets/controls",
+  _view_name: "VBoxView",
+  children: children.map((c) => `IPY_MODEL_${c}`),
+  layout: "IPY_MODEL_box-layout",
+});
+function sliderModels(...names: string[]): Record<string, JSONObject> {
+  const out: Record<string, JSONObject> = {};
+  for (const n of names) {
+    out[n] = slider(n);
+    out[`${n}-layout`] = LAYOUT;
+    out[`${n}-style`] = { ...LAYOUT, _model_name: "SliderStyleModel", _view_name: "StyleView" };
+  }
+  return out;
+}
+const sorted = (ids: Iterable<string>) => [...ids].sort();
+
+describe("widget reachability", () => {
+  test("references are IPY_MODEL_ strings anywhere in state, and widget views in an Output's outputs", () => {
+    const state: JSONObject = {
+      children: ["IPY_MODEL_a", "IPY_MODEL_b"],
+      deep: { x: [{ y: "IPY_MODEL_c" }] },
+      text: "not IPY_MODEL_d",
+      bare: "IPY_MODEL_",
+      outputs: [
+        { output_type: "display_data", data: { "application/vnd.jupyter.widget-view+json": { model_id: "v", version_major: 2 } } },
+        { output_type: "stream", name: "stdout", text: "hi" },
+      ],
+    };
+    assert.deepEqual(sorted(stateRefs(state, true)), ["a", "b", "c", "v"]);
+    // Only an Output model's outputs show widget views.
+    assert.deepEqual(sorted(stateRefs(state, false)), ["a", "b", "c"]);
+  });
+
+  test("a frame gets its view's model and what it reaches, not the notebook's other models", () => {
+    const mirror = mirrorOf({ ...sliderModels("s1", "s2", "s3"), box: box("s1", "s2"), "box-layout": LAYOUT });
+    assert.deepEqual(sorted(reachable(mirror, ["s3"])), ["s3", "s3-layout", "s3-style"]);
+    assert.deepEqual(sorted(reachable(mirror, ["box"])), [
+      "box",
+      "box-layout",
+      ...["s1", "s1-layout", "s1-style", "s2", "s2-layout", "s2-style"],
+    ]);
+    // Ids the mirror lacks are left out; cycles end.
+    const cyclic = mirrorOf({ a: { ...box("b", "gone"), layout: "" }, b: { ...box("a"), layout: "" } });
+    assert.deepEqual(sorted(reachable(cyclic, ["a"])), ["a", "b"]);
+    assert.deepEqual(reachable(mirror, ["nope"]), []);
+  });
+
+  test("an Output model reaches the widgets shown in it", () => {
+    const out: JSONObject = {
+      _model_name: "OutputModel",
+      _model_module: "@jupyter-widgets/output",
+      _view_name: "OutputView",
+      outputs: [{ output_type: "display_data", data: { "application/vnd.jupyter.widget-view+json": { model_id: "s1" } } }],
+    };
+    const mirror = mirrorOf({ ...sliderModels("s1", "s2"), out });
+    assert.deepEqual(sorted(reachable(mirror, ["out"])), ["out", "s1", "s1-layout", "s1-style"]);
+  });
+
+  test("a link (no view) goes with the models it links, and brings what it reaches", () => {
+    const link: JSONObject = {
+      _model_name: "LinkModel",
+      _model_module: "@jupyter-widgets/controls",
+      _view_name: null,
+      source: ["IPY_MODEL_s1", "value"],
+      target: ["IPY_MODEL_s2", "value"],
+    };
+    const mirror = mirrorOf({ ...sliderModels("s1", "s2", "s3"), link });
+    assert.deepEqual(sorted(reachable(mirror, ["s1"])), ["link", "s1", "s1-layout", "s1-style", "s2", "s2-layout", "s2-style"]);
+    assert.deepEqual(sorted(reachable(mirror, ["s3"])), ["s3", "s3-layout", "s3-style"]);
+  });
+
+  test("a later message sends first what the frame comes to reach", () => {
+    let mirror = mirrorOf({ ...sliderModels("s1", "s2"), box: box("s1"), "box-layout": LAYOUT });
+    const held = new Set(reachable(mirror, ["box"]));
+    // A plain update of a held model needs nothing.
+    mirror = applyComm(mirror, update("s1", { method: "echo_update", state: { value: 9 }, buffer_paths: [] }));
+    assert.deepEqual(needsFor(mirror, held, "s1"), []);
+    // The box gains a child: it and its closure, nothing held again.
+    mirror = applyComm(mirror, update("box", { method: "update", state: { children: ["IPY_MODEL_s1", "IPY_MODEL_s2"] }, buffer_paths: [] }));
+    assert.deepEqual(sorted(needsFor(mirror, held, "box")), ["s2", "s2-layout", "s2-style"]);
+    // A model the frame does not hold, opened or changed: nothing.
+    mirror = applyComm(mirror, open("s9", slider("s9")));
+    assert.deepEqual(needsFor(mirror, held, "s9"), []);
+    // A link opened later to a held model comes whole.
+    mirror = applyComm(mirror, open("link", { _model_name: "DirectionalLinkModel", _model_module: "@jupyter-widgets/controls", source: ["IPY_MODEL_s9", "value"], target: ["IPY_MODEL_s1", "value"] }));
+    assert.deepEqual(sorted(needsFor(mirror, held, "link")), ["link", "s9"]);
   });
 });

@@ -12,7 +12,8 @@ and sends the next on that idle. Output the kernel prints while handling the mes
 button's callback) belongs to the widget, so to the cell that shows it.
 
 An `Output` widget captures the output of the request it names (`output_widgets.py`);
-its outputs go to browsers and back to the kernel at most once per `FLUSH_DELAY`.
+its outputs go to browsers and back to the kernel at once (when the messages already
+read are handled), then at most once per `FLUSH_DELAY` while more keep coming.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .peers import Peer, Peers
 from .widgets import CODE_KEYS, WidgetError, Widgets
 
 MSG_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-FLUSH_DELAY = 0.03  # seconds an Output widget's new outputs wait to go out together
+FLUSH_DELAY = 0.03  # seconds between two sends of Output widgets' new outputs
 _REMEMBERED = 1000  # browser comm messages whose idle and output are still routed
 
 # Sends one comm message to the kernel: (msg_type, content, msg_id, buffers).
@@ -58,7 +59,8 @@ class CommRelay:
         self._sent: OrderedDict[str, _Sent] = OrderedDict()  # by msg_id, oldest first
         self._own: set[str] = set()  # msg_ids of the updates the server itself sent
         self._dirty_outputs: set[str] = set()
-        self._flush: asyncio.TimerHandle | None = None
+        self._flush: asyncio.Handle | None = None
+        self._last_flush = float("-inf")  # the event loop's time of the last one
 
     # --- from the kernel -------------------------------------------------------------
 
@@ -128,13 +130,20 @@ class CommRelay:
         if self.capture.apply(model, content):
             self._dirty_outputs.add(model.model_id)
             if self._flush is None:
-                self._flush = asyncio.get_running_loop().call_later(
-                    FLUSH_DELAY, self._flush_outputs
+                # The first output goes out with no wait (a slider's callback prints:
+                # the user waits for it); a burst goes out together, one send per delay.
+                loop = asyncio.get_running_loop()
+                wait = self._last_flush + FLUSH_DELAY - loop.time()
+                self._flush = (
+                    loop.call_later(wait, self._flush_outputs)
+                    if wait > 0
+                    else loop.call_soon(self._flush_outputs)
                 )
         return True
 
     def _flush_outputs(self) -> None:
         self._flush = None
+        self._last_flush = asyncio.get_running_loop().time()
         dirty, self._dirty_outputs = self._dirty_outputs, set()
         for model_id in dirty:
             model = self.widgets.get(model_id)

@@ -7,15 +7,18 @@ WebSocket. Assets are public (they hold nothing secret); the pages need a login.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
+import re
 from pathlib import Path
 
 import anyio
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.staticfiles import PathLike, StaticFiles
+from starlette.types import Scope
 
 from . import widget_modules
 from .security import output_frame_csp
@@ -30,11 +33,36 @@ installed, or <code>npm ci &amp;&amp; npm run build</code> in <code>frontend/</c
 # The notebook page's sanitizer drops remote media when the server blocks them (the CSP
 # would refuse them anyway); it reads the setting from this tag, put in the page's head.
 _REMOTE_CONTENT_META = '<meta name="notewire-remote-content" content="{}">'
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def shell_hash(content: bytes) -> str:
+    """The version of a shell that a page may ask for as `?v=` (frontend/build.mjs
+    computes the same)."""
+    return hashlib.sha256(content).hexdigest()[:16]
+
+
+def _current_hash(page: Path) -> str:
+    stat = page.stat()
+    return _hash_of(page, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _hash_of(page: Path, mtime_ns: int, size: int) -> str:
+    return shell_hash(page.read_bytes())
 
 
 def _page(  # type: ignore[no-untyped-def]
-    name: str, csp: str | None = None, *, remote_content: str | None = None
+    name: str,
+    csp: str | None = None,
+    *,
+    versioned: bool = False,
+    remote_content: str | None = None,
 ):
+    """A shell from the build. A `versioned` one asked for under its current hash
+    (`?v=`, which the page's script names) may be kept by the browser for good: each
+    widget frame loads one, and would otherwise ask the server again every time.
+    `remote_content`: put the remote-content setting in the page's head."""
     headers = {"Cache-Control": "no-cache"}
     if csp is not None:
         headers["Content-Security-Policy"] = csp
@@ -43,6 +71,9 @@ def _page(  # type: ignore[no-untyped-def]
         page = STATIC / name
         if not page.is_file():
             return HTMLResponse(_NOT_BUILT, status_code=503)
+        wanted = request.query_params.get("v")
+        if versioned and wanted and wanted == _current_hash(page):
+            return FileResponse(page, headers={**headers, "Cache-Control": IMMUTABLE})
         if remote_content is None:
             return FileResponse(page, headers=headers)
         meta = _REMOTE_CONTENT_META.format(remote_content)
@@ -53,21 +84,31 @@ def _page(  # type: ignore[no-untyped-def]
     return endpoint
 
 
-class _AnyOrigin:
-    """Assets readable from any origin: the output frames have an opaque origin, and a
-    module script (the frame's, and the chart renderers it imports) is fetched with CORS.
-    They are public files, the same for everyone, fetched without cookies."""
+# A built asset whose name carries esbuild's content hash (`widget-frame-CV3LR74P.js`,
+# `fonts/KaTeX_Main-Regular-ABCD1234.woff2`): its content never changes under that name.
+_HASHED = re.compile(r"-[A-Z0-9]{8}\.[a-z0-9]+$")
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).setdefault("access-control-allow-origin", "*")
-            await send(message)
+class Assets(StaticFiles):
+    """The built assets. Each has two headers more than StaticFiles gives:
 
-        await self.app(scope, receive, send_with_cors)
+    - `Cache-Control: immutable` on a content-hashed name: the browser uses its copy with
+      no request at all. That also keeps Chromium's V8 code cache for the script: the
+      cache is dropped whenever a revalidation (304) renews the response's time, so
+      every widget frame would parse the 1.2 MB frame script again.
+    - `Access-Control-Allow-Origin: *`: a widget frame is an opaque origin, and its
+      ES module requests (the frame's chunks) are CORS requests. The assets hold
+      nothing secret (they are public: no login is needed); no credentials are allowed.
+    """
+
+    def file_response(
+        self, full_path: PathLike, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        if _HASHED.search(str(full_path)):
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response
 
 
 def routes(*, block_remote_content: bool = False) -> list[BaseRoute]:
@@ -84,9 +125,11 @@ def routes(*, block_remote_content: bool = False) -> list[BaseRoute]:
         Route("/notebooks/{path:path}", notebook, methods=["GET"]),
         # Output frames get a policy of their own: the page's would stop their scripts.
         Route("/static/sandbox.html", _page("sandbox.html", frame_csp), methods=["GET"]),
-        Route("/static/widgets.html", _page("widgets.html", widget_csp), methods=["GET"]),
-        widget_modules.route(),  # installed third-party widget JavaScript
-        Mount(
-            "/static", app=_AnyOrigin(StaticFiles(directory=STATIC, check_dir=False)), name="static"
+        Route(
+            "/static/widgets.html",
+            _page("widgets.html", widget_csp, versioned=True),
+            methods=["GET"],
         ),
+        widget_modules.route(),  # installed third-party widget JavaScript
+        Mount("/static", app=Assets(directory=STATIC, check_dir=False), name="static"),
     ]
