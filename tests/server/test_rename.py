@@ -162,6 +162,9 @@ async def test_a_notebook_deleted_by_another_program_is_closed_as_a_delete_is(
     write_notebook(server.root / "gone.ipynb", cells=["z = 3"])
     async with server.client("gone.ipynb") as one, server.client("gone.ipynb") as two:
         await one.run_and_wait([str(one.cells[0]["id"])])
+        # The end of the run is saved: deleted under a save's rename, the file would be
+        # written again (as with any program that saves as it is deleted).
+        await one.wait_until(lambda: not one.save_status.get("dirty", True))
         await asyncio.to_thread((server.root / "gone.ipynb").unlink)  # not through notewire
         for nb in (one, two):  # told without editing anything
             assert (await nb.next_message("deleted", within=30)) == {"type": "deleted"}

@@ -695,6 +695,10 @@ class NotebookSession:
         try:
             await self.store.save(notebook, force=force, sign=sign)
         except Conflict:
+            if not force and await self._deleted_on_disk():
+                # Not a change to settle: the file is gone, as if deleted through notewire.
+                self._gone_on_disk()
+                raise FileNotFoundError(f"{self.store.path} was deleted") from None
             self._conflict = True
             self.peers.send_json({"type": "conflict", "disk_modified": self.store.disk_modified()})
             raise
@@ -705,6 +709,23 @@ class NotebookSession:
             await self.store.write_checkpoint()
         self.peers.send_json(self.save_status())
         self._notify_progress()
+
+    def _gone_on_disk(self) -> None:
+        """Another program deleted the file: close as a delete through notewire does."""
+        log.info("%s was deleted on disk; closing it", self.store.path)
+        self.file_deleted()  # the browsers are told at once; nothing polls or writes
+        if self._on_deleted is not None:
+            self._on_deleted(self)
+
+    async def _deleted_on_disk(self) -> bool:
+        """Whether the file is gone, and still gone a moment later (a program that
+        rewrites a file by deleting it first is not deleting the notebook)."""
+        for look in range(2):
+            if await asyncio.to_thread(self.store.os_path.exists):
+                return False
+            if look == 0:
+                await asyncio.sleep(DELETE_GRACE)
+        return True
 
     def _notify_progress(self) -> None:
         self._progress.set()
@@ -752,6 +773,9 @@ class NotebookSession:
                         await self._save(force=False, checkpoint=False)
             except Conflict:
                 continue
+            except FileNotFoundError:
+                if not self._file_deleted:  # else: the browsers were told, the session closes
+                    log.exception("autosave of %s failed", self.store.path)
             except Exception:  # a full disk must not stop autosave for good
                 log.exception("autosave of %s failed", self.store.path)
 
@@ -770,10 +794,7 @@ class NotebookSession:
         if self._conflict or not await self.store.changed_on_disk():
             return
         if await self._deleted_on_disk():
-            log.info("%s was deleted on disk; closing it", self.store.path)
-            self.file_deleted()  # the browsers are told at once; nothing polls or writes
-            if self._on_deleted is not None:
-                self._on_deleted(self)
+            self._gone_on_disk()
             return
         if self.dirty:
             self._conflict = True
