@@ -71,6 +71,7 @@ def make_notebook(n: int, tag: str = "") -> str:
             ]
         else:
             cell = nbformat.v4.new_markdown_cell(f"# cell {i}\nsome *text*{tag}")
+        cell.id = f"cell-{i}"  # random ids of 8 hex digits collide among 20,000
         cells.append(cell)
     nb.cells = cells
     return nbformat.writes(nb)
