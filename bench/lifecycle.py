@@ -333,6 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--idle", type=float, default=2.0, help="idle stall window, s (default 2)")
     p.add_argument("--timeout", type=float, default=120.0, help="per open, s (default 120)")
     p.add_argument("--json", metavar="PATH", help="write the raw results to PATH")
+    p.add_argument(
+        "--server-src",
+        metavar="DIR",
+        help="run the server from this source folder (its PYTHONPATH), e.g. another "
+        "worktree's src, to compare with this one's figures",
+    )
     p.add_argument("--ping", nargs=2, metavar=("BASE", "TOKEN"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.ping:
@@ -354,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         env[var] = str(scratch / sub)
     env.pop("JUPYTER_TOKEN", None)
+    if args.server_src:
+        env["PYTHONPATH"] = str(Path(args.server_src).resolve())
     srv = Server(scratch, env, args.timeout)
     t0 = time.monotonic()
     try:
