@@ -84,10 +84,6 @@ async def serve(
         server_header=False,
         timeout_graceful_shutdown=shutdown_timeout,
         ws_max_size=ws_max_size,
-        # Compression runs on the event loop, whole messages at a time: the first sync
-        # of a 20,000-cell notebook (7 MB) took 1.5 s to deflate, and every other
-        # client waited. Notebook traffic goes uncompressed.
-        ws_per_message_deflate=False,
     )
     server = _Server(config)
     with sock:
