@@ -63,10 +63,13 @@ class NotebookClient:
         origin: str | None = None,
         max_size: int | None = 2**28,
         resume: NotebookClient | None = None,
+        open_timeout: float | None = 10,
     ) -> AsyncIterator[NotebookClient]:
         """Open `path` (relative to the server root) on the server at `base_url`.
         `resume`: a closed client whose copy of the document to keep, as a browser
-        does over a reconnect, so that only what it missed is sent."""
+        does over a reconnect, so that only what it missed is sent. `open_timeout`:
+        seconds for the WebSocket handshake, which the server completes once it has
+        read the notebook (None: no limit)."""
         url = base_url.replace("http", "ws", 1).rstrip("/") + f"/api/notebooks/{quote(path)}/ws"
         headers = {"Authorization": f"token {token}"}
         async with websockets.connect(
@@ -74,6 +77,7 @@ class NotebookClient:
             additional_headers=headers,
             origin=origin,
             max_size=max_size,  # type: ignore[arg-type]
+            open_timeout=open_timeout,
         ) as ws:
             _quick_acks(ws)
             client = cls(ws) if resume is None else cls(ws, resume.doc, resume.doc_id)

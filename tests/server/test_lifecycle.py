@@ -4,19 +4,24 @@ and replaced documents are freed (issue 12)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import itertools
+import json
 import os
 import platform
 import time
 import weakref
 from pathlib import Path
 
+import httpx
 import nbformat
 import pycrdt
 import pytest
 
 from notewire.client import NotebookClient
 from notewire.server.contents import files
+from notewire.server.notebook import schema
 from notewire.server.session.session import SessionConfig
 
 from .notebook_server import Server, running_server, write_notebook
@@ -117,3 +122,47 @@ async def test_the_kernels_language_info_is_saved(server: Server, kernel: str) -
     assert info["name"] == "python"
     assert info["version"] == platform.python_version()
     assert info["file_extension"] == ".py"
+
+
+async def test_other_clients_are_answered_while_a_large_notebook_opens(server: Server) -> None:
+    """Reading, checking and building a 10,000-cell notebook takes seconds; the event
+    loop must keep serving everyone else meanwhile (issue 12: it was held 4 s)."""
+    cells = []
+    for i in range(10_000):
+        cell: dict[str, object] = {"id": f"c{i}", "metadata": {}, "source": f"x = {i}"}
+        if i % 2:
+            cell["cell_type"] = "markdown"
+        else:
+            stream = {"output_type": "stream", "name": "stdout", "text": f"{i}\n"}
+            cell.update(cell_type="code", execution_count=1, outputs=[stream])
+        cells.append(cell)
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+    (server.root / "big.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    clock = asyncio.get_running_loop().time
+    answered: list[float] = []
+    first = asyncio.Event()
+
+    async def ping(http: httpx.AsyncClient) -> None:
+        while True:
+            response = await http.get("/api/kernels")
+            assert response.status_code == 200
+            answered.append(clock())
+            first.set()
+
+    headers = {"Authorization": f"token {server.token}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+        pinging = asyncio.create_task(ping(http))
+        await first.wait()
+        start = clock()
+        session = await server.app.state.notebooks.open("big.ipynb")
+        end = clock()
+        pinging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pinging
+    assert len(schema.cells_array(session.doc)) == 10_000
+    times = [start, *(t for t in answered if start < t < end), end]
+    longest = max(b - a for a, b in itertools.pairwise(times))
+    # The goal is 50 ms; 0.5 s holds on a 2-core machine running other test suites
+    # (load 6-9), where the loop thread may wait that long for a core, and fails by far
+    # without the fix (4 s unloaded).
+    assert longest < 0.5, f"no answer for {longest:.2f} s of an open of {end - start:.1f} s"

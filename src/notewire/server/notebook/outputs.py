@@ -588,12 +588,17 @@ class OutputWriter:
 
     def _index_existing_displays(self) -> None:
         """A document may already hold displays (a writer made again for a live one)."""
-        for cell in self._cells_array:
-            if not isinstance(cell, Map):
+        # From one JSON dump of the cells: pycrdt 0.14 reaches an array's item i by
+        # walking the i before it, so iterating the shared cells is quadratic (1.8 s
+        # for 5,000 cells).
+        for cell in json.loads(str(self._cells_array)):
+            if not isinstance(cell, dict):
                 continue
             cell_id, outputs = cell.get("id"), cell.get("outputs")
-            if isinstance(cell_id, str) and isinstance(outputs, Array):
-                state = self._cells.setdefault(cell_id, _Cell())
-                self._reindex_cell(cell_id, outputs, state)
-                if not state.displays:
-                    del self._cells[cell_id]
+            if not isinstance(cell_id, str) or not isinstance(outputs, list):
+                continue
+            for position, output in enumerate(outputs):
+                display_id = output.get("display_id") if isinstance(output, dict) else None
+                if isinstance(display_id, str):
+                    state = self._cells.setdefault(cell_id, _Cell())
+                    self._index(cell_id, state, display_id, position)

@@ -48,9 +48,21 @@ class Notary:
 
     def is_trusted(self, nb: dict[str, Any]) -> bool:
         """Whether this notebook's signature is recorded (also refreshes its last use)."""
+        return self.is_recorded(self.signature(nb))
+
+    def signature(self, nb: dict[str, Any]) -> str | None:
+        """The notebook's signature, None for a notebook that cannot be trusted (before
+        nbformat 3). Touches no database: any thread may call it, and a large notebook's
+        hash (a walk over all of it) had better run off the event loop."""
         if nb.get("nbformat", 0) < 3:
+            return None
+        return str(self._notary.compute_signature(_signable(nb)))
+
+    def is_recorded(self, signature: str | None) -> bool:
+        """Whether `signature` (from `signature`) is in the database (also refreshes its
+        last use). On the Notary's thread."""
+        if signature is None:
             return False
-        signature = self._notary.compute_signature(_signable(nb))
         return bool(self._notary.store.check_signature(signature, self._notary.algorithm))
 
     def sign(self, nb: dict[str, Any]) -> None:

@@ -84,6 +84,40 @@ def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(frozen=True, slots=True)
+class _NewDocument:
+    doc: pycrdt.Doc
+    writer: OutputWriter  # the doc's
+    notebook: dict[str, Any]  # as loaded, without its widget state
+    has_widgets: bool
+    widgets: Any  # the notebook's `metadata.widgets`, when it has one
+
+
+async def _new_document(
+    notebook: dict[str, Any], trusted: bool, limits: OutputLimits
+) -> _NewDocument:
+    """The document for `notebook` and its output writer, made in a worker thread: a
+    notebook of 20,000 cells takes a second or more, and the event loop serves every
+    other notebook meanwhile. A pycrdt Doc may be used on another thread than the one
+    that made it; this one is touched by no other thread once made."""
+    # Saved widget state is the server's to keep (section 2.2): browsers get it in
+    # hello, and each save writes what the displayed views reach.
+    metadata = notebook.get("metadata")
+    has_widgets = isinstance(metadata, dict) and "widgets" in metadata
+    widgets = None
+    if isinstance(metadata, dict) and has_widgets:
+        metadata = dict(metadata)
+        widgets = metadata.pop("widgets")
+        notebook = {**notebook, "metadata": metadata}
+
+    def make() -> tuple[pycrdt.Doc, OutputWriter]:
+        doc = schema.new_document(notebook, trusted=trusted)
+        return doc, OutputWriter(doc, limits)
+
+    doc, writer = await asyncio.to_thread(make)
+    return _NewDocument(doc, writer, notebook, has_widgets, widgets)
+
+
 @dataclass(slots=True)
 class _Input:
     request: str
@@ -173,7 +207,8 @@ class NotebookSession:
         is found deleted by another program (the session has told its browsers)."""
         session = cls(store, manager, config, on_deleted)
         notebook, trusted = await store.load()
-        session._replace_document(notebook, trusted)
+        new = await _new_document(notebook, trusted, config.limits)
+        session._replace_document(new, trusted)
         started = asyncio.Event()
         session._main = tasks.create_task(session._run(started), name=f"notebook {store.path}")
         await started.wait()
@@ -240,20 +275,15 @@ class NotebookSession:
 
     # --- the document --------------------------------------------------------------
 
-    def _replace_document(self, notebook: dict[str, Any], trusted: bool) -> None:
-        # Saved widget state is the server's to keep (section 2.2): browsers get it in
-        # hello, and each save writes what the displayed views reach.
-        metadata = notebook.get("metadata")
-        if isinstance(metadata, dict) and "widgets" in metadata:
-            metadata = dict(metadata)
-            self.comms.widgets.load_saved(metadata.pop("widgets"))
-            notebook = {**notebook, "metadata": metadata}
+    def _replace_document(self, new: _NewDocument, trusted: bool) -> None:
+        if new.has_widgets:
+            self.comms.widgets.load_saved(new.widgets)
         self._stop_observing()
-        self.doc = schema.new_document(notebook, trusted=trusted)
-        self._loaded = notebook
+        self.doc = new.doc
+        self._loaded = new.notebook
         self.doc_id = new_id()
         self.trusted = trusted
-        self._writer = OutputWriter(self.doc, self.config.limits)
+        self._writer = new.writer
         self._cell_index = {}
         self._version = self._saved_version = 0
         self._doc_subscription = self.doc.observe(self._on_doc_change)
@@ -654,7 +684,7 @@ class NotebookSession:
 
     async def _cmd_restore_checkpoint(self, peer: Peer, frame: JsonFrame) -> None:
         notebook = await self.store.read_checkpoint()
-        self._swap(notebook, trusted=self.trusted)
+        await self._swap(notebook, trusted=self.trusted)
         self._version += 1  # the restored content is not on disk yet
 
     async def _cmd_trust(self, peer: Peer, frame: JsonFrame) -> None:
@@ -691,7 +721,7 @@ class NotebookSession:
         notebook = schema.to_notebook(self.doc, like=self._loaded)
         self.comms.widgets.save_into(notebook)
         # Jupyter's rule: sign only when every output is trusted.
-        sign = all(cell.get("trusted", True) for cell in self._code_cells())
+        sign = schema.outputs_trusted(self.doc)
         try:
             await self.store.save(notebook, force=force, sign=sign)
         except Conflict:
@@ -739,12 +769,13 @@ class NotebookSession:
     async def reload(self) -> None:
         """Replace the document with the file on disk (a new doc_id: browsers resync)."""
         notebook, trusted = await self.store.load()
-        self._swap(notebook, trusted)
+        await self._swap(notebook, trusted)
 
-    def _swap(self, notebook: dict[str, Any], trusted: bool) -> None:
+    async def _swap(self, notebook: dict[str, Any], trusted: bool) -> None:
+        new = await _new_document(notebook, trusted, self.config.limits)
         self.queue.clear()
         self._conflict = False
-        self._replace_document(notebook, trusted)
+        self._replace_document(new, trusted)
         hello, buffers = self.hello()
         for peer in self.peers:
             peer.doc_replaced(hello, buffers)

@@ -51,18 +51,20 @@ class NotebookStore:
         """The notebook and whether its outputs are trusted. Raises FileNotFoundError,
         NotebookFormatError."""
 
-        def read() -> tuple[dict[str, Any], DiskStamp]:
+        def read() -> tuple[dict[str, Any], DiskStamp, str | None]:
             # Saves killed mid-write (the server was) left their temp files: nothing
             # else will ever remove them, and a save of this notebook comes next.
             for stale in files.remove_stale_temps(self.os_path):
                 log.info("removed %s, left by an interrupted save", stale.name)
             data = self.os_path.read_bytes()
-            return parse_notebook(data), DiskStamp.of_bytes(self.os_path, data)
+            notebook = parse_notebook(data)
+            stamp = DiskStamp.of_bytes(self.os_path, data)
+            return notebook, stamp, self._notary.signature(notebook)
 
-        notebook, stamp = await asyncio.to_thread(read)
+        notebook, stamp, signature = await asyncio.to_thread(read)
         self._stamp = stamp
         # On this thread: the signature database is an sqlite connection tied to it.
-        return notebook, self._notary.is_trusted(notebook)
+        return notebook, self._notary.is_recorded(signature)
 
     async def save(self, notebook: dict[str, Any], *, force: bool = False, sign: bool) -> None:
         """Write atomically. Raises Conflict when the file changed on disk since it was
@@ -99,5 +101,4 @@ class NotebookStore:
 
     async def read_checkpoint(self) -> dict[str, Any]:
         """The checkpoint's notebook. Raises FileNotFoundError when there is none."""
-        data = await asyncio.to_thread(files.read_checkpoint, self.os_path)
-        return parse_notebook(data)
+        return await asyncio.to_thread(lambda: parse_notebook(files.read_checkpoint(self.os_path)))
