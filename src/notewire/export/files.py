@@ -76,6 +76,10 @@ def _nbconvert_text(nb: Any, to: str, path: Path, out: Path | None, *, no_input:
         exclude_input=no_input, exclude_input_prompt=no_input
     )
     stem = (out or path).stem
+    language = nb.metadata.get("kernelspec", {}).get("language", "python")
+    if "language_info" not in nb.metadata and language == "python":
+        # A notebook never run names no language; notewire's is Python (else: .txt).
+        nb.metadata["language_info"] = {"name": "python", "file_extension": ".py"}
     body, resources = exporter.from_notebook_node(
         nb,
         resources={
