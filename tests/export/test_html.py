@@ -85,3 +85,44 @@ async def test_no_input_leaves_out_code(tmp_path: Path, browser: Browser) -> Non
     text = made.read_text()
     assert "show_image()" not in text
     assert "the first cell of the notebook" in text
+
+
+async def test_plotly_and_vega_render_offline_and_only_when_present(
+    tmp_path: Path, browser: Browser
+) -> None:
+    plain = tmp_path / "plain.ipynb"
+    nbformat.write(sample_notebook(), plain)
+    plots = sample_notebook()
+    plots.cells[2].outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/vnd.plotly.v1+json": {"data": [{"y": [1, 3, 2]}], "layout": {}}},
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "application/vnd.vegalite.v5+json": {
+                    "data": {"values": [{"a": 1}, {"a": 2}]},
+                    "mark": "bar",
+                    "encoding": {"x": {"field": "a", "type": "ordinal"}},
+                }
+            },
+        ),
+    ]
+    path = tmp_path / "plots.ipynb"
+    nbformat.write(plots, path)
+
+    small = export_file(plain, "html")
+    made = export_file(path, "html")
+
+    assert small.stat().st_size < 1_500_000  # no plot library inlined
+    page, requested = await open_offline(browser, made)
+    try:
+        await expect(page.locator("html")).to_have_attribute("data-nw-plots", "done")
+        assert requested == [made.as_uri()]
+        await expect(page.locator(".nw-export-plot .main-svg").first).to_be_visible()
+        await expect(
+            page.locator(".nw-export-plot svg.marks, .nw-export-plot canvas")
+        ).to_have_count(1)
+    finally:
+        await page.close()
