@@ -4,6 +4,7 @@ and the widget, table and error are there."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -65,6 +66,9 @@ async def test_html_is_self_contained_and_renders(tmp_path: Path, browser: Brows
         await expect(images).to_have_count(IMAGE_OUTPUTS)
         widths = await images.evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth)")
         assert widths == [40, 20]
+        # What nbconvert's HTMLExporter adds for accessibility is kept.
+        await expect(images.first).to_have_attribute("alt", re.compile("."))
+        await expect(page.locator(".jp-Cell-inputWrapper").first).to_have_attribute("tabindex", "0")
         await expect(page.locator("table.t td")).to_have_text(["1", "2"])
         await expect(page.locator(".jp-OutputArea-output")).to_contain_text(
             ["ZeroDivisionError: division by zero"]
