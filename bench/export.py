@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 timed(cmd)  # warm-up: file caches, .pyc
                 times[key] = statistics.median(timed(cmd) for _ in range(reps))
+                print(f"{key[0]} {key[1]}: {times[key]:.2f} s", file=sys.stderr, flush=True)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 times[key] = "FAILED"
                 print(f"{key}: {e}", file=sys.stderr)

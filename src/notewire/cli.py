@@ -101,7 +101,10 @@ def build_export_parser() -> argparse.ArgumentParser:
         "google-chrome on PATH)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=600, help="seconds a cell may run with --execute"
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds a cell may run with --execute, and Chromium may take to print (600)",
     )
     parser.set_defaults(func=_export)
     return parser

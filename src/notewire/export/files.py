@@ -44,7 +44,8 @@ def export_file(
 ) -> Path:
     """Exports the notebook at `path` to format `to` (a FORMATS key); returns the file made.
 
-    `out` defaults to `path` with the format's extension. Raises ExportError.
+    `out` defaults to `path` with the format's extension; `timeout` is in seconds, for
+    each cell with `run` and for Chromium's printing. Raises ExportError.
     """
     if to not in FORMATS:
         raise ExportError(f"unknown format {to!r}: choose one of {', '.join(FORMATS)}")
@@ -63,7 +64,7 @@ def export_file(
         from notewire.export.pdf import html_to_pdf
 
         target = out or path.with_suffix(".pdf")
-        html_to_pdf(html, target, chromium=chromium)
+        html_to_pdf(html, target, chromium=chromium, timeout=timeout)
         return target
     return _nbconvert_text(nb, to, path, out, no_input=no_input)
 

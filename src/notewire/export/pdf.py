@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -40,10 +41,14 @@ def find_chromium(explicit: str | None = None) -> str:
     )
 
 
-def html_to_pdf(html: str, out: Path, *, chromium: str | None = None, timeout: float = 120) -> None:
-    """Prints HTML text to the PDF file `out`. Raises ExportError when Chromium fails."""
+def html_to_pdf(html: str, out: Path, *, chromium: str | None = None, timeout: float = 600) -> None:
+    """Prints HTML text to the PDF file `out`, giving Chromium `timeout` seconds.
+
+    Raises ExportError when Chromium fails or runs out of time.
+    """
     browser = find_chromium(chromium)
-    with tempfile.TemporaryDirectory(prefix="notewire-export-") as tmp:
+    # Chromium's helper processes may still be closing files in its profile folder.
+    with tempfile.TemporaryDirectory(prefix="notewire-export-", ignore_cleanup_errors=True) as tmp:
         page = Path(tmp) / "notebook.html"
         page.write_text(html, encoding="utf-8")
         target = out.resolve()
@@ -64,12 +69,22 @@ def html_to_pdf(html: str, out: Path, *, chromium: str | None = None, timeout: f
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        # Its own process group, so that a timeout ends its helper processes too.
+        proc = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         try:
-            done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+            _, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as e:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
             raise ExportError(f"{browser} did not finish printing in {timeout:.0f} s") from e
-        if done.returncode != 0 or not target.is_file():
-            tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        if proc.returncode != 0 or not target.is_file():
+            tail = "\n".join(stderr.strip().splitlines()[-5:])
             raise ExportError(
-                f"{browser} could not print to {target} (exit {done.returncode}):\n{tail}"
+                f"{browser} could not print to {target} (exit {proc.returncode}):\n{tail}"
             )
