@@ -126,6 +126,34 @@ async function buildWidgetFrame({ dev }) {
   return result.metafile;
 }
 
+// What `notewire export` inlines into an HTML file (src/notewire/export/assets.py): classic
+// scripts and one stylesheet with KaTeX's fonts as data: URLs, so an exported file
+// makes no request. Plotly and Vega are builds of their own, inlined only when a
+// notebook has such an output.
+async function buildExport({ dev }) {
+  const result = await esbuild.build({
+    entryPoints: {
+      "export-math": join(here, "src", "export", "math-main.ts"),
+      "export-plotly": join(here, "src", "export", "plotly-main.ts"),
+      "export-vega": join(here, "src", "export", "vega-main.ts"),
+      export: join(here, "src", "style", "export.css"),
+    },
+    outdir,
+    bundle: true,
+    format: "iife",
+    target: ["chrome111", "firefox115", "safari16"],
+    minify: !dev,
+    entryNames: "[name]-[hash]",
+    loader: { ".woff2": "dataurl", ".woff": "empty", ".ttf": "empty" },
+    plugins: [woff2Only],
+    metafile: true,
+    legalComments: "linked",
+    logLevel: "warning",
+    define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
+  });
+  return result.metafile;
+}
+
 async function buildBundle({ dev }) {
   mkdirSync(outdir, { recursive: true });
   for (const name of readdirSync(outdir)) {
@@ -164,7 +192,8 @@ async function buildBundle({ dev }) {
       WIDGET_FRAME_SRC: JSON.stringify(`/static/widgets.html?v=${frameShellHash}`),
     },
   });
-  const { entries, preloads } = assetsOf([result.metafile, frameMeta]);
+  const exportMeta = await buildExport({ dev });
+  const { entries, preloads } = assetsOf([result.metafile, frameMeta, exportMeta]);
   const shells = join(here, "html");
   for (const name of readdirSync(shells)) writeFileSync(join(outdir, name), renderShell(name, { entries, preloads }));
   writeFileSync(

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The frontend builds with Node.js and npm; the browser tests drive Debian's Chromium
-# through Python Playwright (no `playwright install`: it uses /usr/bin/chromium).
-scripts/apt-install-missing.sh nodejs chromium
+# through Python Playwright (no `playwright install`: it uses /usr/bin/chromium); the
+# export tests read PDFs back with poppler's pdftotext and pdfimages.
+scripts/apt-install-missing.sh nodejs chromium poppler-utils
 
 # Installing the package builds the frontend (setup.py): `npm ci` in frontend/ whenever
 # package-lock.json changed since the last install, then the bundle in src/notewire/static.

@@ -51,13 +51,73 @@ def _password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from notewire.export import ExportError, export_file
+
+    if args.output and len(args.paths) > 1:
+        print("notewire export: --output takes one PATH", file=sys.stderr)
+        return 2
+    status = 0
+    for path in args.paths:
+        try:
+            made = export_file(
+                Path(path),
+                args.to,
+                no_input=args.no_input,
+                run=args.execute,
+                out=Path(args.output) if args.output else None,
+                chromium=args.chromium,
+                timeout=args.timeout,
+            )
+        except ExportError as e:
+            print(f"notewire export: {path}: {e}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{path} -> {made}")
+    return status
+
+
+def build_export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="notewire export",
+        description="Export notebooks. HTML is one self-contained file that works offline "
+        "(math, styles, images, plots inlined); PDF is that HTML printed by a headless "
+        "Chromium. Each PATH's export is written beside it.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks (.ipynb)")
+    parser.add_argument(
+        "--to", choices=["html", "pdf", "script", "markdown"], default="html", help="(html)"
+    )
+    parser.add_argument("--no-input", action="store_true", help="outputs only, no code")
+    parser.add_argument(
+        "--execute", action="store_true", help="run the notebook on its kernel first"
+    )
+    parser.add_argument("--output", "-o", help="the file to write (one PATH only)")
+    parser.add_argument(
+        "--chromium",
+        help="the Chromium to print PDF with (default: chromium, chromium-browser or "
+        "google-chrome on PATH)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds a cell may run with --execute, and Chromium may take to print (600)",
+    )
+    parser.set_defaults(func=_export)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="notewire",
         description="notewire: a web notebook for Python. Starts the notebook server on "
         "this machine and opens it in a browser.",
         epilog="Other commands: `notewire kernel install|run` (the notewire Jupyter kernel), "
-        "`notewire password` (hash a password for --password-hash).",
+        "`notewire password` (hash a password for --password-hash), "
+        "`notewire export --to html|pdf|script|markdown PATH...`.",
     )
     parser.add_argument(
         "path", nargs="?", help="a notebook to open, or the folder to serve (default: here)"
@@ -119,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     # can still be opened as ./kernel.
     if argv[:1] == ["kernel"]:
         args = build_kernel_parser().parse_args(argv[1:])
+    elif argv[:1] == ["export"]:
+        args = build_export_parser().parse_args(argv[1:])
     elif argv[:1] == ["password"]:
         args = argparse.Namespace(func=_password)
     else:

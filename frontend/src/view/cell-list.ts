@@ -35,7 +35,14 @@ export class CellList {
     // height (cells added, outputs grown).
     window.addEventListener("scroll", () => this.scheduleLiveCheck(), { passive: true });
     window.addEventListener("resize", () => this.scheduleLiveCheck());
+    // Printing (Ctrl-P) prints every cell: the ones never scrolled to are built first.
+    window.addEventListener("beforeprint", () => this.makeAllLive());
     this.sizes.observe(this.el);
+  }
+
+  /** Builds every cell's editor and outputs (for printing). */
+  makeAllLive(): void {
+    for (const cell of this.cells) if (!cell.isLive) cell.makeLive();
   }
 
   /** Puts the cells' elements in this order, moving only those out of place. */

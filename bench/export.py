@@ -1,0 +1,142 @@
+"""Export benchmark: `notewire export` against `jupyter nbconvert`, on the same notebook.
+
+    python bench/export.py              # full run: median of 3 per figure
+    python bench/export.py --quick      # smoke run: 1 each, a 100-cell 1 MB notebook
+    python bench/export.py --reps 5     # more runs per figure
+
+The notebook is bench/frontend.py's `make_notebook`: 500 cells (every tenth a markdown
+cell with math), 5 MB of outputs (streams, text/plain, HTML tables, PNG images). Every
+figure is the wall time of the whole command, run as a subprocess from a cold Python
+(start-up and imports included), as a user runs it:
+
+  HTML  notewire: `python -m notewire.cli export --to html NB -o OUT`
+        nbconvert: `python -m nbconvert --to html NB --output OUT` (the lab template)
+  PDF   notewire: `python -m notewire.cli export --to pdf NB -o OUT` (Debian's Chromium,
+        --print-to-pdf)
+        nbconvert: `--to webpdf`, with Playwright's launch given
+        executable_path=/usr/bin/chromium (nbconvert has no option for it and would
+        otherwise download its own Chromium)
+
+Also shown: the HTML's size, and how many <script>/<link> tags in it load from the
+network (the file works offline only if none do).
+
+Goal: notewire at most 0.5x nbconvert for both HTML and PDF, with an HTML that needs no
+network. Exit status 0 when every command ran, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from frontend import make_notebook  # noqa: E402  (bench/ is not a package)
+
+CHROMIUM = "/usr/bin/chromium"
+
+# nbconvert's webpdf, its launch pointed at Debian's Chromium.
+WEBPDF = f"""
+import sys
+from playwright.async_api._generated import BrowserType
+launch = BrowserType.launch
+async def patched(self, *args, **kwargs):
+    kwargs.setdefault("executable_path", {CHROMIUM!r})
+    return await launch(self, *args, **kwargs)
+BrowserType.launch = patched
+from nbconvert.nbconvertapp import main
+sys.argv = ["jupyter-nbconvert", *sys.argv[1:]]
+main()
+"""
+
+NETWORK = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//", re.I)
+
+
+def commands(nb: Path, out: Path) -> dict[tuple[str, str], list[str]]:
+    py = sys.executable
+    nw = [py, "-m", "notewire.cli", "export"]
+    return {
+        ("html", "notewire"): [*nw, "--to", "html", str(nb), "-o", str(out / "nw.html")],
+        ("html", "nbconvert"): [
+            *[py, "-m", "nbconvert", "--to", "html", str(nb)],
+            *["--output-dir", str(out), "--output", "nbc"],
+        ],
+        ("pdf", "notewire"): [*nw, "--to", "pdf", str(nb), "-o", str(out / "nw.pdf")],
+        ("pdf", "nbconvert"): [
+            *[py, "-c", WEBPDF, "--to", "webpdf", "--WebPDFExporter.disable_sandbox=True"],
+            *[str(nb), "--output-dir", str(out), "--output", "nbc"],
+        ],
+    }
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    took = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:6])} ... failed:\n{done.stderr[-2000:]}")
+    return took
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--quick", action="store_true", help="1 run each, 100 cells, 1 MB")
+    p.add_argument("--reps", type=int, help="runs per figure (default 3, quick 1)")
+    args = p.parse_args(argv)
+    reps = args.reps or (1 if args.quick else 3)
+    cells, size = (100, 1_000_000) if args.quick else (500, 5_000_000)
+    with tempfile.TemporaryDirectory(prefix="notewire-bench-export-") as tmp:
+        folder = Path(tmp)
+        nb, output_bytes = make_notebook(cells, size)
+        path = folder / "big.ipynb"
+        nbformat.write(nbformat.from_dict(nb), path)
+        cmds = commands(path, folder)
+        times: dict[tuple[str, str], float | str] = {}
+        for key, cmd in cmds.items():
+            try:
+                timed(cmd)  # warm-up: file caches, .pyc
+                times[key] = statistics.median(timed(cmd) for _ in range(reps))
+                print(f"{key[0]} {key[1]}: {times[key]:.2f} s", file=sys.stderr, flush=True)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                times[key] = "FAILED"
+                print(f"{key}: {e}", file=sys.stderr)
+        sizes = {
+            app: (folder / f"{stem}.html")
+            for app, stem in (("notewire", "nw"), ("nbconvert", "nbc"))
+        }
+        print(
+            f"notebook: {cells} cells, {output_bytes / 1e6:.1f} MB of outputs, file "
+            f"{path.stat().st_size / 1e6:.1f} MB; median of {reps} runs after a warm-up\n"
+        )
+        print("| figure | notewire | nbconvert | ratio | goal |")
+        print("|---|---|---|---|---|")
+        for fmt in ("html", "pdf"):
+            nw, nbc = times[(fmt, "notewire")], times[(fmt, "nbconvert")]
+            ok = isinstance(nw, float) and isinstance(nbc, float)
+            ratio = f"{nw / nbc:.2f}x" if ok else "-"
+            shown = [f"{t:.2f} s" if isinstance(t, float) else t for t in (nw, nbc)]
+            print(f"| {fmt.upper()} export time | {shown[0]} | {shown[1]} | {ratio} | ≤ 0.5x |")
+        cells_ = []
+        for app in ("notewire", "nbconvert"):
+            html = sizes[app]
+            cells_.append(
+                (f"{html.stat().st_size / 1e6:.1f} MB", str(len(NETWORK.findall(html.read_text()))))
+                if html.exists()
+                else ("-", "-")
+            )
+        print(f"| HTML size | {cells_[0][0]} | {cells_[1][0]} | | |")
+        print(f"| HTML tags loading from the network | {cells_[0][1]} | {cells_[1][1]} | | 0 |")
+        return 0 if all(isinstance(t, float) for t in times.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

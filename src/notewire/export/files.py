@@ -1,0 +1,94 @@
+"""`notewire export`: one notebook file in, one file (or a file and its folder of
+images, for markdown) out, beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from notewire.export.errors import ExportError
+
+FORMATS: dict[str, str] = {"html": ".html", "pdf": ".pdf", "script": "", "markdown": ".md"}
+
+
+def read(path: Path) -> Any:
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as e:
+        raise ExportError(f"cannot read {path}: {e}") from e
+
+
+def execute(nb: Any, folder: Path, timeout: float) -> None:
+    """Runs every cell of `nb` in place on its own kernel (metadata.kernelspec), headless."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    client = NotebookClient(nb, timeout=timeout, resources={"metadata": {"path": str(folder)}})
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        raise ExportError(f"a cell raised while executing:\n{e}") from e
+
+
+def export_file(
+    path: Path,
+    to: str,
+    *,
+    no_input: bool = False,
+    run: bool = False,
+    out: Path | None = None,
+    chromium: str | None = None,
+    timeout: float = 600,
+) -> Path:
+    """Exports the notebook at `path` to format `to` (a FORMATS key); returns the file made.
+
+    `out` defaults to `path` with the format's extension; `timeout` is in seconds, for
+    each cell with `run` and for Chromium's printing. Raises ExportError.
+    """
+    if to not in FORMATS:
+        raise ExportError(f"unknown format {to!r}: choose one of {', '.join(FORMATS)}")
+    nb = read(path)
+    folder = path.resolve().parent
+    if run:
+        execute(nb, folder, timeout)
+    if to in ("html", "pdf"):
+        from notewire.export.html import to_html
+
+        html = to_html(nb, no_input=no_input, name=path.stem, folder=str(folder))
+        if to == "html":
+            target = out or path.with_suffix(".html")
+            target.write_text(html, encoding="utf-8")
+            return target
+        from notewire.export.pdf import html_to_pdf
+
+        target = out or path.with_suffix(".pdf")
+        html_to_pdf(html, target, chromium=chromium, timeout=timeout)
+        return target
+    return _nbconvert_text(nb, to, path, out, no_input=no_input)
+
+
+def _nbconvert_text(nb: Any, to: str, path: Path, out: Path | None, *, no_input: bool) -> Path:
+    from nbconvert.exporters import MarkdownExporter, ScriptExporter
+    from nbconvert.writers import FilesWriter
+
+    exporter = (ScriptExporter if to == "script" else MarkdownExporter)(
+        exclude_input=no_input, exclude_input_prompt=no_input
+    )
+    stem = (out or path).stem
+    language = nb.metadata.get("kernelspec", {}).get("language", "python")
+    if "language_info" not in nb.metadata and language == "python":
+        # A notebook never run names no language; notewire's is Python (else: .txt).
+        nb.metadata["language_info"] = {"name": "python", "file_extension": ".py"}
+    body, resources = exporter.from_notebook_node(
+        nb,
+        resources={
+            "metadata": {"name": stem, "path": str(path.resolve().parent)},
+            "output_files_dir": f"{stem}_files",
+        },
+    )
+    target = out or path.with_suffix(resources.get("output_extension", FORMATS[to]))
+    writer = FilesWriter(build_directory=str(target.parent))
+    written = writer.write(body, resources, notebook_name=target.stem)
+    return Path(written)

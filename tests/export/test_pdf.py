@@ -1,0 +1,71 @@
+"""PDF export: the HTML export printed by Debian's Chromium, read back with poppler's
+pdftotext and pdfimages (scripts/test.sh installs poppler-utils)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from notewire.export import ExportError, export_file
+
+from .notebooks import FIRST_CELL, IMAGE_OUTPUTS, sample_notebook
+
+
+def poppler(tool: str, *args: str) -> str:
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} is missing: ./scripts/test.sh installs poppler-utils")
+    return subprocess.run([tool, *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_pdf_has_every_image_and_the_first_cell_on_page_one(tmp_path: Path, chromium: str) -> None:
+    path = tmp_path / "sample.ipynb"
+    nbformat.write(sample_notebook(), path)
+
+    made = export_file(path, "pdf", chromium=chromium)
+
+    assert made == tmp_path / "sample.pdf"
+    images = poppler("pdfimages", "-list", str(made)).splitlines()[2:]
+    assert [line.split()[3:5] for line in images] == [["40", "30"], ["20", "20"]]
+    assert len(images) == IMAGE_OUTPUTS
+    page1 = poppler("pdftotext", "-f", "1", "-l", "1", "-layout", str(made), "-")
+    assert FIRST_CELL in page1
+    assert "ZeroDivisionError" in page1
+    # The math is typeset (KaTeX's glyphs), not left as TeX.
+    assert "\\int" not in page1 and "∫" in page1
+
+
+def test_no_page_break_between_an_input_and_its_output(tmp_path: Path, chromium: str) -> None:
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell(
+            f"print('in-{i}')\n" + "x = 1\n" * (i % 7),
+            execution_count=i,
+            outputs=[new_output("stream", name="stdout", text=f"out-{i}\n" * (1 + i % 5))],
+        )
+        for i in range(60)
+    ]
+    path = tmp_path / "long.ipynb"
+    nbformat.write(nb, path)
+
+    made = export_file(path, "pdf", chromium=chromium)
+
+    pages = poppler("pdftotext", str(made), "-").split("\f")
+    assert len(pages) > 3
+    for number, text in enumerate(pages, 1):
+        inputs = set(re.findall(r"in-(\d+)", text))
+        outputs = set(re.findall(r"out-(\d+)", text))
+        assert inputs <= outputs, f"page {number}: input without its output {inputs - outputs}"
+
+
+def test_a_missing_chromium_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "sample.ipynb"
+    nbformat.write(sample_notebook(), path)
+
+    with pytest.raises(ExportError, match="no-such-chromium"):
+        export_file(path, "pdf", chromium="no-such-chromium")
