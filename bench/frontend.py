@@ -38,8 +38,14 @@ load, as for a daily user), a 1280x900 window.
      as a person types: right after a sample the harness is in step with the page's
      frames, which would add most of a frame to every figure. The harness waits for
      each sample on a promise, never by polling (a polling loop makes frames of its
-     own). Median and p90 of --keys keys after 10 unmeasured ones, with the page's
-     kernel idle.
+     own). Median, p90, p95 and the share over 16 ms of --keys keys after 10
+     unmeasured ones, with the page's kernel idle; and the calls of the document's
+     selectionchange listeners per key (CodeMirror adds one per editor; counted by
+     wrapping the page's listeners).
+  c. the same after paging through every cell: from the top of the notebook to its
+     end, 80 % of a screen every two frames, as a reader pages through it; then the
+     keys are typed into the last cell again. Also shown: the editors (.cm-editor) in
+     the page at the end.
 
 Goals: notewire's open at most 0.3x JupyterLab's, and its keystroke-to-paint under
 16 ms (one frame at 60 Hz).
@@ -411,6 +417,22 @@ EDITORS = ".cm-editor"
 PROBE = """
 if (window.top === window) {
   window.__keys = [];
+  // Calls of the document's selectionchange listeners (CodeMirror adds one per editor),
+  // counted through wrappers the page's own listeners are swapped for.
+  window.__selectionCalls = 0;
+  const wrapped = new WeakMap();
+  const add = EventTarget.prototype.addEventListener;
+  const remove = EventTarget.prototype.removeEventListener;
+  EventTarget.prototype.addEventListener = function (type, f, opts) {
+    if (type !== "selectionchange" || typeof f !== "function") return add.call(this, type, f, opts);
+    if (!wrapped.has(f)) {
+      wrapped.set(f, function (ev) { window.__selectionCalls++; return f.call(this, ev); });
+    }
+    return add.call(this, type, wrapped.get(f), opts);
+  };
+  EventTarget.prototype.removeEventListener = function (type, f, opts) {
+    return remove.call(this, type, (type === "selectionchange" && wrapped.get(f)) || f, opts);
+  };
   // Resolves once `n` samples are in, without polling (a polling loop would itself
   // make frames while the keys are measured).
   window.__waitKeys = (n) => new Promise((resolve) => {
@@ -499,6 +521,8 @@ class AppResult:
     keys_unchanged: int = 0
     paged_key_ms: list[float] = field(default_factory=list)
     paged_keys_unchanged: int = 0
+    selection_calls: float | None = None
+    paged_selection_calls: float | None = None
     editors_paged: int | None = None
     editors_typed: int | None = None
     error: str | None = None
@@ -533,10 +557,11 @@ async def open_once(context: Any, app: App, result: AppResult, timeout_ms: float
     return page, float(ms)
 
 
-async def type_keys(page: Any, keys: int) -> tuple[list[float], int]:
+async def type_keys(page: Any, keys: int) -> tuple[list[float], int, float]:
     """Types `keys` measured keys (after 10 unmeasured) into the focused editor; returns
-    each key's milliseconds to paint and how many had not reached the editor by then."""
-    await page.evaluate("window.__measureKeys = true; window.__keys = []")
+    each key's milliseconds to paint, how many had not reached the editor by then, and
+    the selectionchange listener calls per key."""
+    await page.evaluate("window.__measureKeys = true; window.__keys = []; window.__selectionCalls = 0")
     total = keys + 10
     rng = random.Random(1)
     text = "the quick brown fox jumps over the lazy dog "
@@ -547,9 +572,13 @@ async def type_keys(page: Any, keys: int) -> tuple[list[float], int]:
         await page.keyboard.press(text[i % len(text)].replace(" ", "Space"))
         await asyncio.wait_for(page.evaluate("(n) => window.__waitKeys(n)", i + 1), 10)
     samples = await page.evaluate("window.__keys")
-    await page.evaluate("window.__measureKeys = false")
+    calls = await page.evaluate("window.__measureKeys = false; window.__selectionCalls")
     measured = samples[10:]
-    return [s["ms"] for s in measured], sum(1 for s in measured if not s["changed"])
+    return (
+        [s["ms"] for s in measured],
+        sum(1 for s in measured if not s["changed"]),
+        calls / total,
+    )
 
 
 async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Path) -> AppResult:
@@ -579,7 +608,9 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
         shot = shots / f"{app.name}-end.png"
         await page.screenshot(path=shot)
         result.shots.append(str(shot))
-        result.key_ms, result.keys_unchanged = await type_keys(page, args.keys)
+        result.key_ms, result.keys_unchanged, result.selection_calls = await type_keys(
+            page, args.keys
+        )
         shot = shots / f"{app.name}-typed.png"
         await page.screenshot(path=shot)
         result.shots.append(str(shot))
@@ -592,7 +623,11 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
         )
         await page.locator("[data-bench-last='1']").click()
         await page.keyboard.press("End")
-        result.paged_key_ms, result.paged_keys_unchanged = await type_keys(page, args.keys)
+        (
+            result.paged_key_ms,
+            result.paged_keys_unchanged,
+            result.paged_selection_calls,
+        ) = await type_keys(page, args.keys)
         result.editors_typed = await page.evaluate(
             "(s) => document.querySelectorAll(s).length", EDITORS
         )
@@ -658,7 +693,7 @@ def fmt(x: float | None, unit: str = "ms") -> str:
     if unit == "%":
         return f"{x:.0f} %"
     if not unit:
-        return f"{x:,.0f}"
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
     return f"{x:,.0f} {unit}" if x >= 100 else f"{x:.1f} {unit}"
 
 
@@ -689,16 +724,20 @@ def table(results: dict[str, AppResult], meta: dict[str, Any]) -> str:
         ("keystroke to paint (p90)", lambda r: p90(r.key_ms), ""),
         ("keystroke to paint (p95)", lambda r: p95(r.key_ms), ""),
         ("keys over 16 ms", lambda r: over_frame(r.key_ms), ""),
+        ("selectionchange listener calls per key", lambda r: r.selection_calls, ""),
         ("after paging through all cells: keystroke (median)", lambda r: median(r.paged_key_ms), "< 16 ms"),
         ("after paging through all cells: keystroke (p90)", lambda r: p90(r.paged_key_ms), ""),
         ("after paging through all cells: keystroke (p95)", lambda r: p95(r.paged_key_ms), ""),
         ("after paging through all cells: keys over 16 ms", lambda r: over_frame(r.paged_key_ms), ""),
+        ("after paging through all cells: selectionchange calls per key", lambda r: r.paged_selection_calls, ""),
         ("after paging through all cells: editors in the page", lambda r: r.editors_paged, ""),
         ("after paging through all cells: editors, typing done", lambda r: r.editors_typed, ""),
     ]
 
     def unit(name: str) -> str:
-        return "%" if name.endswith("over 16 ms") else "" if "editors" in name else "ms"
+        if name.endswith("over 16 ms"):
+            return "%"
+        return "" if "editors" in name or "calls" in name else "ms"
 
     head = ("", "notewire", "JupyterLab", "notewire/JupyterLab", "goal")
     body = [
