@@ -7,7 +7,10 @@
 // and an empty one removed. The browser skips an off-screen chunk whole
 // (`content-visibility`, notewire.css) at the height its cells' estimates add up to.
 //
-// Only the cells near the screen have their editor and outputs built (`makeLive`).
+// Only the cells near the screen have their editor and outputs built (`makeLive`), and
+// those that leave it go back to their light form (`makeLight`): the editors in the page,
+// whose listeners every keystroke pays for, are those near the screen and the one being
+// edited, however far the user has scrolled.
 import { h } from "./dom";
 
 /** Cells per chunk. */
@@ -16,17 +19,28 @@ const CHUNK = 32;
 const CELL_CHROME_PX = 12;
 /** Cells this far above or below the screen are built too, ready for a scroll. */
 const LIVE_MARGIN_PX = 1200;
+/**
+ * Live cells go back to their light form once this far from the screen: farther than
+ * they are built, so that scrolling back and forth a little builds nothing again.
+ */
+const LIGHT_MARGIN_PX = 2 * LIVE_MARGIN_PX;
 
 /** What the list needs of a cell's view. */
 export interface ListedCell {
   readonly el: HTMLElement;
   readonly isLive: boolean;
   makeLive(): void;
+  /** Back to the light form; false when the cell stays live (the user is in it). */
+  makeLight(): boolean;
 }
 
 export class CellList {
   readonly el = h("div", { class: "nw-cells", tabindex: "0", role: "list", "aria-label": "cells" });
   private cells: readonly ListedCell[] = [];
+  /** Where each cell is in `cells`. */
+  private index = new Map<ListedCell, number>();
+  /** The cells made live and not yet back to their light form. */
+  private readonly live = new Set<ListedCell>();
   private liveCheck = 0;
   private readonly sizes = new ResizeObserver(() => this.scheduleLiveCheck());
 
@@ -54,11 +68,15 @@ export class CellList {
     }
     this.rebalance();
     this.cells = cells;
+    this.index = new Map(cells.map((c, i) => [c, i]));
+    for (const cell of this.live) if (!this.index.has(cell)) this.live.delete(cell);
     this.scheduleLiveCheck();
   }
 
   clear(): void {
     this.cells = [];
+    this.index.clear();
+    this.live.clear();
     this.el.replaceChildren();
   }
 
@@ -71,33 +89,49 @@ export class CellList {
   }
 
   /**
-   * Builds the cells within LIVE_MARGIN_PX of the screen. Cells are in document order,
-   * so a binary search finds the first one: a few rect reads per check, however long
-   * the notebook (an IntersectionObserver on every cell cost a little on every frame,
-   * typing included).
+   * Builds the cells within LIVE_MARGIN_PX of the screen, and puts those live ones
+   * farther than LIGHT_MARGIN_PX back in their light form. Cells are in document order,
+   * so a binary search finds the first near one: a few rect reads per check, however
+   * long the notebook (an IntersectionObserver on every cell cost a little on every
+   * frame, typing included).
    */
   private makeVisibleLive(): void {
     const cells = this.cells;
-    const top = -LIVE_MARGIN_PX;
+    const first = this.firstBelow(-LIGHT_MARGIN_PX);
     const bottom = window.innerHeight + LIVE_MARGIN_PX;
+    const lightBottom = window.innerHeight + LIGHT_MARGIN_PX;
+    let made = false;
+    let end = first; // cells from `end` on are below LIGHT_MARGIN_PX
+    for (; end < cells.length; end++) {
+      const cell = cells[end]!;
+      const rect = cell.el.getBoundingClientRect();
+      if (rect.top > lightBottom) break;
+      // A cell made live otherwise (focused by a key, asking for input) is counted too.
+      if (cell.isLive) this.live.add(cell);
+      if (rect.bottom < -LIVE_MARGIN_PX || rect.top > bottom || cell.isLive) continue;
+      cell.makeLive();
+      this.live.add(cell);
+      made = true;
+    }
+    for (const cell of this.live) {
+      const i = this.index.get(cell)!;
+      if ((i < first || i >= end) && cell.makeLight()) this.live.delete(cell);
+    }
+    // What was built changed the heights: look again once laid out.
+    if (made) this.scheduleLiveCheck();
+  }
+
+  /** The first cell whose bottom is below `y` (viewport px), by binary search. */
+  private firstBelow(y: number): number {
+    const cells = this.cells;
     let lo = 0;
     let hi = cells.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (cells[mid]!.el.getBoundingClientRect().bottom < top) lo = mid + 1;
+      if (cells[mid]!.el.getBoundingClientRect().bottom < y) lo = mid + 1;
       else hi = mid;
     }
-    let made = false;
-    for (let i = lo; i < cells.length; i++) {
-      const cell = cells[i]!;
-      if (cell.el.getBoundingClientRect().top > bottom) break;
-      if (!cell.isLive) {
-        cell.makeLive();
-        made = true;
-      }
-    }
-    // What was built changed the heights: look again once laid out.
-    if (made) this.scheduleLiveCheck();
+    return lo;
   }
 
   private newChunk(): HTMLElement {

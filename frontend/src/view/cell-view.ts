@@ -1,6 +1,10 @@
 // One cell on the notebook page. Until it comes near the screen a cell shows its source
 // as plain text (same font and size as the editor, so nothing moves) and leaves its
 // outputs unrendered; the editor and the outputs are built when it first comes near.
+// When it leaves the screen again the editor goes (`makeLight`: every editor has
+// document-wide listeners and observers that each keystroke pays for), and what the user
+// would miss of it is kept for the next one: the undo history, the selection and the
+// find query. The outputs stay built.
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import {
@@ -17,7 +21,7 @@ import {
 import type { InputRequest } from "../model/protocol";
 import { clear, h, type Disposable } from "./dom";
 import { estimateCellHeight } from "../model/estimate";
-import { createEditor, type CellEditor, type KernelHelp } from "./editor";
+import { createEditor, type CellEditor, type EditorSnapshot, type KernelHelp } from "./editor";
 import { renderMarkdown } from "./markdown";
 import { OutputArea } from "./outputs";
 
@@ -27,6 +31,8 @@ export interface CellHost {
   readonly dir: string;
   /** True while this markdown cell shows its source. */
   isUnrendered(id: string): boolean;
+  /** True while the user edits this cell (the active cell in edit mode). */
+  isEditing(id: string): boolean;
   editorFocused(id: string): void;
   /** The cell's fields changed (run state, trust, outputs replaced). */
   changed(): void;
@@ -49,7 +55,14 @@ export class CellView implements Disposable {
   private rendered: HTMLElement | null = null;
   private staticSource: HTMLElement | null = null;
   private outputs: OutputArea | null = null;
+  /** The outputs are built (once built, they stay). */
   private live = false;
+  /** The cell is near the screen: it shows an editor, not its light form. */
+  private near = false;
+  /** The cell text's undo history, kept while the editor comes and goes. */
+  private undoManager: Y.UndoManager | null = null;
+  /** What the last editor left (`makeLight`), for the next one. */
+  private snapshot: EditorSnapshot | null = null;
   private pendingInput: InputRequest | null = null;
   private sourceFrame = 0;
   /** The cell's source, held from the start: a deleted cell's Map no longer reads. */
@@ -80,7 +93,7 @@ export class CellView implements Disposable {
   }
 
   get isLive(): boolean {
-    return this.live;
+    return this.near;
   }
 
   get hasEditor(): boolean {
@@ -93,11 +106,28 @@ export class CellView implements Disposable {
 
   /** Builds the editor and outputs: the cell is on (or near) the screen. */
   makeLive(): void {
+    if (this.near) return;
+    this.near = true;
+    this.showInput();
     if (this.live) return;
     this.live = true;
     this.el.classList.add("nw-live");
-    this.showInput();
     this.syncOutputs();
+  }
+
+  /**
+   * Puts the source back in its light form (the cell left the screen). Returns false,
+   * and keeps the editor, while the user is in it: focused, or the cell being edited.
+   */
+  makeLight(): boolean {
+    if (!this.near) return true;
+    const editor = this.editor;
+    if (editor && (editor.view.dom.contains(document.activeElement) || this.host.isEditing(this.id))) return false;
+    this.near = false;
+    if (!editor) return true;
+    this.dropEditor();
+    this.showInput();
+    return true;
   }
 
   /** Editor for the cell now, live or not (keyboard focus needs it). */
@@ -151,11 +181,12 @@ export class CellView implements Disposable {
     this.el.classList.remove("nw-rendered");
     this.rendered?.remove();
     this.rendered = null;
-    if (this.live || forceEditor) {
+    if (this.near || forceEditor) {
       if (!this.editor) {
         this.staticSource?.remove();
         this.staticSource = null;
         clear(this.input);
+        this.undoManager ??= new Y.UndoManager(this.source);
         this.editor = createEditor({
           parent: this.input,
           text: this.source,
@@ -163,7 +194,10 @@ export class CellView implements Disposable {
           type,
           help: this.host.help,
           onFocus: () => this.host.editorFocused(this.id),
+          undoManager: this.undoManager,
+          restore: this.snapshot,
         });
+        this.snapshot = null;
       }
       return;
     }
@@ -184,9 +218,16 @@ export class CellView implements Disposable {
 
   private dropEditor(): void {
     if (!this.editor) return;
+    this.snapshot = this.editor.snapshot();
     this.editor.destroy();
     this.editor = null;
     clear(this.input);
+    // An undo history with nothing in it is not worth its listener on the document.
+    const undo = this.undoManager;
+    if (undo && undo.undoStack.length === 0 && undo.redoStack.length === 0) {
+      undo.destroy();
+      this.undoManager = null;
+    }
   }
 
   private syncOutputs(): void {
@@ -249,6 +290,7 @@ export class CellView implements Disposable {
     this.map.unobserve(this.onMap);
     this.source.unobserve(this.onSource);
     this.dropEditor();
+    this.undoManager?.destroy();
     this.outputs?.destroy();
   }
 }

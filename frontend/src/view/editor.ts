@@ -23,8 +23,8 @@ import {
   indentUnit,
   syntaxHighlighting,
 } from "@codemirror/language";
-import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
-import { Compartment, EditorState, StateEffect, StateField, type Extension } from "@codemirror/state";
+import { getSearchQuery, highlightSelectionMatches, searchKeymap, setSearchQuery, type SearchQuery } from "@codemirror/search";
+import { Compartment, EditorSelection, EditorState, StateEffect, StateField, type Extension } from "@codemirror/state";
 import {
   crosshairCursor,
   drawSelection,
@@ -38,7 +38,7 @@ import {
   type Tooltip,
 } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
-import { yCollab } from "y-codemirror.next";
+import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { CellType } from "../model/document";
@@ -160,6 +160,25 @@ export interface EditorOptions {
   readonly help: KernelHelp;
   /** Focus moved into this editor (the page switches to edit mode on its cell). */
   readonly onFocus: () => void;
+  /**
+   * Undo history of the cell's text (Ctrl-Z). The caller owns it: it outlives the
+   * editor when the cell goes back to its light form and comes back.
+   */
+  readonly undoManager: Y.UndoManager;
+  /** What an earlier editor of this cell left (`CellEditor.snapshot`). */
+  readonly restore?: EditorSnapshot | null;
+}
+
+/**
+ * What the user would miss of an editor that is taken down while its cell is off
+ * screen: the selection, anchored in the shared text (so edits made meanwhile, here
+ * or by others, move it along), and the find query. The undo history is the
+ * caller's `Y.UndoManager`, kept apart.
+ */
+export interface EditorSnapshot {
+  readonly ranges: readonly { readonly anchor: Y.RelativePosition; readonly head: Y.RelativePosition }[];
+  readonly main: number;
+  readonly search: SearchQuery;
 }
 
 export interface CellEditor {
@@ -171,6 +190,7 @@ export interface CellEditor {
   focus(cursor: "start" | "end" | "keep"): void;
   /** Cursor or selection offsets for splitting the cell (UTF-16). */
   splitOffsets(): number[];
+  snapshot(): EditorSnapshot;
   destroy(): void;
 }
 
@@ -194,13 +214,31 @@ const skipScrollWhenOnScreen = EditorView.scrollHandler.of((view, _range, option
   );
 });
 
+/** The snapshot's selection in the text as it is now (null when it no longer resolves). */
+function restoredSelection(text: Y.Text, snap: EditorSnapshot): EditorSelection | null {
+  const at = (rel: Y.RelativePosition): number | null => {
+    const abs = text.doc ? Y.createAbsolutePositionFromRelativePosition(rel, text.doc) : null;
+    return abs && abs.type === text ? Math.min(abs.index, text.length) : null;
+  };
+  const ranges = [];
+  for (const r of snap.ranges) {
+    const anchor = at(r.anchor);
+    const head = at(r.head);
+    if (anchor === null || head === null) return null;
+    ranges.push(EditorSelection.range(anchor, head));
+  }
+  return ranges.length ? EditorSelection.create(ranges, Math.min(snap.main, ranges.length - 1)) : null;
+}
+
 export function createEditor(opts: EditorOptions): CellEditor {
   const lang = new Compartment();
-  const undoManager = new Y.UndoManager(opts.text);
+  const undoManager = opts.undoManager;
+  const selection = opts.restore ? restoredSelection(opts.text, opts.restore) : null;
   const view = new EditorView({
     parent: opts.parent,
     state: EditorState.create({
       doc: opts.text.toString(),
+      ...(selection ? { selection } : {}),
       extensions: [
         // Cells use paint containment (content-visibility), which would clip a
         // tooltip drawn inside the cell: tooltips live in <body>.
@@ -242,6 +280,9 @@ export function createEditor(opts: EditorOptions): CellEditor {
               return true;
             },
           },
+          // Undo and redo by key too: the browser sends its own undo (beforeinput) only
+          // to an editor that has taken native edits, which a rebuilt one has not.
+          ...yUndoManagerKeymap,
           ...closeBracketsKeymap,
           ...searchKeymap,
           ...completionKeymap,
@@ -258,6 +299,10 @@ export function createEditor(opts: EditorOptions): CellEditor {
       ],
     }),
   });
+  // The find query the editor had; and one update, in which y-codemirror draws the
+  // other users' cursors already there (it otherwise waits for their next move).
+  const search = opts.restore?.search;
+  view.dispatch(search?.valid ? { effects: setSearchQuery.of(search) } : {});
   return {
     view,
     setType: (type) => view.dispatch({ effects: lang.reconfigure(language(type)) }),
@@ -281,9 +326,19 @@ export function createEditor(opts: EditorOptions): CellEditor {
       if (!main.empty) out.push(main.to);
       return out;
     },
+    snapshot() {
+      const sel = view.state.selection;
+      return {
+        ranges: sel.ranges.map((r) => ({
+          anchor: Y.createRelativePositionFromTypeIndex(opts.text, r.anchor),
+          head: Y.createRelativePositionFromTypeIndex(opts.text, r.head),
+        })),
+        main: sel.mainIndex,
+        search: getSearchQuery(view.state),
+      };
+    },
     destroy() {
       view.destroy();
-      undoManager.destroy();
     },
   };
 }

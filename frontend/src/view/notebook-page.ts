@@ -368,6 +368,7 @@ export class NotebookPage {
         return page.path.includes("/") ? page.path.slice(0, page.path.lastIndexOf("/")) : "";
       },
       isUnrendered: (id) => this.keys.unrendered.has(id),
+      isEditing: (id) => this.keys.mode === "edit" && this.keys.active === id,
       editorFocused: (id) => {
         if (this.keys.mode === "edit" && this.keys.active === id) return;
         this.keys = activate(this.keys, this.refs(), id, { mode: "edit" });

@@ -1,0 +1,106 @@
+"""A long notebook in Chromium: only the cells near the screen have an editor (each
+editor's listeners cost every keystroke something), and a cell whose editor went and
+came back while the user scrolled keeps what the user would miss: its text, cursor and
+undo history, and its edits still reach the other browsers."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from tests.server.notebook_server import Server, write_notebook
+
+from .browser import Session, Tab
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+CELLS = 150
+# Ten lines a cell: about 200 px, so 150 cells are some 40 screens long.
+SOURCES = [f"# cell {i}\n" + "\n".join(f"x{i}_{j} = {j}" for j in range(9)) for i in range(CELLS)]
+# Near the screen: the 900 px window and 1200 px above and below it are built, and
+# they go back beyond 2400 px; about 30 cells of 200 px, with room to spare.
+MAX_EDITORS = 45
+
+# Scrolls a screen at a time until the scroll stops, down or up, two frames a screen
+# (the page builds in the first what came near); resolves with the most editors the
+# page had at any frame.
+PAGE = """
+async (down) => {
+  const frame = () => new Promise((r) => requestAnimationFrame(r));
+  const s = document.scrollingElement;
+  let most = 0;
+  for (let still = 0; still < 3; ) {
+    const before = s.scrollTop;
+    s.scrollTop = before + (down ? 1 : -1) * innerHeight * 0.8;
+    await frame();
+    await frame();
+    most = Math.max(most, document.querySelectorAll(".cm-editor").length);
+    still = s.scrollTop === before ? still + 1 : 0;
+  }
+  return most;
+}
+"""
+
+
+async def head(tab: Tab, index: int) -> int:
+    """The cursor's offset in the editor of cell `index`."""
+    return int(
+        await tab.page.evaluate(
+            "(i) => { const p = window.notewire.page;"
+            " const id = p.order[i].id;"
+            " return p.viewOf(id).getEditor().view.state.selection.main.head; }",
+            index,
+        )
+    )
+
+
+async def test_editors_far_from_the_screen_go_and_come_back_with_their_history(
+    server: Server, session: Session
+) -> None:
+    write_notebook(server.root / "long.ipynb", cells=SOURCES)
+    tab = await session.notebook(server, "long.ipynb")
+    other = await session.notebook(server, "long.ipynb")
+    await expect(tab.cell(1).locator(".cm-editor")).to_have_count(1)
+
+    # Typed at the end of cell 1 (one edit), the cursor one character back.
+    await tab.editor(1).click()
+    await tab.page.keyboard.press("Control+End")
+    await tab.page.keyboard.insert_text("abc")
+    await tab.page.keyboard.press("ArrowLeft")
+    typed = SOURCES[1] + "abc"
+    await other.wait_sources([SOURCES[0], typed, *SOURCES[2:]])
+    await tab.command_mode()
+
+    # Down to the end through every cell: the editors stay few; cell 1 has none.
+    most = await tab.page.evaluate(PAGE, True)
+    assert most <= MAX_EDITORS, f"{most} editors in the page while scrolling down"
+    await expect(tab.cell(CELLS - 1).locator(".cm-editor")).to_have_count(1)
+    await expect(tab.cell(1).locator(".cm-editor")).to_have_count(0)
+    await expect(tab.cell(1).locator(".nw-static-source")).to_have_text(typed)
+
+    # And back up: cell 1's editor comes back with its cursor and its undo history.
+    most = await tab.page.evaluate(PAGE, False)
+    assert most <= MAX_EDITORS, f"{most} editors in the page while scrolling up"
+    await expect(tab.cell(1).locator(".cm-editor")).to_have_count(1)
+    await expect(tab.cell(CELLS - 1).locator(".cm-editor")).to_have_count(0)
+    assert await tab.active_index() == 1
+    await tab.page.keyboard.press("Enter")
+    await tab.edit_mode()
+    assert await head(tab, 1) == len(typed) - 1
+    await tab.page.keyboard.press("Control+z")
+    await tab.wait_sources(SOURCES)
+    await other.wait_sources(SOURCES)
+
+    # Typing into it still reaches the other browser.
+    await tab.page.keyboard.press("Control+End")
+    await tab.page.keyboard.type("zz")
+    await other.wait_sources([SOURCES[0], SOURCES[1] + "zz", *SOURCES[2:]])
+
+    # The cell being edited keeps its editor (and the focus) however far the page
+    # scrolls.
+    await tab.page.evaluate(PAGE, True)
+    await expect(tab.cell(CELLS - 1).locator(".cm-editor")).to_have_count(1)
+    await expect(tab.editor(1)).to_be_focused()
+    await tab.page.keyboard.type("!")
+    await other.wait_sources([SOURCES[0], SOURCES[1] + "zz!", *SOURCES[2:]])
+    assert tab.errors == [] and other.errors == []
