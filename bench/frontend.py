@@ -561,7 +561,9 @@ async def type_keys(page: Any, keys: int) -> tuple[list[float], int, float]:
     """Types `keys` measured keys (after 10 unmeasured) into the focused editor; returns
     each key's milliseconds to paint, how many had not reached the editor by then, and
     the selectionchange listener calls per key."""
-    await page.evaluate("window.__measureKeys = true; window.__keys = []; window.__selectionCalls = 0")
+    await page.evaluate(
+        "window.__measureKeys = true; window.__keys = []; window.__selectionCalls = 0"
+    )
     total = keys + 10
     rng = random.Random(1)
     text = "the quick brown fox jumps over the lazy dog "
@@ -725,11 +727,23 @@ def table(results: dict[str, AppResult], meta: dict[str, Any]) -> str:
         ("keystroke to paint (p95)", lambda r: p95(r.key_ms), ""),
         ("keys over 16 ms", lambda r: over_frame(r.key_ms), ""),
         ("selectionchange listener calls per key", lambda r: r.selection_calls, ""),
-        ("after paging through all cells: keystroke (median)", lambda r: median(r.paged_key_ms), "< 16 ms"),
+        (
+            "after paging through all cells: keystroke (median)",
+            lambda r: median(r.paged_key_ms),
+            "< 16 ms",
+        ),
         ("after paging through all cells: keystroke (p90)", lambda r: p90(r.paged_key_ms), ""),
         ("after paging through all cells: keystroke (p95)", lambda r: p95(r.paged_key_ms), ""),
-        ("after paging through all cells: keys over 16 ms", lambda r: over_frame(r.paged_key_ms), ""),
-        ("after paging through all cells: selectionchange calls per key", lambda r: r.paged_selection_calls, ""),
+        (
+            "after paging through all cells: keys over 16 ms",
+            lambda r: over_frame(r.paged_key_ms),
+            "",
+        ),
+        (
+            "after paging through all cells: selectionchange calls per key",
+            lambda r: r.paged_selection_calls,
+            "",
+        ),
         ("after paging through all cells: editors in the page", lambda r: r.editors_paged, ""),
         ("after paging through all cells: editors, typing done", lambda r: r.editors_typed, ""),
     ]
