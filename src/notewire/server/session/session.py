@@ -459,17 +459,15 @@ class NotebookSession:
             elif content.execution_state == "restarting":
                 self.comms.kernel_gone()
 
-    def _record_language_info(self) -> None:
-        """Write the running kernel's `language_info` into the notebook's metadata, as
-        Jupyter does (files run on Python 3.11 said 3.4.2; a Scheme notebook had none)."""
+    def _add_language_info(self, notebook: dict[str, Any]) -> None:
+        """Save the running kernel's `language_info` in the notebook's metadata, as
+        Jupyter does (files run on Python 3.11 said 3.4.2; a Scheme notebook had none).
+        Written at save time, not into the document: a change of its own would make a
+        notebook just opened unsaved, and a file changed on disk then a conflict."""
         handle = self.kernel.handle
         info = handle.kernel_info if handle is not None else None
-        language_info = info.language_info if info is not None else None
-        if not language_info or self._metadata().get("language_info") == language_info:
-            return
-        metadata = self._metadata()
-        metadata["language_info"] = language_info
-        schema.meta_map(self.doc)["metadata"] = metadata
+        if info is not None and info.language_info:
+            notebook.setdefault("metadata", {})["language_info"] = info.language_info
 
     def _send_comm(
         self, msg_type: str, content: dict[str, Any], msg_id: str, buffers: Sequence[bytes]
@@ -496,8 +494,6 @@ class NotebookSession:
     def _on_kernel_status(self, status: KernelStatus) -> None:
         if status.state in ("restarting", "dead", "starting", "none"):
             self.comms.kernel_gone()
-        elif status.state == "idle":
-            self._record_language_info()
         pending, self._busy_pending = self._busy_pending, None
         if pending is not None:
             pending.cancel()
@@ -720,6 +716,7 @@ class NotebookSession:
         version = self._version
         notebook = schema.to_notebook(self.doc, like=self._loaded)
         self.comms.widgets.save_into(notebook)
+        self._add_language_info(notebook)
         # Jupyter's rule: sign only when every output is trusted.
         sign = schema.outputs_trusted(self.doc)
         try:
