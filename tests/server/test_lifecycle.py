@@ -161,7 +161,8 @@ async def test_other_clients_are_answered_while_a_large_notebook_opens(server: S
     assert len(schema.cells_array(session.doc)) == 10_000
     times = [start, *(t for t in answered if start < t < end), end]
     longest = max(b - a for a, b in itertools.pairwise(times))
-    # The goal is 50 ms; 0.5 s holds on a 2-core machine running other test suites
-    # (load 6-9), where the loop thread may wait that long for a core, and fails by far
-    # without the fix (4 s unloaded).
-    assert longest < 0.5, f"no answer for {longest:.2f} s of an open of {end - start:.1f} s"
+    # The goal is 50 ms, and bench/lifecycle.py measures it. Here the bound only has to
+    # tell a loop held by the open (4 s unloaded and 16 s loaded, without the fix) from
+    # one whose thread waits for a core: 0.58 s was seen with two busy loops beside a
+    # full test run on the 2 cores.
+    assert longest < 2.0, f"no answer for {longest:.2f} s of an open of {end - start:.1f} s"

@@ -580,6 +580,9 @@ async def test_websocket_refuses_foreign_origins_and_oversized_messages(server: 
         assert nb.ws.close_code == 1009
 
 
+# An interrupted flood ends once the server has taken in what the kernel sent before the
+# interrupt: on a loaded machine that backlog takes a while.
+@pytest.mark.timeout(240)
 async def test_endless_output_keeps_the_document_bounded(tmp_path: Path) -> None:
     from notewire.server.notebook.outputs import OutputLimits
 
@@ -609,13 +612,13 @@ async def test_endless_output_keeps_the_document_bounded(tmp_path: Path) -> None
             # Ten times the output, and the document did not grow with it.
             assert late < 1.2 * early, (early, late)
             await nb.send({"type": "interrupt"})
-            await nb.wait_until(lambda: nb.run_state(prints) == "error", within=30)
+            await nb.wait_until(lambda: nb.run_state(prints) == "error", within=90)
 
             await nb.run([displays])
             await nb.wait_until(lambda: int(nb.cell(displays).get("outputs_dropped") or 0) > 1000)
             assert len(nb.cell(displays)["outputs"]) <= limits.max_outputs
             await nb.send({"type": "interrupt"})
-            await nb.wait_until(lambda: nb.run_state(displays) == "error", within=30)
+            await nb.wait_until(lambda: nb.run_state(displays) == "error", within=90)
         await asyncio.wait_for(session.settled(), timeout=30)
         saved = await server.saved("endless.ipynb")
         nbformat.validate(saved)
