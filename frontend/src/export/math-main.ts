@@ -2,25 +2,8 @@
 // renders the math that nbconvert left as TeX text in markdown cells and text/latex
 // outputs with KaTeX, the same way the notebook page does, so the file needs no MathJax
 // from a CDN. It runs once, when the document has been parsed.
-import katex from "katex";
-import { extractMath, PLACEHOLDER, translateTex, type MathPiece } from "../model/math";
-
-const macros: Record<string, string> = {};
-
-function renderMath(piece: MathPiece): HTMLElement {
-  const el = document.createElement("span");
-  el.className = piece.display ? "nw-math nw-math-display" : "nw-math";
-  katex.render(translateTex(piece.tex, piece.display), el, {
-    displayMode: piece.display,
-    throwOnError: false,
-    trust: false,
-    strict: "ignore",
-    output: "html",
-    macros,
-    globalGroup: true,
-  });
-  return el;
-}
+import { extractMath, PLACEHOLDER } from "../model/math";
+import { renderMath } from "../view/tex";
 
 function typeset(root: Element): void {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
@@ -43,7 +26,7 @@ function typeset(root: Element): void {
         if (p) frag.appendChild(document.createTextNode(p));
       } else {
         const piece = math[Number(p)];
-        if (piece) frag.appendChild(renderMath(piece));
+        if (piece) frag.appendChild(renderMath(piece.tex, piece.display));
       }
     });
     text.replaceWith(frag);

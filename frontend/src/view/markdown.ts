@@ -1,11 +1,11 @@
 // Markdown cells and text/markdown outputs: markdown-it, then DOMPurify, then KaTeX for
 // the math that extractMath took out before parsing (so escaping cannot break it).
-import katex from "katex";
 import MarkdownIt from "markdown-it";
-import { extractMath, PLACEHOLDER, translateTex, type MathPiece } from "../model/math";
+import { extractMath, PLACEHOLDER, type MathPiece } from "../model/math";
 import { encodePath } from "./api";
 import { h } from "./dom";
 import { sanitize } from "./sanitize";
+import { renderMath } from "./tex";
 
 const md = new MarkdownIt({ html: true, linkify: true });
 
@@ -14,25 +14,6 @@ export interface MarkdownContext {
   readonly dir: string;
   /** Cell attachments ({name: {mime: base64}}), for `attachment:name` images. */
   readonly attachments?: Record<string, unknown>;
-}
-
-// Macros a cell defines (`\newcommand`, `\gdef`) stay for the cells rendered after it,
-// as with MathJax in JupyterLab, which keeps one macro table for the whole page.
-const macros: Record<string, string> = {};
-
-export function renderMath(tex: string, display: boolean): HTMLElement {
-  const el = h("span", { class: display ? "nw-math nw-math-display" : "nw-math" });
-  // katex.render builds DOM and sets styles through the CSSOM, which the page's CSP allows.
-  katex.render(translateTex(tex, display), el, {
-    displayMode: display,
-    throwOnError: false,
-    trust: false,
-    strict: "ignore",
-    output: "html",
-    macros,
-    globalGroup: true,
-  });
-  return el;
 }
 
 function putMathBack(root: Node, math: readonly MathPiece[]): void {
