@@ -210,10 +210,12 @@ async def test_resize_handle_resizes_the_figure(fig: Figure) -> None:
     await m.down()
     await m.move(grip["x"] + 150, grip["y"] + 100, steps=8)
     await m.up()
+    # The kernel's frame at the new size: the canvas's pixels (not the CSS preview) grow.
     await fig.page.wait_for_function(
-        "(w) => document.querySelector('.nw-canvas-output[data-live=true] canvas')"
-        ".getBoundingClientRect().width > w + 50",
+        "(w) => { const c = document.querySelector('.nw-canvas-output[data-live=true] canvas');"
+        " return c.width / devicePixelRatio > w + 50; }",
         arg=before["width"],
+        timeout=KERNEL_MS,
     )
     *_, (width, height) = await fig.probe()
     assert width > 550 and height > 380
