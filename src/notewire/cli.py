@@ -34,6 +34,8 @@ def _main_job(args: argparse.Namespace) -> int:
         pool_size=args.pool_size,
         password_hash=args.password_hash,
         block_remote_content=args.block_remote_content,
+        gateway_url=args.gateway_url,
+        gateway_token=args.gateway_token,
     )
 
 
@@ -150,6 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load no image, audio, video or frame from other sites in notebooks (by "
         "default https: ones load, as in JupyterLab); for offline or locked-down use",
+    )
+    parser.add_argument(
+        "--gateway-url",
+        help="run every kernel on this Jupyter Kernel Gateway or Enterprise Gateway "
+        "(http(s)://host:port) instead of on this machine (default: NOTEWIRE_GATEWAY_URL "
+        "or JUPYTER_GATEWAY_URL)",
+    )
+    parser.add_argument(
+        "--gateway-token",
+        help="the gateway's auth token; prefer NOTEWIRE_GATEWAY_AUTH_TOKEN or "
+        "JUPYTER_GATEWAY_AUTH_TOKEN, which other users cannot read in the process list",
     )
     parser.set_defaults(func=_main_job)
     return parser

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from notewire.client import NotebookClient
 from notewire.server.app import NotebookServerConfig, build_app
-from notewire.server.kernels import ManagerConfig
+from notewire.server.kernels import GatewayConfig, ManagerConfig
 from notewire.server.main import builtin_kernel_spec
 from notewire.server.notebook.outputs import OutputLimits
 from notewire.server.session.session import SessionConfig
@@ -54,6 +54,7 @@ async def running_server(
     pool_size: int = 0,
     limits: OutputLimits | None = None,
     block_remote_content: bool = False,
+    gateway: GatewayConfig | None = None,
 ) -> AsyncIterator[Server]:
     limits = limits or OutputLimits(max_stream_chars=1_000_000, max_outputs=5000)
     config = NotebookServerConfig(
@@ -66,7 +67,10 @@ async def running_server(
             block_remote_content=block_remote_content,
         ),
         kernels=ManagerConfig(
-            default_kernel="notewire", pool_size=pool_size, builtin_specs=(builtin_kernel_spec(),)
+            default_kernel="notewire",
+            pool_size=pool_size,
+            builtin_specs=(builtin_kernel_spec(),),
+            gateway=gateway,
         ),
         session=session
         or SessionConfig(autosave_interval=0.2, disk_check_interval=0.1, limits=limits),

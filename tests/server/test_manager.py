@@ -69,7 +69,7 @@ async def test_pool_hands_out_a_ready_kernel() -> None:
 
 async def test_unknown_names_are_named_errors() -> None:
     async with KernelManager(make_config()) as km:
-        assert {"python3", "notewire"} <= set(km.kernel_specs())
+        assert {"python3", "notewire"} <= set((await km.kernel_specs()).specs)
         with pytest.raises(NoSuchKernelSpec, match="no-such-kernel"):
             await km.start_kernel("no-such-kernel")
         with pytest.raises(UnknownKernel):

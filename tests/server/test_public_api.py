@@ -9,10 +9,14 @@ import notewire.server.kernels as kernels
 def test_all_lists_every_public_name() -> None:
     public = {name for name in vars(kernels) if not name.startswith("_")}
     modules = {
+        "backend",
+        "channels",
         "client",
         "errors",
+        "gateway",
         "handle",
         "launcher",
+        "local",
         "manager",
         "pool",
         "process",

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from .app import NotebookServerConfig, build_app
 from .kernels import KernelSpec, ManagerConfig
+from .kernels.gateway import gateway_from_env
 from .web.app import ServerConfig
 from .web.security import is_loopback
 from .web.serve import serve
@@ -48,8 +49,15 @@ def run_server(
     pool_size: int,
     password_hash: str | None,
     block_remote_content: bool = False,
+    gateway_url: str | None = None,
+    gateway_token: str | None = None,
 ) -> int:
     logging.basicConfig(level=logging.INFO, format="[notewire %(asctime)s] %(message)s")
+    try:
+        gateway = gateway_from_env(gateway_url, gateway_token)
+    except ValueError as exc:
+        print(f"notewire: {exc}", file=sys.stderr)
+        return 2
     target = Path(path or ".").resolve()
     if not target.exists():
         print(f"notewire: {path} does not exist", file=sys.stderr)
@@ -75,8 +83,12 @@ def run_server(
             default_kernel=kernel,
             block_remote_content=block_remote_content,
         ),
-        kernels=ManagerConfig(default_kernel=kernel, pool_size=pool_size, builtin_specs=builtin),
+        kernels=ManagerConfig(
+            default_kernel=kernel, pool_size=pool_size, builtin_specs=builtin, gateway=gateway
+        ),
     )
+    if gateway is not None:
+        log.info("kernels run on the gateway at %s", gateway.url)
     start = "/" if target.is_dir() and target == base else _page_for(target, base)
     try:
         asyncio.run(_serve(config, start, open_browser))

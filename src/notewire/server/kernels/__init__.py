@@ -1,5 +1,6 @@
 """Kernel management for the server: find kernelspecs, launch kernel processes, talk
-to them over ZeroMQ, and keep them (and a pool of ready ones) under control.
+to them over ZeroMQ, and keep them (and a pool of ready ones) under control; or do the
+same through a Kernel Gateway (gateway/), behind one seam (backend.py).
 
     async with KernelManager(ManagerConfig()) as km:
         kernel = await km.start_kernel("python3")
@@ -8,7 +9,9 @@ to them over ZeroMQ, and keep them (and a pool of ready ones) under control.
 This package never imports `notewire.kernel`: a kernel is another process.
 """
 
-from .client import ClientConfig, ExecutionResult, KernelClient, open_client
+from .backend import KernelBackend, KernelSpecs, RunningKernel
+from .channels import ClientConfig, ExecutionResult, KernelChannels
+from .client import KernelClient, open_client
 from .errors import (
     InvalidKernelSpec,
     KernelClosed,
@@ -16,11 +19,14 @@ from .errors import (
     KernelError,
     KernelLaunchError,
     KernelTimeout,
+    LossCause,
     NoSuchKernelSpec,
     UnknownKernel,
 )
+from .gateway import GatewayConfig, GatewayError
 from .handle import KernelConfig, KernelHandle, KernelState, wait_ready
 from .launcher import LaunchConfig
+from .local import LocalKernels
 from .manager import KernelManager, ManagerConfig
 from .pool import KernelPool
 from .process import ExitCause, KernelProcess
@@ -31,8 +37,12 @@ __all__ = [
     "ClientConfig",
     "ExecutionResult",
     "ExitCause",
+    "GatewayConfig",
+    "GatewayError",
     "Incoming",
     "InvalidKernelSpec",
+    "KernelBackend",
+    "KernelChannels",
     "KernelClient",
     "KernelClosed",
     "KernelConfig",
@@ -44,11 +54,15 @@ __all__ = [
     "KernelPool",
     "KernelProcess",
     "KernelSpec",
+    "KernelSpecs",
     "KernelState",
     "KernelTimeout",
     "LaunchConfig",
+    "LocalKernels",
+    "LossCause",
     "ManagerConfig",
     "NoSuchKernelSpec",
+    "RunningKernel",
     "Subscription",
     "UnknownKernel",
     "decode_content",

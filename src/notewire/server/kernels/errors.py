@@ -4,7 +4,7 @@ KernelError
  ├── NoSuchKernelSpec     no kernelspec of that name on the data paths
  ├── InvalidKernelSpec    a kernel.json that cannot be used
  ├── KernelLaunchError    the process could not be started, or never became ready
- ├── KernelDied           the kernel process exited while we needed it (carries the cause)
+ ├── KernelDied           the kernel was lost while we needed it (carries the cause)
  ├── KernelTimeout        a reply, status or heartbeat did not come in time
  ├── KernelClosed         the client or kernel was shut down by us
  └── UnknownKernel        no running kernel has that id
@@ -14,10 +14,20 @@ Messages name the offending value so that a log line says what went wrong.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .process import ExitCause
+
+class LossCause(Protocol):
+    """Why a kernel was lost: a local process's ExitCause, or a gateway's loss."""
+
+    @property
+    def requested(self) -> bool:
+        """Whether we asked for it (shutdown, restart)."""
+        ...
+
+    def describe(self) -> str:
+        """For people: "exited with code 1", "is gone from the gateway"."""
+        ...
 
 
 class KernelError(Exception):
@@ -39,9 +49,10 @@ class KernelLaunchError(KernelError):
 
 
 class KernelDied(KernelError):
-    """The kernel process exited while a request or start was waiting on it."""
+    """The kernel was lost (its process exited, its gateway went away) while a request
+    or start was waiting on it."""
 
-    def __init__(self, cause: ExitCause) -> None:
+    def __init__(self, cause: LossCause) -> None:
         super().__init__(f"kernel died: {cause.describe()}")
         self.cause = cause
 

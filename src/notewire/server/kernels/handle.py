@@ -14,13 +14,15 @@ import signal
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import zmq.asyncio
 
 from notewire.protocol import ConnectionInfo, new_id
 from notewire.protocol.content import KernelInfoReply
 
+from .backend import KernelState, RunningKernel
+from .channels import KernelChannels
 from .client import ClientConfig, KernelClient
 from .errors import KernelClosed, KernelDied, KernelLaunchError, KernelTimeout
 from .launcher import KernelFiles, LaunchConfig, is_port_conflict, start_process
@@ -30,7 +32,6 @@ from .specs import KernelSpec
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-KernelState = Literal["starting", "running", "restarting", "dead", "shutdown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +65,10 @@ async def _unless_exited(process: KernelProcess, aw: Awaitable[T]) -> T:
     raise KernelDied(process.exit_cause())
 
 
-async def wait_ready(
-    client: KernelClient, nudge_interval: float, *, stdin_after: int = 0
-) -> KernelInfoReply | None:
-    """Wait until the kernel answers kernel_info on shell, we have received something
-    on iopub, and our stdin socket has a fresh handshake (more than `stdin_after`);
-    returns the kernel_info reply (None if the kernel answered with an error).
+async def wait_ready(client: KernelChannels, nudge_interval: float) -> KernelInfoReply | None:
+    """Wait until the kernel answers kernel_info on shell and we have received
+    something on iopub; returns the kernel_info reply (None if the kernel answered with
+    an error). Over any transport: the gateway's WebSocket needs the same proof.
 
     No sleeps: an XPUB kernel greets every subscriber with iopub_welcome; for others
     the busy/idle of our own request shows the subscription is live. When neither the
@@ -101,6 +100,16 @@ async def wait_ready(
                 replied = True
                 if isinstance(incoming.content, KernelInfoReply):
                     info = incoming.content
+    return info
+
+
+async def _wait_ready_with_stdin(
+    client: KernelClient, nudge_interval: float, stdin_after: int
+) -> KernelInfoReply | None:
+    """`wait_ready`, and our stdin socket has a fresh handshake (more than
+    `stdin_after`): the kernel's stdin ROUTER drops input requests to peers it has
+    not seen."""
+    info = await wait_ready(client, nudge_interval)
     await client.wait_stdin_handshake(after=stdin_after)
     return info
 
@@ -192,6 +201,11 @@ class KernelHandle:
         await asyncio.shield(process.exited)
         return process.exit_cause()
 
+    async def wait_recovered(self) -> None:
+        """A process that exited stays dead until restarted: raises at once."""
+        process = self._require_process()
+        raise KernelDied(self.death or process.exit_cause())
+
     # --- lifecycle -----------------------------------------------------------------
 
     def _new_client(self) -> KernelClient:
@@ -216,20 +230,21 @@ class KernelHandle:
                 async with asyncio.timeout(self.config.startup_timeout):
                     self.kernel_info = await _unless_exited(
                         process,
-                        wait_ready(self.client, self.config.nudge_interval, stdin_after=handshakes),
+                        _wait_ready_with_stdin(self.client, self.config.nudge_interval, handshakes),
                     )
             except KernelDied as exc:
                 await self._drop_process(process)
+                cause = process.exit_cause()
                 retry = (
                     attempt < self.config.port_retries and self.connection_info.transport == "tcp"
                 )
-                if retry and is_port_conflict(exc.cause.output_tail):
+                if retry and is_port_conflict(cause.output_tail):
                     log.info("kernel %s lost a port race; retrying on new ports", label)
                     await self._move_to_new_ports()
                     continue
-                tail = "\n".join(exc.cause.output_tail[-20:])
+                tail = "\n".join(cause.output_tail[-20:])
                 raise KernelLaunchError(
-                    f"kernel {self.spec.name!r} {exc.cause.describe()} while starting"
+                    f"kernel {self.spec.name!r} {cause.describe()} while starting"
                     + (f"; its last output:\n{tail}" if tail else "")
                 ) from exc
             except TimeoutError:
@@ -345,7 +360,7 @@ class KernelHandle:
             self._process.kill()
 
 
-async def shutdown_all(handles: Iterable[KernelHandle], *, now: bool = False) -> None:
+async def shutdown_all(handles: Iterable[RunningKernel], *, now: bool = False) -> None:
     """Shut kernels down concurrently. A failure is logged, not raised, so one stuck
     kernel cannot keep the others running."""
     handles = list(handles)

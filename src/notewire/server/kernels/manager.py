@@ -5,9 +5,12 @@
 work runs, so a bug there surfaces in that task instead of vanishing, and nothing
 outlives the `async with`. On the way out every kernel is shut down.
 
-Kernels die with the server however it exits: shut down on a normal exit, SIGKILLed
-by an atexit hook if the loop never got to clean up, and SIGKILLed by the kernel
-(PR_SET_PDEATHSIG, see process.py) if the server itself is killed.
+Where kernels run is the backend's business (backend.py): processes on this machine
+by default, or a Kernel Gateway when `ManagerConfig.gateway` is set. Local kernels die
+with the server however it exits: shut down on a normal exit, SIGKILLed by an atexit
+hook if the loop never got to clean up, and SIGKILLed by the kernel (PR_SET_PDEATHSIG,
+see process.py) if the server itself is killed. Gateway kernels are deleted on a
+normal exit.
 """
 
 from __future__ import annotations
@@ -21,21 +24,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-import zmq.asyncio
-
+from .backend import KernelBackend, KernelSpecs, RunningKernel
 from .errors import NoSuchKernelSpec, UnknownKernel
-from .handle import KernelConfig, KernelHandle, shutdown_all
+from .gateway import GatewayConfig, GatewayKernels
+from .handle import KernelConfig, shutdown_all
+from .local import LocalKernels
 from .pool import KernelPool
-from .specs import KernelSpec, find_kernel_specs
+from .specs import KernelSpec
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class ManagerConfig:
-    """`pool_size` kernels are kept ready per kernelspec in use (0 turns the pool off).
-    `kernel_dirs` None means Jupyter's standard search path. `cwd` is where kernels
-    start unless asked otherwise (None: the server's own)."""
+    """`pool_size` kernels are kept ready per kernelspec in use (0 turns the pool off;
+    always off on a gateway). `kernel_dirs` None means Jupyter's standard search path.
+    `cwd` is where kernels start unless asked otherwise (None: the server's own).
+    `gateway`: start every kernel on that gateway instead of on this machine."""
 
     kernel: KernelConfig = field(default_factory=KernelConfig)
     default_kernel: str = "python3"
@@ -45,22 +50,33 @@ class ManagerConfig:
     # Specs available even when not installed (an installed one of the same name wins):
     # the server's own kernel must work straight after `pip install`.
     builtin_specs: tuple[KernelSpec, ...] = ()
+    gateway: GatewayConfig | None = None
+
+
+def make_backend(config: ManagerConfig) -> KernelBackend:
+    if config.gateway is not None:
+        return GatewayKernels(config.gateway, kernel=config.kernel)
+    return LocalKernels(config.kernel, dirs=config.kernel_dirs, builtin=config.builtin_specs)
 
 
 class KernelManager:
     def __init__(self, config: ManagerConfig = ManagerConfig()) -> None:
         self.config = config
-        self._kernels: dict[str, KernelHandle] = {}  # handed out, by id
-        self._owned: set[KernelHandle] = set()  # every kernel started here, pooled ones too
+        self.backend = make_backend(config)
+        self._kernels: dict[str, RunningKernel] = {}  # handed out, by id
+        self._owned: set[RunningKernel] = set()  # every kernel started here, pooled ones too
         self._tg: asyncio.TaskGroup | None = None
-        self._context: zmq.asyncio.Context | None = None
         self._pool: KernelPool | None = None
 
     async def __aenter__(self) -> Self:
-        self._context = zmq.asyncio.Context()
+        await self.backend.__aenter__()
         self._tg = asyncio.TaskGroup()
         await self._tg.__aenter__()
-        self._pool = KernelPool(size=self.config.pool_size, start=self._start, tasks=self._tg)
+        size = self.config.pool_size
+        if size and not self.backend.poolable:
+            log.info("kernels are not started ahead on a gateway: the pool is off")
+            size = 0
+        self._pool = KernelPool(size=size, start=self._start, tasks=self._tg)
         atexit.register(self._kill_all)
         return self
 
@@ -72,7 +88,6 @@ class KernelManager:
     ) -> bool | None:
         assert self._tg is not None
         assert self._pool is not None
-        assert self._context is not None
         try:
             await self._pool.aclose()
             await self.shutdown_all(now=exc_type is not None)
@@ -85,21 +100,28 @@ class KernelManager:
                 await self._tg.__aexit__(None, None, None)
             finally:
                 atexit.unregister(self._kill_all)
-                self._context.destroy(linger=0)
+                await self.backend.__aexit__(exc_type, exc, tb)
         return None
 
     # --- kernelspecs ---------------------------------------------------------------
 
-    def kernel_specs(self) -> dict[str, KernelSpec]:
-        """Installed kernelspecs by name; read from disk on every call, as Jupyter does,
-        so that newly installed kernels appear without a restart."""
-        builtin = {spec.name: spec for spec in self.config.builtin_specs}
-        return builtin | find_kernel_specs(self.config.kernel_dirs)
+    async def kernel_specs(self) -> KernelSpecs:
+        """The kernelspecs kernels can be started from, asked afresh on every call
+        (newly installed kernels appear without a restart), and the default: the
+        configured one when offered, else the backend's choice, else python3 or the
+        first. Raises KernelError when the gateway cannot be asked."""
+        found = await self.backend.kernel_specs()
+        specs = found.specs
+        for default in (self.config.default_kernel.lower(), found.default, "python3"):
+            if default in specs:
+                return KernelSpecs(specs, default)
+        return KernelSpecs(specs, min(specs, default=None))
 
-    def kernel_spec(self, name: str | None = None) -> KernelSpec:
-        """The kernelspec `name` (default: the configured default). Raises NoSuchKernelSpec."""
-        wanted = (name or self.config.default_kernel).lower()
-        spec = self.kernel_specs().get(wanted)
+    async def kernel_spec(self, name: str | None = None) -> KernelSpec:
+        """The kernelspec `name` (default: the default one). Raises NoSuchKernelSpec."""
+        found = await self.kernel_specs()
+        wanted = (name or found.default or self.config.default_kernel).lower()
+        spec = found.specs.get(wanted)
         if spec is None:
             raise NoSuchKernelSpec(wanted)
         return spec
@@ -107,7 +129,7 @@ class KernelManager:
     # --- kernels -------------------------------------------------------------------
 
     @property
-    def kernels(self) -> Mapping[str, KernelHandle]:
+    def kernels(self) -> Mapping[str, RunningKernel]:
         return dict(self._kernels)
 
     @property
@@ -116,7 +138,7 @@ class KernelManager:
             raise RuntimeError("KernelManager is not entered")
         return self._pool
 
-    def get(self, kernel_id: str) -> KernelHandle:
+    def get(self, kernel_id: str) -> RunningKernel:
         """Raises UnknownKernel."""
         try:
             return self._kernels[kernel_id]
@@ -125,17 +147,10 @@ class KernelManager:
 
     async def _start(
         self, spec: KernelSpec, *, cwd: Path | None = None, env: Mapping[str, str] | None = None
-    ) -> KernelHandle:
-        if self._tg is None or self._context is None:
+    ) -> RunningKernel:
+        if self._tg is None:
             raise RuntimeError("KernelManager is not entered")
-        handle = await KernelHandle.start(
-            spec,
-            tasks=self._tg,
-            context=self._context,
-            config=self.config.kernel,
-            cwd=cwd or self.config.cwd,
-            env=env,
-        )
+        handle = await self.backend.start(spec, tasks=self._tg, cwd=cwd or self.config.cwd, env=env)
         self._owned = {h for h in self._owned if h.state != "shutdown"}
         self._owned.add(handle)
         return handle
@@ -146,12 +161,12 @@ class KernelManager:
         *,
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
-    ) -> KernelHandle:
+    ) -> RunningKernel:
         """A ready kernel for `spec` (a kernelspec name, default the configured one, or a
         KernelSpec): from the pool when one is waiting and the request needs nothing
         special, else started now. Raises NoSuchKernelSpec or KernelLaunchError."""
         if not isinstance(spec, KernelSpec):
-            spec = self.kernel_spec(spec)
+            spec = await self.kernel_spec(spec)
         handle = None
         # Pooled kernels were started in the default folder with the default
         # environment; a request for anything else needs a kernel of its own.

@@ -4,7 +4,8 @@ The pool keeps `size` ready kernels for each kernelspec that has been asked for 
 once: asking shows the spec is in use, and starting kernels for every installed spec
 would waste memory on ones nobody opens. A kernel handed out is replaced in the
 background, one start at a time per spec. A pooled kernel that dies is discarded when
-it would have been handed out.
+it would have been handed out. The manager turns the pool off for backends that say
+kernels must not be started ahead (a gateway).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from .backend import RunningKernel
 from .errors import KernelError
-from .handle import KernelHandle, shutdown_all
+from .handle import shutdown_all
 from .specs import KernelSpec
 
 log = logging.getLogger(__name__)
 
-StartKernel = Callable[[KernelSpec], Awaitable[KernelHandle]]
+StartKernel = Callable[[KernelSpec], Awaitable[RunningKernel]]
 
 
 class KernelPool:
@@ -30,18 +32,18 @@ class KernelPool:
         self.size = size
         self._start = start
         self._tasks = tasks
-        self._ready: dict[str, list[KernelHandle]] = {}
+        self._ready: dict[str, list[RunningKernel]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
         self._closed = False
 
-    def ready(self, name: str) -> tuple[KernelHandle, ...]:
+    def ready(self, name: str) -> tuple[RunningKernel, ...]:
         """The kernels now waiting for `name`."""
         return tuple(self._ready.get(name, ()))
 
-    def all_ready(self) -> list[KernelHandle]:
+    def all_ready(self) -> list[RunningKernel]:
         return [k for ks in self._ready.values() for k in ks]
 
-    def take(self, spec: KernelSpec) -> KernelHandle | None:
+    def take(self, spec: KernelSpec) -> RunningKernel | None:
         """A ready, live kernel started from `spec`, removed from the pool; None if
         there is none. A spec changed on disk since the kernel started does not match."""
         waiting = self._ready.get(spec.name, [])

@@ -6,8 +6,9 @@ task (`pump`), in order: outputs are sent to the cell whose execute_request they
 traffic to the comms registry and every browser, status to the kernel status. The run
 queue only sends requests and waits for their replies and idle.
 
-The kernel can be replaced (restart, change of kernelspec) or die at any time; each
-process gets a watcher that reports an exit nobody asked for, with its cause.
+The kernel can be replaced (restart, change of kernelspec) or be lost at any time;
+each kernel gets a watcher that reports a loss nobody asked for, with its cause, and
+its return where a kernel can come back by itself (a gateway reconnected).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from ..kernels import (
     KernelClosed,
     KernelDied,
     KernelError,
-    KernelHandle,
     KernelManager,
     NoSuchKernelSpec,
+    RunningKernel,
 )
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class NotebookKernel:
         self._tasks = tasks
         self._on_iopub = on_iopub
         self._on_status = on_status
-        self.handle: KernelHandle | None = None
+        self.handle: RunningKernel | None = None
         self.status = KernelStatus()
         self._ready = asyncio.Event()
         self._parents: OrderedDict[str, str] = OrderedDict()  # msg_id -> cell id
@@ -117,7 +118,7 @@ class NotebookKernel:
         """Whether `wait_ready` would return at once."""
         return self._ready.is_set()
 
-    async def wait_ready(self) -> KernelHandle:
+    async def wait_ready(self) -> RunningKernel:
         """The kernel, once it is started and alive. Raises KernelDied or KernelClosed
         when there is none to use (dead, failed to start, shut down)."""
         await self._ready.wait()
@@ -133,12 +134,18 @@ class NotebookKernel:
     async def start(self, name: str | None) -> None:
         """Start a kernel from kernelspec `name` (the default one when None or not
         installed). A failure to start is reported in the status, not raised."""
-        try:
-            spec = self._manager.kernel_spec(name)
-        except NoSuchKernelSpec:
-            log.info("kernelspec %r is not installed; using the default", name)
-            spec = self._manager.kernel_spec(None)
         self._ready.clear()
+        try:
+            try:
+                spec = await self._manager.kernel_spec(name)
+            except NoSuchKernelSpec:
+                log.info("kernelspec %r is not installed; using the default", name)
+                spec = await self._manager.kernel_spec(None)
+        except KernelError as exc:  # none at all, or the gateway cannot be asked
+            log.warning("no kernel to start: %s", exc)
+            self._set_status(state="dead", cause=str(exc))
+            self._ready.set()
+            return
         self._set_status(
             state="starting",
             name=spec.name,
@@ -147,7 +154,8 @@ class NotebookKernel:
             cause=None,
         )
         root = self._manager.config.cwd
-        pooled = spec.language == "python" or self.cwd == root
+        # Without a pool, a kernel starts in the notebook's folder straight away.
+        pooled = self._manager.pool.size > 0 and (spec.language == "python" or self.cwd == root)
         try:
             handle = await self._manager.start_kernel(spec, cwd=None if pooled else self.cwd)
             if pooled and self.cwd != root:
@@ -167,7 +175,7 @@ class NotebookKernel:
         self._set_status(state="idle")
         self._ready.set()
 
-    def _attach(self, handle: KernelHandle) -> None:
+    def _attach(self, handle: RunningKernel) -> None:
         """Start reading the kernel's iopub and watching its process."""
         for task in self._background:
             task.cancel()
@@ -177,15 +185,24 @@ class NotebookKernel:
             self._tasks.create_task(self._watch(handle), name=f"watch-{handle.id[:8]}"),
         ]
 
-    async def _watch(self, handle: KernelHandle) -> None:
-        try:
-            cause = await handle.wait_exit()
-        except KernelClosed:
-            return
-        if cause.requested:
-            return
-        self._fail_executions()
-        self._set_status(state="dead", cause=cause.describe())
+    async def _watch(self, handle: RunningKernel) -> None:
+        while True:
+            try:
+                cause = await handle.wait_exit()
+            except KernelClosed:
+                return
+            if cause.requested:
+                return
+            self._fail_executions()
+            self._set_status(state="dead", cause=cause.describe())
+            try:
+                await handle.wait_recovered()
+            except KernelDied as exc:
+                self._set_status(state="dead", cause=exc.cause.describe())
+                return
+            except KernelClosed:
+                return
+            self._set_status(state="idle", cause=None)
 
     def _fail_executions(self) -> None:
         for execution in self._executions.values():
@@ -224,7 +241,7 @@ class NotebookKernel:
                 await self._manager.shutdown_kernel(handle.id)
         self._set_status(state="none", cause=None)
 
-    async def _require_handle(self) -> KernelHandle:
+    async def _require_handle(self) -> RunningKernel:
         if self.handle is None:
             raise KernelClosed("this notebook has no kernel")
         return self.handle

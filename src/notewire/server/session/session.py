@@ -605,7 +605,7 @@ class NotebookSession:
         name = frame.body.get("name")
         if not isinstance(name, str):
             raise CommandError("change_kernel needs 'name'")
-        spec = self._manager.kernel_spec(name)  # NoSuchKernelSpec is a KernelError
+        spec = await self._manager.kernel_spec(name)  # NoSuchKernelSpec is a KernelError
         self.queue.clear()
         await self.kernel.shutdown()
         metadata = self._metadata()

@@ -37,6 +37,7 @@ from starlette.routing import BaseRoute, Route
 from notewire.protocol.jsonutil import too_deep_message
 
 from ..contents import Contents
+from ..kernels.errors import KernelError
 from ..kernels.specs import KernelSpec, find_kernel_specs
 from .security import SANDBOX_CSP
 
@@ -235,9 +236,18 @@ def kernelspec_routes(
     default: str | None = None,
 ) -> list[BaseRoute]:
     """`dirs`: the kernels folders (None: Jupyter's data paths). `builtin`: specs
-    served when no installed spec has their name."""
+    served when no installed spec has their name. A server with a kernel manager
+    (`app.state.kernels`) lists what its manager can start instead: on a gateway,
+    the gateway's kernelspecs."""
 
     async def kernelspecs(request: Request) -> Response:
+        manager = getattr(request.app.state, "kernels", None)
+        if manager is not None:
+            try:
+                listing = await manager.kernel_specs()
+            except KernelError as exc:
+                return JSONResponse({"message": str(exc), "reason": "bad_gateway"}, 502)
+            return JSONResponse(kernelspec_models(dict(listing.specs), listing.default))
         found = await asyncio.to_thread(find_kernel_specs, dirs)
         specs = {spec.name: spec for spec in builtin} | found
         return JSONResponse(kernelspec_models(specs, default))
