@@ -831,8 +831,18 @@ def http_json(
 class Server:
     """One server subprocess in its own process group, with a private root folder."""
 
-    def __init__(self, name: str, scratch: Path, env: dict[str, str], timeout: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        scratch: Path,
+        env: dict[str, str],
+        timeout: float,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        """`extra_args` are appended to the server's command line (bench/gateway.py:
+        the gateway options)."""
         self.name = name
+        self.extra_args = tuple(extra_args)
         self.title = TITLES[name]
         self.kernelspec = KERNELSPECS[name]
         self.root = scratch / f"root-{name}"
@@ -907,6 +917,7 @@ class Server:
                 "--kernel",
                 kernel,
             ]
+        argv += self.extra_args
         log = open(self.log_path, "wb")
         try:
             self.proc = subprocess.Popen(
