@@ -44,6 +44,7 @@ def test_submodules_are_the_expected_ones() -> None:
         "frames",
         "jsonutil",
         "messages",
+        "websocket",
         "wire",
     }
 
