@@ -104,12 +104,15 @@ async def test_a_cell_runs_on_the_gateway_and_closing_deletes_its_kernel(
     assert await gateway_kernels(gateway) == []
 
 
-async def test_interrupt_and_restart(server: Server) -> None:
+async def test_input_interrupt_and_restart(server: Server) -> None:
     write_notebook(server.root / "int.ipynb")
     async with server.client("int.ipynb") as nb:
-        define = nb.add_cell("x = 1")
+        define = nb.add_cell("x = input('x? ')")
         loop = nb.add_cell("print('start', flush=True)\nwhile True:\n    pass")
-        await nb.run_and_wait([define])
+        await nb.run([define])
+        request = await nb.next_message("input_request")
+        await nb.send({"type": "input_reply", "request": request["request"], "value": "1"})
+        await nb.wait_until(lambda: nb.run_state(define) == "done")
         await nb.run([loop])
         await nb.wait_until(lambda: "start" in nb.output_text(loop))
         await nb.send({"type": "interrupt"})
@@ -151,6 +154,22 @@ async def test_a_dropped_connection_is_reconnected_and_the_kernel_kept(
         check = nb.add_cell("print(x + 1)")
         await nb.run_and_wait([check])
         assert nb.output_text(check) == "42\n"
+
+
+async def test_a_kernel_that_dies_on_the_gateway_is_reported_and_comes_back(
+    server: Server,
+) -> None:
+    write_notebook(server.root / "die.ipynb")
+    async with server.client("die.ipynb") as nb:
+        die = nb.add_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+        await nb.run([die])
+        # The gateway restarts it; the document says it died, and then that it is back.
+        await nb.wait_until(lambda: saw_kernel(nb, "dead", "died on the gateway"))
+        await nb.wait_until(lambda: nb.run_state(die) == "error")
+        await nb.wait_until(lambda: nb.kernel["state"] == "idle", within=60)
+        check = nb.add_cell("print('back')")
+        await nb.run_and_wait([check])
+        assert nb.output_text(check) == "back\n"
 
 
 async def test_a_killed_gateway_is_reported_and_a_restart_starts_anew(
