@@ -54,6 +54,7 @@ from server import (  # noqa: E402  (bench/ is not a package)
     bench_pass_interleaved,
     free_port,
     machine,
+    private_env,
 )
 
 GOAL = 0.5
@@ -120,22 +121,6 @@ def start_gateway(scratch: Path, env: dict[str, str], timeout: float) -> Gateway
         time.sleep(0.05)  # a subprocess's log file: nothing to wait on but the file
 
 
-def private_env(scratch: Path) -> dict[str, str]:
-    """As bench/server.py: private Jupyter folders and bytecode cache."""
-    env = dict(os.environ)
-    for var, sub in (
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("IPYTHONDIR", "ipython"),
-    ):
-        env[var] = str(scratch / sub)
-    env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
-    for var in ("JUPYTER_TOKEN", "PYTHONDONTWRITEBYTECODE", "JUPYTER_GATEWAY_URL"):
-        env.pop(var, None)
-    return env
-
-
 def measure_gateway_pass(
     *,
     passes: int = 300,
@@ -155,6 +140,8 @@ def measure_gateway_pass(
     """
     scratch = Path(tempfile.mkdtemp(prefix="notewire-gwbench-"))
     env = private_env(scratch)
+    for var in ("JUPYTER_GATEWAY_URL", "NOTEWIRE_GATEWAY_URL"):  # the one started here only
+        env.pop(var, None)
     results: dict[str, Any] = {}
     gateway: Gateway | None = None
     running: list[Server] = []

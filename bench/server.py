@@ -1518,6 +1518,27 @@ def guarded(bench: Bench, step: Callable[[Bench, argparse.Namespace], None], arg
         return False
 
 
+def private_env(scratch: Path, *, inherit_bytecode_env: bool = False) -> dict[str, str]:
+    """This environment with private Jupyter folders under `scratch`: no user config can
+    change a limit, no trust database or runtime file of the user's is touched.
+    Kernelspecs still come from sys.prefix."""
+    env = dict(os.environ)
+    for var, sub in (
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("IPYTHONDIR", "ipython"),
+    ):
+        env[var] = str(scratch / sub)
+    env.pop("JUPYTER_TOKEN", None)
+    if not inherit_bytecode_env:
+        # As bench/kernel.py: under PYTHONDONTWRITEBYTECODE=1 an editable install would
+        # recompile at every start while site-packages have their .pyc.
+        env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1578,22 +1599,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     scratch = Path(tempfile.mkdtemp(prefix="notewire-srvbench-"))
-    env = dict(os.environ)
-    # Private Jupyter folders: no user config can change a limit, no trust database or
-    # runtime file of the user's is touched. Kernelspecs still come from sys.prefix.
-    for var, sub in (
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("IPYTHONDIR", "ipython"),
-    ):
-        env[var] = str(scratch / sub)
-    env.pop("JUPYTER_TOKEN", None)
-    if not args.inherit_bytecode_env:
-        # As bench/kernel.py: under PYTHONDONTWRITEBYTECODE=1 an editable install would
-        # recompile at every start while site-packages have their .pyc.
-        env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = private_env(scratch, inherit_bytecode_env=args.inherit_bytecode_env)
 
     # However the run ends (Ctrl-C, SIGTERM, an error), every server is stopped.
     def on_term(signum: int, frame: Any) -> None:
