@@ -86,12 +86,15 @@ class GatewayChannels(KernelChannels):
             # The reader sees the same close and reports the loss; this request is lost.
             raise KernelClosed(f"the gateway connection closed: {exc}") from None
 
-    async def serve(self, socket: ClientConnection) -> str:
-        """Route everything `socket` receives until it closes; returns why it closed.
-        Only one socket is served at a time."""
+    def attach(self, socket: ClientConnection) -> None:
+        """Send on `socket` from now on (replacing any other); `serve` it to receive."""
         self._socket = socket
         self._v1 = socket.subprotocol == V1_SUBPROTOCOL
         self.loss = None
+
+    async def serve(self, socket: ClientConnection) -> str:
+        """Route everything the attached `socket` receives until it closes; returns
+        why it closed."""
         try:
             async for data in socket:
                 incoming = self._decode(data)

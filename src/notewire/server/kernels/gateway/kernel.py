@@ -128,6 +128,8 @@ class GatewayKernel:
 
     async def wait_recovered(self) -> None:
         await self._settled.wait()
+        if self.state == "shutdown":
+            raise KernelClosed(f"kernel {self.id[:8]} is shut down")
         if self.state != "running":
             raise KernelDied(self.death or _SHUT_DOWN)
 
@@ -152,6 +154,7 @@ class GatewayKernel:
             raise GatewayUnreachable(
                 f"cannot open the kernel's socket on the gateway: {exc}"
             ) from None
+        self._client.attach(socket)
         serving = self._tasks.create_task(
             self._client.serve(socket), name=f"gateway-socket-{self.id[:8]}"
         )
