@@ -50,9 +50,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import (  # noqa: E402  (bench/ is not a package)
     Bench,
     BenchError,
+    JupyterConn,
     Server,
     bench_pass_interleaved,
+    cpu_seconds,
     free_port,
+    http_json,
     machine,
     private_env,
 )
@@ -82,6 +85,30 @@ class Gateway:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+@dataclass
+class Direct:
+    """No notebook server: a client on the gateway's own kernel WebSocket (v1 framing,
+    as notewire speaks to it). The floor both servers stand on; stands in for a
+    bench/server.py Server in its measurement."""
+
+    gateway: Gateway
+    name: str = "gateway"
+    title: str = "gateway alone"
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.gateway.proc.pid)
+
+    def connect(self) -> JupyterConn:
+        status, model = http_json(
+            self.gateway.url, "POST", "/api/kernels", self.gateway.token, {"name": "python3"}
+        )
+        if status != 201:
+            raise BenchError(f"the gateway answered {status} to starting a kernel: {model}")
+        return JupyterConn(
+            self.gateway.url, self.gateway.token, model["id"], label=self.title, protocol="v1"
+        )
 
 
 def start_gateway(scratch: Path, env: dict[str, str], timeout: float) -> Gateway:
@@ -132,11 +159,12 @@ def measure_gateway_pass(
 ) -> dict[str, Any]:
     """execute('pass') through one gateway, notewire and jupyter_server in turn.
 
-    Returns {"jupyter_server": {...}, "notewire": {...}, "ratio": notewire median /
-    jupyter_server median (None when one failed), "goal": 0.5}. Each server's entry
-    holds bench/server.py's figure `a` (median_s, p90_s, samples_s, server CPU) or
-    `error`. `protocol`: jupyter_server's kernel WebSocket framing towards the client.
-    Starts and stops everything itself.
+    Returns {"gateway": {...}, "jupyter_server": {...}, "notewire": {...}, "ratio":
+    notewire median / jupyter_server median (None when one failed), "goal": 0.5}. Each
+    entry holds bench/server.py's figure `a` (median_s, p90_s, samples_s, the server's
+    CPU per execute) or `error`; "gateway" is the floor: a client straight on the
+    gateway's kernel WebSocket, no server in between. `protocol`: jupyter_server's
+    kernel WebSocket framing towards the client. Starts and stops everything itself.
     """
     scratch = Path(tempfile.mkdtemp(prefix="notewire-gwbench-"))
     env = private_env(scratch)
@@ -157,7 +185,11 @@ def measure_gateway_pass(
             "jupyter_server": [f"--GatewayClient.url={gateway.url}"],
             "notewire": ["--gateway-url", gateway.url],
         }
-        benches = []
+        direct = Direct(gateway)
+        floor = Bench(direct)  # type: ignore[arg-type]
+        results["gateway"] = floor.res
+        floor.conn = direct.connect()
+        benches = [floor]
         for name, extra in options.items():
             srv = Server(name, scratch, server_env, timeout, extra_args=extra)
             running.append(srv)
@@ -171,7 +203,7 @@ def measure_gateway_pass(
         args = argparse.Namespace(passes=passes, warmup=warmup, rounds=rounds)
         bench_pass_interleaved(benches, args)
     except (BenchError, ConnectionError, OSError) as exc:
-        for name in ("jupyter_server", "notewire"):
+        for name in ("gateway", "jupyter_server", "notewire"):
             results.setdefault(name, {}).setdefault("error", str(exc))
         log(f"FAILED: {exc}")
         for srv in running:
@@ -194,18 +226,31 @@ def table(results: dict[str, Any]) -> str:
         a = entry.get("a")
         return f"{a[key] * 1000:.2f} ms" if a else "FAILED"
 
-    js, nw = results["jupyter_server"], results["notewire"]
+    def added(entry: dict[str, Any]) -> float | None:
+        a, floor = entry.get("a"), results["gateway"].get("a")
+        return a["median_s"] - floor["median_s"] if a and floor else None
+
+    gw, js, nw = results["gateway"], results["jupyter_server"], results["notewire"]
     ratio = results["ratio"]
     verdict = "n/a" if ratio is None else f"{ratio:.2f}x  " + ("met" if ratio <= GOAL else "MISSED")
+    js_added, nw_added = added(js), added(nw)
+    added_ratio = f"{nw_added / js_added:.2f}x" if js_added and nw_added is not None else "n/a"
+
+    def fmt(value: float | None) -> str:
+        return "n/a" if value is None else f"{value * 1000:.2f} ms"
+
     lines = [
-        f"{'execute(pass) via a gateway':<30}{'jupyter_server':>16}{'notewire':>14}  "
+        f"{'execute(pass), kernel on a gateway':<36}{'jupyter_server':>16}{'notewire':>12}  "
         f"ratio (goal <= {GOAL}x)",
-        f"{'  median':<30}{ms(js, 'median_s'):>16}{ms(nw, 'median_s'):>14}  {verdict}",
-        f"{'  p90':<30}{ms(js, 'p90_s'):>16}{ms(nw, 'p90_s'):>14}",
-        f"{'  server CPU per execute':<30}{ms(js, 'server_cpu_per_exec_s'):>16}"
-        f"{ms(nw, 'server_cpu_per_exec_s'):>14}",
+        f"{'  median':<36}{ms(js, 'median_s'):>16}{ms(nw, 'median_s'):>12}  {verdict}",
+        f"{'  p90':<36}{ms(js, 'p90_s'):>16}{ms(nw, 'p90_s'):>12}",
+        f"{'  server process CPU per execute':<36}{ms(js, 'server_cpu_per_exec_s'):>16}"
+        f"{ms(nw, 'server_cpu_per_exec_s'):>12}",
+        f"{'  median, over the gateway alone':<36}{fmt(js_added):>16}{fmt(nw_added):>12}  "
+        f"{added_ratio}",
+        f"(gateway alone, no server: median {ms(gw, 'median_s')}, p90 {ms(gw, 'p90_s')})",
     ]
-    for name in ("jupyter_server", "notewire"):
+    for name in ("gateway", "jupyter_server", "notewire"):
         if "error" in results[name]:
             lines.append(f"{name}: {results[name]['error']}")
     return "\n".join(lines)
@@ -253,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "results": results}, indent=1))
-    failed = any("error" in results[n] for n in ("jupyter_server", "notewire"))
+    failed = any("error" in results[n] for n in ("gateway", "jupyter_server", "notewire"))
     return 2 if failed else 0
 
 
