@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from notewire.cli import main
 from notewire.server.kernels.gateway import GatewayConfig, gateway_from_env
 
 
@@ -31,3 +34,10 @@ def test_the_token_is_not_in_the_repr() -> None:
 def test_a_bad_url_is_refused_by_name(url: str) -> None:
     with pytest.raises(ValueError, match="gateway URL"):
         GatewayConfig(url=url)
+
+
+def test_the_command_refuses_a_bad_gateway_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(tmp_path), "--no-browser", "--gateway-url", "gateway:8888"]) == 2
+    assert "gateway URL" in capsys.readouterr().err

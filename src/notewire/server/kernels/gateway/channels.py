@@ -46,7 +46,6 @@ async def open_socket(
         max_size=max_size,
         open_timeout=open_within,
         compression=None,  # kernel traffic is small or already compressed (images)
-        proxy=None,
     )
 
 
