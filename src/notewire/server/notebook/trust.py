@@ -5,15 +5,22 @@ secret key, so a notebook trusted in Jupyter is trusted here and the other way r
 The signature is an HMAC of the notebook as read from its file (`parse_notebook`), so
 sign exactly what you write and check exactly what you read.
 
-The database connection belongs to the thread that made the Notary (sqlite3's rule);
-close it with `close()` or a `with` block.
+The signature database is an sqlite connection, which belongs to the thread that made it,
+and whose every write commits with an fsync (tens of ms on a busy disk). It lives on a
+thread of its own, so no caller, the event loop least of all, waits for the disk: the
+blocking methods may be called from any thread, and the event loop awaits `recorded` and
+`record`. Close the Notary with `close()` or a `with` block.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from jupyter_core.paths import jupyter_data_dir
 from nbformat.sign import NotebookNotary
@@ -23,6 +30,8 @@ __all__ = ["Notary"]
 # Keys nbformat strips when it writes a file, so they are absent when the file is read
 # back and checked: leave them out of the signature too.
 _TRANSIENT_METADATA = ("signature", "orig_nbformat", "orig_nbformat_minor")
+
+T = TypeVar("T")
 
 
 class Notary:
@@ -40,11 +49,21 @@ class Notary:
             secret_path = secret_path or data_dir / "notebook_secret"
         for path in (db_path, secret_path):
             path.parent.mkdir(parents=True, exist_ok=True)
-        # With data_dir given, NotebookNotary never builds a JupyterApp to find it.
-        self._notary = NotebookNotary(
-            data_dir=str(db_path.parent), db_file=str(db_path), secret_file=str(secret_path)
-        )
         self._closed = False
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notewire-trust")
+        # With data_dir given, NotebookNotary never builds a JupyterApp to find it. Made on
+        # the database's thread: its sqlite connection is bound to the thread that opens it.
+        self._notary = self._on_db(
+            NotebookNotary,
+            data_dir=str(db_path.parent),
+            db_file=str(db_path),
+            secret_file=str(secret_path),
+        ).result()
+
+    def _on_db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        if self._closed:  # what sqlite says of a closed connection, as before the thread
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        return self._db_thread.submit(fn, *args, **kwargs)
 
     def is_trusted(self, nb: dict[str, Any]) -> bool:
         """Whether this notebook's signature is recorded (also refreshes its last use)."""
@@ -60,27 +79,44 @@ class Notary:
 
     def is_recorded(self, signature: str | None) -> bool:
         """Whether `signature` (from `signature`) is in the database (also refreshes its
-        last use). On the Notary's thread."""
-        if signature is None:
-            return False
-        return bool(self._notary.store.check_signature(signature, self._notary.algorithm))
+        last use). Blocks: on the event loop, await `recorded`."""
+        return signature is not None and self._on_db(self._check, signature).result()
+
+    async def recorded(self, signature: str | None) -> bool:
+        """`is_recorded`, awaited while the database thread works."""
+        return signature is not None and await asyncio.wrap_future(
+            self._on_db(self._check, signature)
+        )
 
     def sign(self, nb: dict[str, Any]) -> None:
-        """Record this notebook as trusted."""
-        if nb.get("nbformat", 0) < 3:
-            return
-        signature = self._notary.compute_signature(_signable(nb))
-        self._notary.store.store_signature(signature, self._notary.algorithm)
+        """Record this notebook as trusted. Blocks: on the event loop, compute the
+        signature in a worker thread and await `record`."""
+        signature = self.signature(nb)
+        if signature is not None:
+            self._on_db(self._store, signature).result()
+
+    async def record(self, signature: str | None) -> None:
+        """Record `signature` (from `signature`) as trusted, awaited while the database
+        thread commits."""
+        if signature is not None:
+            await asyncio.wrap_future(self._on_db(self._store, signature))
 
     def unsign(self, nb: dict[str, Any]) -> None:
         """Forget this notebook's signature."""
         signature = self._notary.compute_signature(_signable(nb))
-        self._notary.store.remove_signature(signature, self._notary.algorithm)
+        self._on_db(self._notary.store.remove_signature, signature, self._notary.algorithm).result()
+
+    def _check(self, signature: str) -> bool:
+        return bool(self._notary.store.check_signature(signature, self._notary.algorithm))
+
+    def _store(self, signature: str) -> None:
+        self._notary.store.store_signature(signature, self._notary.algorithm)
 
     def close(self) -> None:
         if not self._closed:
+            self._on_db(self._notary.close).result()
             self._closed = True
-            self._notary.close()
+            self._db_thread.shutdown()
 
     def __enter__(self) -> Notary:
         return self

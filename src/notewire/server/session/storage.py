@@ -2,9 +2,9 @@
 
 The stamp of the file as last loaded or saved is kept; a save refuses to overwrite a
 file whose stamp changed since (someone else wrote it), which the session reports as
-a conflict for the user to settle. File work runs in a thread, so a large notebook
-does not stall every other notebook on the server (the signature database, an sqlite
-connection, stays on the event loop's thread).
+a conflict for the user to settle. File work and the notebook's signature (a hash over
+all of it) run in a worker thread, and the signature database on its own (trust.py), so a
+large notebook or a slow disk does not stall every other notebook on the server.
 """
 
 from __future__ import annotations
@@ -63,18 +63,21 @@ class NotebookStore:
 
         notebook, stamp, signature = await asyncio.to_thread(read)
         self._stamp = stamp
-        # On this thread: the signature database is an sqlite connection tied to it.
-        return notebook, self._notary.is_recorded(signature)
+        return notebook, await self._notary.recorded(signature)
 
     async def save(self, notebook: dict[str, Any], *, force: bool = False, sign: bool) -> None:
         """Write atomically. Raises Conflict when the file changed on disk since it was
         loaded or saved here, unless `force`."""
 
-        if sign:
-            self._notary.sign(notebook)
+        def prepare() -> tuple[bytes, str | None]:
+            return serialize_notebook(notebook), self._notary.signature(notebook) if sign else None
+
+        data, signature = await asyncio.to_thread(prepare)
+        # Recorded before the file is written: a server killed in between leaves a file
+        # that is trusted as it should be, never one whose outputs lost their trust.
+        await self._notary.record(signature)
 
         def write() -> DiskStamp:
-            data = serialize_notebook(notebook)
             return files.write_atomic(self.os_path, data, expect=None if force else self._stamp)
 
         self._stamp = await asyncio.to_thread(write)
