@@ -274,3 +274,61 @@ async def test_destroy_detaches_and_removes_the_view(page: Page) -> None:
     detach = await sent(page, "m.type === 'detach'")
     assert detach["view"] == await page.evaluate("window.handle.viewId")
     assert await page.locator(".nw-canvas").count() == 0
+
+
+def split_png(width: int, height: int) -> str:
+    """Left half red, right half blue."""
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[:, : width // 2] = (255, 0, 0)
+    pixels[:, width // 2 :] = (0, 0, 255)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+async def test_a_pan_is_predicted_until_a_true_frame_reflects_it(page: Page) -> None:
+    view = (await sent(page, "m.type === 'view'"))["view"]
+    state = {
+        "type": "state",
+        "full": True,
+        "width": 200,
+        "height": 100,
+        "toolbar": [{"name": "pan", "label": "Pan", "tooltip": "", "toggle": True}],
+        "active": "pan",
+        "regions": [{"rect": [50, 0, 100, 100], "background": "rgb(0, 255, 0)"}],
+    }
+    await page.evaluate("(s) => deliver(s)", state)
+    pan = page.locator(".nw-canvas-button-pan")
+    await expect(pan).to_have_attribute("aria-pressed", "true")
+    await expect(pan).to_have_css("border-top-style", "inset")  # shown pressed
+    await page.evaluate(
+        "([f, b]) => deliver(f, b)",
+        [frame(1, True, [0, 0, 400, 200], [400, 200]), split_png(400, 200)],
+    )
+    await sent(page, "m.type === 'ack' && m.frame === 1")
+    picture = page.locator(".nw-canvas-picture")
+    box = await picture.bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + 100, box["y"] + 50)
+    await page.mouse.down()
+    await page.mouse.move(box["x"] + 120, box["y"] + 50, steps=2)
+    # The region moves 20 logical px (40 physical) right at once; no frame came.
+    await expect(picture).to_have_attribute("data-predicted", "1")
+    assert await pixel(page, 220, 100) == [255, 0, 0, 255]  # the red half moved over
+    assert await pixel(page, 110, 100) == [0, 255, 0, 255]  # the uncovered strip
+    assert await pixel(page, 320, 100) == [0, 0, 255, 255]  # outside the region: as sent
+    assert await pixel(page, 60, 100) == [255, 0, 0, 255]
+    await page.mouse.up()
+    up = await sent(page, "m.type === 'event' && m.event.type === 'pointer_up'")
+    # The frame that reflects the button going up replaces the prediction.
+    reflects = {"view": view, "timestamp": up["event"]["timestamp"]}
+    await page.evaluate(
+        "([f, b]) => deliver(f, b)",
+        [
+            {**frame(2, True, [0, 0, 400, 200], [400, 200]), "input": reflects},
+            png(400, 200, (0, 0, 255)),
+        ],
+    )
+    await expect(picture).to_have_attribute("data-predicted", "0")
+    assert await pixel(page, 220, 100) == [0, 0, 255, 255]
+    assert not await page.evaluate("window.sent.some((m) => m.type === 'ack' && m.frame > 2)")

@@ -93,6 +93,7 @@ def test_several_axes_image_colorbar_legend_only_the_changed_axes_redrawn() -> N
     redrawn = drawer._background.redraw if drawer._background else []
     # (the colorbar lies next to the image's tick labels: it is redrawn over them)
     assert axes[1] in redrawn and axes[0] not in redrawn and axes[2] not in redrawn
+    assert drawer.builds == 1  # one background for the whole pan (apply_aspect moved nothing)
 
     # New colour limits change the image and its colorbar, not the other axes.
     shares, drawer = frames(fig, lambda i: image.set_clim(0, 1 - 0.1 * i))

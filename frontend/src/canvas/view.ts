@@ -62,6 +62,14 @@ function union(a: Rect | null, b: Rect): Rect {
   return [x0, y0, x1 - x0, y1 - y0];
 }
 
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setStyle(node: HTMLElement, key: "cursor" | "display" | "width" | "aspectRatio", value: string): void {
+  if (node.style[key] !== value) node.style[key] = value;
+}
+
 function randomId(): string {
   const bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);
@@ -355,13 +363,22 @@ class CanvasView {
     const ctx = this.ctx;
     const prediction = this.predictor.now();
     const whole: Rect = [0, 0, this.truth.width, this.truth.height];
-    const copy = this.predicted || prediction !== null ? whole : changed;
+    // While predicting, the outside of the region changes only with a true frame; the
+    // region itself is redrawn whole (filled, then its pixels moved).
+    let copy: Rect | null;
+    if (prediction !== null) copy = changed !== null || !this.predicted ? whole : null;
+    else copy = this.predicted ? whole : changed;
     if (copy !== null && copy[2] > 0 && copy[3] > 0) {
       const [x, y, w, h] = copy;
       ctx.clearRect(x, y, w, h);
       ctx.drawImage(this.truth, x, y, w, h, x, y, w, h);
     }
-    this.predicted = prediction !== null;
+    if (this.predicted !== (prediction !== null)) {
+      this.predicted = prediction !== null;
+      // Marks a picture that is a prediction, not a frame from the kernel (benchmarks
+      // and tests tell them apart by it).
+      this.canvas.dataset["predicted"] = this.predicted ? "1" : "0";
+    }
     if (prediction === null) return;
     const r = this.frameRatio;
     const [rx, ry, rw, rh] = prediction.rect;
@@ -371,7 +388,9 @@ class CanvasView {
     ctx.clip();
     ctx.fillStyle = this.panRegion?.background ?? "white";
     ctx.fillRect(rx * r, ry * r, rw * r, rh * r);
-    ctx.drawImage(this.truth, prediction.dx * r, prediction.dy * r);
+    // The region's own pixels, moved; what comes into view is not known yet.
+    const [x, y, w, h] = [rx * r, ry * r, rw * r, rh * r];
+    ctx.drawImage(this.truth, x, y, w, h, x + prediction.dx * r, y + prediction.dy * r, w, h);
     ctx.restore();
   }
 
@@ -400,8 +419,8 @@ class CanvasView {
 
   private layout(): void {
     const [w, h] = this.logical;
-    this.canvas.style.width = `${w}px`;
-    this.canvas.style.aspectRatio = `${w} / ${h}`;
+    setStyle(this.canvas, "width", `${w}px`);
+    setStyle(this.canvas, "aspectRatio", `${w} / ${h}`);
     this.placeBand();
   }
 
@@ -414,7 +433,7 @@ class CanvasView {
   private placeBand(): void {
     const band = this.state.rubberband;
     if (band === null) {
-      this.band.style.display = "none";
+      setStyle(this.band, "display", "none");
       return;
     }
     const s = this.scale();
@@ -429,12 +448,14 @@ class CanvasView {
   }
 
   private renderState(): void {
+    // Writes only what changed: a state message comes with every pointer move of a
+    // drag (the coordinates), and each DOM write costs the page a style pass.
     const state = this.state;
-    this.title.textContent = state.title;
-    this.canvas.style.cursor = state.cursor;
-    this.status.textContent = state.message;
-    this.grip.style.display = state.resizable && !this.closed ? "block" : "none";
-    this.closeButton.style.display = state.closable && !this.closed ? "" : "none";
+    setText(this.title, state.title);
+    setStyle(this.canvas, "cursor", state.cursor);
+    setText(this.status, state.message);
+    setStyle(this.grip, "display", state.resizable && !this.closed ? "block" : "none");
+    setStyle(this.closeButton, "display", state.closable && !this.closed ? "" : "none");
     const key = JSON.stringify(state.toolbar);
     if (key !== this.toolbarKey) {
       this.toolbarKey = key;
@@ -453,11 +474,12 @@ class CanvasView {
     for (const item of state.toolbar) {
       const button = this.buttons.get(item.name);
       if (button === undefined) continue;
-      button.disabled = this.closed || state.disabled.includes(item.name);
-      if (item.toggle) {
-        const pressed = state.active === item.name;
-        button.setAttribute("aria-pressed", String(pressed));
-        Object.assign(button.style, pressed ? PRESSED_STYLE : UNPRESSED_STYLE);
+      const disabled = this.closed || state.disabled.includes(item.name);
+      if (button.disabled !== disabled) button.disabled = disabled;
+      const pressed = String(state.active === item.name);
+      if (item.toggle && button.getAttribute("aria-pressed") !== pressed) {
+        button.setAttribute("aria-pressed", pressed);
+        Object.assign(button.style, pressed === "true" ? PRESSED_STYLE : UNPRESSED_STYLE);
       }
     }
     this.placeBand();

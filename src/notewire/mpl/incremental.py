@@ -52,15 +52,14 @@ def _bounds(artist: Any) -> tuple[float, ...]:
     return tuple(artist.bbox.bounds) if isinstance(artist, Axes) else ()
 
 
-def _extent(artist: Any, renderer: Any, whole: Bbox) -> Bbox:
-    """Where an artist may draw, with a margin; the whole figure when unknown."""
+def _extent(artist: Any, renderer: Any, whole: Bbox, pad: float) -> Bbox:
+    """Where an artist may draw, `pad` px around; the whole figure when unknown."""
     try:
         box = artist.get_tightbbox(renderer)
     except Exception:
         box = None
     if box is None or not all(map(_finite, box.bounds)):
         return whole
-    pad = _MARGIN * artist.get_figure(root=True).dpi
     return box.padded(pad)
 
 
@@ -150,6 +149,7 @@ class IncrementalDrawer:
         self._axis_states: dict[int, tuple[Any, ...]] = {}  # as of the last frame
         self.incremental_frames = 0
         self.full_frames = 0
+        self.builds = 0  # backgrounds drawn
 
     def invalidate(self) -> None:
         self._background = None
@@ -180,6 +180,9 @@ class IncrementalDrawer:
             # stale; an axes it moves is caught by the positions check.
             stale = {id(a) for a in figure.get_children() if a.stale and a.get_visible()}
             artists = figure._get_draw_artists(renderer)
+            for artist in artists:
+                if id(artist) not in stale:
+                    artist._stale = False  # set by apply_aspect, which moved nothing here
             changing = [a for a in artists if id(a) in stale]
             if figure.patch.stale or not changing:
                 self.full()  # the figure itself changed (colour, size)
@@ -226,18 +229,22 @@ class IncrementalDrawer:
         figure = self._canvas.figure
         whole = figure.bbox
         changed = set(map(id, changing))
+        # What changes may grow (tick labels change width as the view moves); what does
+        # not stays where it is (1 px: antialiasing).
+        margin = _MARGIN * figure.dpi
         redraw: list[Any] = []
         extents: list[Bbox] = []
         for artist in artists:
             if id(artist) in changed:
                 redraw.append(artist)
-                extents.append(_extent(artist, renderer, whole))
+                extents.append(_extent(artist, renderer, whole, margin))
             elif redraw:  # after a changing one: redrawn too if it lies over one
-                extent = _extent(artist, renderer, whole)
+                extent = _extent(artist, renderer, whole, 1.0)
                 if any(extent.overlaps(e) for e in extents):
                     redraw.append(artist)
                     extents.append(extent)
         still = self._still(redraw)
+        self.builds += 1
         renderer.clear()
         with _hidden(redraw):
             figure.patch.draw(renderer)
