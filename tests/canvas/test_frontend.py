@@ -63,10 +63,19 @@ def test_pure_parts_under_node(tmp_path: Path) -> None:
     assert "# fail 0" in done.stdout and "# pass 0" not in done.stdout
 
 
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> str:
+def png_of(pixels: np.ndarray) -> str:
     out = io.BytesIO()
-    Image.fromarray(np.full((height, width, 3), rgb, np.uint8)).save(out, "PNG")
+    Image.fromarray(pixels).save(out, "PNG")
     return base64.b64encode(out.getvalue()).decode()
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> str:
+    return png_of(np.full((height, width, 3), rgb, np.uint8))
+
+
+def full_state(**fields: Any) -> dict[str, Any]:
+    """A `state` message for a 200×100 canvas."""
+    return {"type": "state", "full": True, "width": 200, "height": 100, **fields}
 
 
 PAGE = """<!doctype html><html><body style="margin:0">
@@ -206,22 +215,18 @@ async def test_the_view_draws_frames_acks_them_and_sends_input(page: Page) -> No
 
 async def test_the_view_shows_state_toolbar_downloads_and_errors(page: Page) -> None:
     view = (await sent(page, "m.type === 'view'"))["view"]
-    state = {
-        "type": "state",
-        "full": True,
-        "width": 200,
-        "height": 100,
-        "title": "Figure 1",
-        "message": "x=1.5 y=2",
-        "toolbar": [
+    state = full_state(
+        title="Figure 1",
+        message="x=1.5 y=2",
+        toolbar=[
             {"name": "home", "label": "Home", "tooltip": "Reset", "toggle": False},
             {"name": "pan", "label": "Pan", "tooltip": "Pan", "toggle": True},
         ],
-        "active": "pan",
-        "disabled": ["home"],
-        "rubberband": [10, 10, 50, 30],
-        "cursor": "move",
-    }
+        active="pan",
+        disabled=["home"],
+        rubberband=[10, 10, 50, 30],
+        cursor="move",
+    )
     await page.evaluate("(s) => deliver(s)", state)
     await expect(page.locator(".nw-canvas-title")).to_have_text("Figure 1")
     await expect(page.locator(".nw-canvas-status")).to_have_text("x=1.5 y=2")
@@ -281,22 +286,16 @@ def split_png(width: int, height: int) -> str:
     pixels = np.zeros((height, width, 3), np.uint8)
     pixels[:, : width // 2] = (255, 0, 0)
     pixels[:, width // 2 :] = (0, 0, 255)
-    out = io.BytesIO()
-    Image.fromarray(pixels).save(out, "PNG")
-    return base64.b64encode(out.getvalue()).decode()
+    return png_of(pixels)
 
 
 async def test_a_pan_is_predicted_until_a_true_frame_reflects_it(page: Page) -> None:
     view = (await sent(page, "m.type === 'view'"))["view"]
-    state = {
-        "type": "state",
-        "full": True,
-        "width": 200,
-        "height": 100,
-        "toolbar": [{"name": "pan", "label": "Pan", "tooltip": "", "toggle": True}],
-        "active": "pan",
-        "regions": [{"rect": [50, 0, 100, 100], "background": "rgb(0, 255, 0)"}],
-    }
+    state = full_state(
+        toolbar=[{"name": "pan", "label": "Pan", "tooltip": "", "toggle": True}],
+        active="pan",
+        regions=[{"rect": [50, 0, 100, 100], "background": "rgb(0, 255, 0)"}],
+    )
     await page.evaluate("(s) => deliver(s)", state)
     pan = page.locator(".nw-canvas-button-pan")
     await expect(pan).to_have_attribute("aria-pressed", "true")

@@ -1,7 +1,9 @@
-// The view's prediction of a pan (pure; no DOM). While the user drags with the pan
-// tool inside a pannable region (state.regions), the view shows the last true frame
-// with that region translated by how far the pointer moved since the input that frame
-// reflects (frame.input), so the picture follows the pointer within one display frame.
+// The view's prediction of a pan or zoom (pure; no DOM). While the user drags with the
+// pan tool inside a pannable region (state.regions), the view shows the last true frame
+// with that region translated (left button) or scaled about the point pressed (right
+// button: matplotlib zooms by 10^(distance / size of the axes) on each axis) by how far
+// the pointer moved since the input that frame reflects (frame.input), so the picture
+// follows the pointer within one display frame.
 // Each true frame replaces the prediction: the translation is recomputed from the
 // input it reflects, and the prediction ends with the first frame that reflects the
 // button going up.
@@ -14,15 +16,25 @@ interface Sample {
   readonly y: number;
 }
 
+/** The region (logical px) to transform: translated by (dx, dy) logical px, then
+ * scaled by (sx, sy) about (cx, cy). */
 export interface Prediction {
-  /** The region (logical px) to translate, and by how much (logical px). */
   readonly rect: Rect;
   readonly dx: number;
   readonly dy: number;
+  readonly sx: number;
+  readonly sy: number;
+  readonly cx: number;
+  readonly cy: number;
 }
+
+export type Gesture = "pan" | "zoom";
 
 export class PanPredictor {
   private rect: Rect | null = null;
+  private gesture: Gesture = "pan";
+  private lockedAspect = false;
+  private origin: Sample | null = null; // where the button went down
   private samples: Sample[] = []; // the pointer's positions since the drag began, in order
   private current: Sample | null = null;
   private released: number | null = null; // when the button went up
@@ -31,9 +43,11 @@ export class PanPredictor {
   constructor(private readonly viewId: string) {}
 
   /** The button went down at (x, y) inside `rect`, with the pan tool active. */
-  begin(rect: Rect, x: number, y: number, t: number): void {
+  begin(rect: Rect, x: number, y: number, t: number, gesture: Gesture = "pan", lockedAspect = false): void {
     this.rect = rect;
-    this.current = { t, x, y };
+    this.gesture = gesture;
+    this.lockedAspect = lockedAspect;
+    this.current = this.origin = { t, x, y };
     this.samples = [this.current];
     this.released = null;
     this.reflected = -Infinity;
@@ -56,6 +70,7 @@ export class PanPredictor {
   /** Drop the prediction (the view was hidden, resized, or the tool changed). */
   cancel(): void {
     this.rect = null;
+    this.origin = null;
     this.samples = [];
     this.current = null;
     this.released = null;
@@ -80,11 +95,18 @@ export class PanPredictor {
     const rect = this.rect;
     const current = this.current;
     const base = this.samples[0];
-    if (rect === null || current === null || base === undefined) return null;
+    const origin = this.origin;
+    if (rect === null || current === null || base === undefined || origin === null) return null;
     const dx = current.x - base.x;
     const dy = current.y - base.y;
     if (dx === 0 && dy === 0) return null;
-    return { rect, dx, dy };
+    if (this.gesture === "pan") return { rect, dx, dy, sx: 1, sy: 1, cx: 0, cy: 0 };
+    // Zooms compose by multiplying, so what the picture lacks is the zoom of the
+    // distance since the input it reflects; y grows upwards in matplotlib.
+    let ex = dx / rect[2];
+    let ey = -dy / rect[3];
+    if (this.lockedAspect) ex = ey = 0.5 * (ex + ey);
+    return { rect, dx: 0, dy: 0, sx: 10 ** ex, sy: 10 ** ey, cx: origin.x, cy: origin.y };
   }
 }
 

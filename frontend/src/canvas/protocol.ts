@@ -36,6 +36,8 @@ export interface ToolbarItem {
 export interface PanRegion {
   readonly rect: readonly [number, number, number, number];
   readonly background: string;
+  /** A zoom scales both axes alike (matplotlib: an aspect other than "auto"). */
+  readonly locked_aspect?: boolean;
 }
 
 /** What a view shows besides the picture (section 2, `state`). */

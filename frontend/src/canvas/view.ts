@@ -390,7 +390,9 @@ class CanvasView {
     ctx.fillRect(rx * r, ry * r, rw * r, rh * r);
     // The region's own pixels, moved; what comes into view is not known yet.
     const [x, y, w, h] = [rx * r, ry * r, rw * r, rh * r];
-    ctx.drawImage(this.truth, x, y, w, h, x + prediction.dx * r, y + prediction.dy * r, w, h);
+    const { sx, sy, cx, cy } = prediction;
+    ctx.setTransform(sx, 0, 0, sy, cx * r * (1 - sx) + prediction.dx * r, cy * r * (1 - sy) + prediction.dy * r);
+    ctx.drawImage(this.truth, x, y, w, h, x, y, w, h);
     ctx.restore();
   }
 
@@ -508,15 +510,17 @@ class CanvasView {
     };
   }
 
-  /** A left-button drag with the pan tool in a pannable region: predict it. */
+  /** A drag with the pan tool in a pannable region: predict it (left button: a pan,
+   * right button: matplotlib's zoom). */
   private beginPrediction(down: CanvasEvent): void {
     this.predictor.cancel();
-    if (down.type !== "pointer_down" || down.button !== 1 || this.state.active !== "pan") return;
-    if (down.modifiers.length > 0) return; // matplotlib constrains or zooms with modifiers
+    if (down.type !== "pointer_down" || this.state.active !== "pan") return;
+    const gesture = down.button === 1 ? "pan" : down.button === 2 ? "zoom" : null;
+    if (gesture === null || down.modifiers.length > 0) return; // modifiers constrain it
     const region = regionAt(this.state.regions, down.x, down.y);
     if (region === null || this.drawnFrames === 0) return;
     this.panRegion = region;
-    this.predictor.begin(region.rect, down.x, down.y, down.timestamp);
+    this.predictor.begin(region.rect, down.x, down.y, down.timestamp, gesture, region.locked_aspect === true);
   }
 
   private on<K extends keyof HTMLElementEventMap>(

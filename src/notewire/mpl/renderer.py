@@ -30,6 +30,7 @@ class FigureRenderer:
     def __init__(self, canvas: FigureCanvasNotewire) -> None:
         self.canvas: Any = canvas  # matplotlib's stubs lack the private API used here
         self.drawer = IncrementalDrawer(canvas)
+        self._draft = False  # the buffer holds an incremental draw: a still frame redraws
         self._last_xy: tuple[float, float] | None = None
 
     # --- pictures ----------------------------------------------------------------------
@@ -42,7 +43,7 @@ class FigureRenderer:
         (incremental.py), with lines coarser while the user drags. Such a picture is a
         draft: the canvas asks again, still, once it settles, and gets a full draw."""
         canvas = self.canvas
-        redraw = canvas.needs_draw or canvas.figure.stale
+        redraw = canvas.needs_draw or canvas.figure.stale or (self._draft and not request.moving)
         draft = False
         if canvas.drawn or canvas.needs_full:
             self.drawer.invalidate()  # the buffer holds another picture than the cache's
@@ -55,6 +56,7 @@ class FigureRenderer:
                     self.drawer.full()
                     canvas.set_live_state(regions=tr.pan_regions(canvas.figure))
             canvas.needs_full = False
+            self._draft = draft
         pixels = np.asarray(canvas.get_renderer().buffer_rgba())
         blitted, canvas.blitted = canvas.blitted, None
         if redraw or canvas.drawn or blitted is None:

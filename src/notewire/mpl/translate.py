@@ -108,10 +108,11 @@ def scroll_step(dx: float, dy: float) -> float:
 
 
 def pan_regions(figure: Any) -> list[dict[str, Any]]:
-    """The axes a view may pan ahead of the kernel (docs/canvas-protocol.md, `regions`):
-    each navigable 2-D Axes's box in logical px from the top left, and its background
-    colour for the strip a translation uncovers. matplotlib pans in display space, so
-    a drag of d px moves the data d px whatever the scales."""
+    """The axes a view may pan or zoom ahead of the kernel (docs/canvas-protocol.md,
+    `regions`): each navigable 2-D Axes's box in logical px from the top left, its
+    background colour for the strip a translation uncovers, and whether its zoom keeps
+    the aspect. matplotlib pans and zooms in display space, so a drag of d px moves the
+    data d px (or zooms by 10^(d / size)) whatever the scales."""
     ratio = figure.canvas.device_pixel_ratio or 1.0
     height = figure.bbox.height
     out = []
@@ -128,6 +129,7 @@ def pan_regions(figure: Any) -> list[dict[str, Any]]:
                 "background": "rgba({}, {}, {}, {:.3f})".format(
                     *(round(c * 255) for c in rgba[:3]), rgba[3]
                 ),
+                "locked_aspect": ax.get_aspect() != "auto",  # a zoom scales x and y alike
             }
         )
     return out

@@ -193,17 +193,34 @@ test("a pan is predicted from the input the true frame reflects", () => {
   assert.equal(p.now(), null); // not moved yet
   p.move(60, 52, 2);
   p.move(70, 55, 3);
-  assert.deepEqual(p.now(), { rect, dx: 20, dy: 5 }); // no frame reflects the drag yet
+  const moved = (dx: number, dy: number) => ({ rect, dx, dy, sx: 1, sy: 1, cx: 0, cy: 0 });
+  assert.deepEqual(p.now(), moved(20, 5)); // no frame reflects the drag yet
   p.truth({ view: "other", timestamp: 3 }); // another view's input: not ours
-  assert.deepEqual(p.now(), { rect, dx: 20, dy: 5 });
+  assert.deepEqual(p.now(), moved(20, 5));
   p.truth({ view: "v", timestamp: 2 }); // the picture moved to (60, 52)
-  assert.deepEqual(p.now(), { rect, dx: 10, dy: 3 });
+  assert.deepEqual(p.now(), moved(10, 3));
   p.end(4);
   p.truth({ view: "v", timestamp: 3 });
   assert.equal(p.now(), null);
   assert.equal(p.active, true); // the button-up is not reflected yet
   p.truth({ view: "v", timestamp: 4 });
   assert.equal(p.active, false);
+});
+
+test("a right-button drag predicts matplotlib's zoom about the point pressed", () => {
+  const p = new PanPredictor("v");
+  const rect = [0, 0, 100, 50] as const;
+  p.begin(rect, 40, 20, 1, "zoom");
+  p.move(90, 20, 2); // half the width right: x zooms in by 10^0.5
+  const z = p.now();
+  assert.ok(z !== null);
+  assert.ok(Math.abs(z.sx - 10 ** 0.5) < 1e-9 && z.sy === 1 && z.cx === 40 && z.cy === 20);
+  p.truth({ view: "v", timestamp: 2 }); // the picture has that zoom: nothing left to add
+  assert.equal(p.now(), null);
+  p.begin(rect, 40, 20, 3, "zoom", true);
+  p.move(40, 45, 4); // half the height down: zoom out, both axes alike (locked aspect)
+  const out = p.now();
+  assert.ok(out !== null && out.sx === out.sy && Math.abs(out.sy - 10 ** -0.25) < 1e-9);
 });
 
 test("wheel deltas add up while held for the next animation frame", () => {
