@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import numbers
 import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -91,8 +92,9 @@ def _dirty_rect(dirty: Rect | Sequence[Rect] | None) -> Rect | None:
     """The bounding rectangle of a renderer's changed regions (an empty list: none)."""
     if dirty is None:
         return None
-    if len(dirty) == 4 and all(isinstance(v, int) for v in dirty):
-        return tuple(dirty)  # type: ignore[return-value]
+    if len(dirty) == 4 and all(isinstance(v, numbers.Real) for v in dirty):
+        x, y, w, h = (int(v) for v in dirty)  # type: ignore[arg-type]
+        return (x, y, w, h)
     out: Rect | None = None
     for rect in dirty:
         x, y, w, h = (int(v) for v in rect)  # type: ignore[union-attr]

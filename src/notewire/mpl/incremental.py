@@ -145,6 +145,11 @@ class IncrementalDrawer:
 
     def __init__(self, canvas: FigureCanvasAgg) -> None:
         self._canvas: Any = canvas
+        # Private matplotlib API this relies on (3.11); without it, every frame is full.
+        figure: Any = canvas.figure
+        self.supported = all(
+            hasattr(figure, name) for name in ("_get_draw_artists", "_render_lock", "_localaxes")
+        )
         self._background: _Background | None = None
         self._axis_states: dict[int, tuple[Any, ...]] = {}  # as of the last frame
         self.incremental_frames = 0
@@ -174,6 +179,9 @@ class IncrementalDrawer:
         """Redraw what changed over the cached rest when that gives the same picture;
         otherwise a full draw. Returns True when it drew incrementally."""
         canvas, figure = self._canvas, self._canvas.figure
+        if not self.supported:
+            self.full()
+            return False
         renderer = canvas.get_renderer()
         with figure._render_lock:
             # What changed, before apply_aspect (in _get_draw_artists) marks every axes
