@@ -24,7 +24,7 @@ class Painter:
         self.frames_made = 0
         self.alpha = alpha
         self.pixels = np.zeros((1, 1, 4), np.uint8)
-        self.dirty: tuple[int, int, int, int] | None = None
+        self.dirty: Any = None
         self.fail_next_frame = False
 
     def handle_event(self, event: dict[str, Any]) -> None:
@@ -146,6 +146,19 @@ def test_a_renderer_may_say_what_it_changed() -> None:
     canvas.request_draw()
     host.run()
     assert comm.frames[-1].data["rect"] == [0, 0, 30, 30]
+    comm.deliver(ack(2))
+    host.advance(5)
+    painter.paint(40, 5, 2, 2)
+    painter.paint(50, 30, 4, 3)
+    painter.dirty = [(40, 5, 2, 2), (50, 30, 4, 3)]  # several regions: their bounds
+    canvas.request_draw()
+    host.run()
+    assert comm.frames[-1].data["rect"] == [40, 5, 14, 28]
+    sent = len(comm.frames)
+    painter.dirty = []  # nothing changed: no frame
+    canvas.request_draw()
+    host.run()
+    assert len(comm.frames) == sent
 
 
 def test_no_change_no_frame() -> None:

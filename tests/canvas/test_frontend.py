@@ -63,10 +63,19 @@ def test_pure_parts_under_node(tmp_path: Path) -> None:
     assert "# fail 0" in done.stdout and "# pass 0" not in done.stdout
 
 
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> str:
+def png_of(pixels: np.ndarray) -> str:
     out = io.BytesIO()
-    Image.fromarray(np.full((height, width, 3), rgb, np.uint8)).save(out, "PNG")
+    Image.fromarray(pixels).save(out, "PNG")
     return base64.b64encode(out.getvalue()).decode()
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> str:
+    return png_of(np.full((height, width, 3), rgb, np.uint8))
+
+
+def full_state(**fields: Any) -> dict[str, Any]:
+    """A `state` message for a 200×100 canvas."""
+    return {"type": "state", "full": True, "width": 200, "height": 100, **fields}
 
 
 PAGE = """<!doctype html><html><body style="margin:0">
@@ -206,22 +215,18 @@ async def test_the_view_draws_frames_acks_them_and_sends_input(page: Page) -> No
 
 async def test_the_view_shows_state_toolbar_downloads_and_errors(page: Page) -> None:
     view = (await sent(page, "m.type === 'view'"))["view"]
-    state = {
-        "type": "state",
-        "full": True,
-        "width": 200,
-        "height": 100,
-        "title": "Figure 1",
-        "message": "x=1.5 y=2",
-        "toolbar": [
+    state = full_state(
+        title="Figure 1",
+        message="x=1.5 y=2",
+        toolbar=[
             {"name": "home", "label": "Home", "tooltip": "Reset", "toggle": False},
             {"name": "pan", "label": "Pan", "tooltip": "Pan", "toggle": True},
         ],
-        "active": "pan",
-        "disabled": ["home"],
-        "rubberband": [10, 10, 50, 30],
-        "cursor": "move",
-    }
+        active="pan",
+        disabled=["home"],
+        rubberband=[10, 10, 50, 30],
+        cursor="move",
+    )
     await page.evaluate("(s) => deliver(s)", state)
     await expect(page.locator(".nw-canvas-title")).to_have_text("Figure 1")
     await expect(page.locator(".nw-canvas-status")).to_have_text("x=1.5 y=2")
@@ -274,3 +279,55 @@ async def test_destroy_detaches_and_removes_the_view(page: Page) -> None:
     detach = await sent(page, "m.type === 'detach'")
     assert detach["view"] == await page.evaluate("window.handle.viewId")
     assert await page.locator(".nw-canvas").count() == 0
+
+
+def split_png(width: int, height: int) -> str:
+    """Left half red, right half blue."""
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[:, : width // 2] = (255, 0, 0)
+    pixels[:, width // 2 :] = (0, 0, 255)
+    return png_of(pixels)
+
+
+async def test_a_pan_is_predicted_until_a_true_frame_reflects_it(page: Page) -> None:
+    view = (await sent(page, "m.type === 'view'"))["view"]
+    state = full_state(
+        toolbar=[{"name": "pan", "label": "Pan", "tooltip": "", "toggle": True}],
+        active="pan",
+        regions=[{"rect": [50, 0, 100, 100], "background": "rgb(0, 255, 0)"}],
+    )
+    await page.evaluate("(s) => deliver(s)", state)
+    pan = page.locator(".nw-canvas-button-pan")
+    await expect(pan).to_have_attribute("aria-pressed", "true")
+    await expect(pan).to_have_css("border-top-style", "inset")  # shown pressed
+    await page.evaluate(
+        "([f, b]) => deliver(f, b)",
+        [frame(1, True, [0, 0, 400, 200], [400, 200]), split_png(400, 200)],
+    )
+    await sent(page, "m.type === 'ack' && m.frame === 1")
+    picture = page.locator(".nw-canvas-picture")
+    box = await picture.bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + 100, box["y"] + 50)
+    await page.mouse.down()
+    await page.mouse.move(box["x"] + 120, box["y"] + 50, steps=2)
+    # The region moves 20 logical px (40 physical) right at once; no frame came.
+    await expect(picture).to_have_attribute("data-predicted", "1")
+    assert await pixel(page, 220, 100) == [255, 0, 0, 255]  # the red half moved over
+    assert await pixel(page, 110, 100) == [0, 255, 0, 255]  # the uncovered strip
+    assert await pixel(page, 320, 100) == [0, 0, 255, 255]  # outside the region: as sent
+    assert await pixel(page, 60, 100) == [255, 0, 0, 255]
+    await page.mouse.up()
+    up = await sent(page, "m.type === 'event' && m.event.type === 'pointer_up'")
+    # The frame that reflects the button going up replaces the prediction.
+    reflects = {"view": view, "timestamp": up["event"]["timestamp"]}
+    await page.evaluate(
+        "([f, b]) => deliver(f, b)",
+        [
+            {**frame(2, True, [0, 0, 400, 200], [400, 200]), "input": reflects},
+            png(400, 200, (0, 0, 255)),
+        ],
+    )
+    await expect(picture).to_have_attribute("data-predicted", "0")
+    assert await pixel(page, 220, 100) == [0, 0, 255, 255]
+    assert not await page.evaluate("window.sent.some((m) => m.type === 'ack' && m.frame > 2)")

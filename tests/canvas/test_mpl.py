@@ -218,6 +218,34 @@ def test_pan_and_zoom_through_the_toolbar(live: Live) -> None:
     assert ax.get_xlim() == pytest.approx((2, 6), abs=0.05)
 
 
+def test_a_pan_sends_drafts_then_settles_on_a_full_draw(live: Live) -> None:
+    ax = live.figure.axes[0]
+    ax.plot(np.linspace(0, 9, 5_000), np.linspace(0, 81, 5_000))  # simplified when coarse
+    live.send({"type": "action", "view": "v", "name": "pan"})
+    region = live.state("regions")[0]
+    x0, y0 = live.logical(ax, *ax.get_xlim()[:1], ax.get_ylim()[1])
+    assert region["rect"][:2] == pytest.approx([x0, y0], abs=0.01)  # the axes' box
+    drawer = live.manager.live._renderer.drawer  # type: ignore[union-attr]
+    full = drawer.full_frames
+    start = live.logical(ax, 5, 50)
+    live.pointer("pointer_down", *start)
+    for i in range(1, 4):
+        end = live.logical(ax, 5 - i, 50)
+        live.send(event("pointer_move", "v", x=end[0], y=end[1], button=0, buttons=[1]))
+        live.ack_all()
+    moving = live.comm.frames[-1].data
+    assert moving["format"] == "jpeg" and moving["input"] == {"view": "v", "timestamp": 1.0}
+    assert drawer.incremental_frames >= 1 and drawer.full_frames == full  # only what moved
+    live.pointer("pointer_up", *end)
+    live.host.advance(1.0)  # settled: the last frame is a full draw, lossless
+    assert live.comm.frames[-1].data["format"] == "png"
+    assert drawer.full_frames == full + 1
+    shown = live.manager.live._picture.copy()  # type: ignore[union-attr]
+    canvas: Any = live.figure.canvas
+    canvas.draw()
+    assert np.array_equal(shown, np.asarray(canvas.get_renderer().buffer_rgba()))
+
+
 def test_save_downloads_a_full_resolution_png_to_the_view_that_asked(live: Live) -> None:
     live.send({"type": "action", "view": "v", "name": "save"})
     [download] = live.comm.of_type("download")

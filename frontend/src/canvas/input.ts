@@ -4,8 +4,6 @@
 
 import type { CanvasEvent } from "./protocol";
 
-export const THROTTLE_MS = 20;
-
 /** The modifier fields of a DOM mouse or keyboard event. */
 export interface ModifierFields {
   readonly altKey: boolean;
@@ -59,19 +57,23 @@ function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-export type Schedule = (fn: () => void, ms: number) => () => void;
+/** Calls `fn` at the next animation frame; returns a cancel function. */
+export type NextFrame = (fn: () => void) => () => void;
 
-/** Holds pointer moves and wheel turns for THROTTLE_MS: a later move with the same
- * buttons and modifiers replaces the held one, wheel deltas add up. Any other event
- * first sends what is held, so order is kept. */
+/** At most one pointer move (or one wheel turn) per animation frame, sent at once: the
+ * first in a frame goes out as it comes; later ones in the same frame are held, a later
+ * move with the same buttons and modifiers replacing the held one and wheel deltas
+ * adding up, and go out at the next frame. No fixed hold: input reaches the kernel at
+ * display rate, and the frame flow control (acks) decides how many pictures follow.
+ * Any other event first sends what is held, so order is kept. */
 export class Coalescer {
   private held: CanvasEvent | null = null;
-  private cancel: (() => void) | null = null;
+  private cancel: (() => void) | null = null; // the pending frame callback
+  private busy = false; // a move or wheel went out in this animation frame
 
   constructor(
     private readonly send: (event: CanvasEvent) => void,
-    private readonly schedule: Schedule,
-    private readonly ms = THROTTLE_MS,
+    private readonly nextFrame: NextFrame,
   ) {}
 
   push(event: CanvasEvent): void {
@@ -85,6 +87,7 @@ export class Coalescer {
       ) {
         held.x = event.x;
         held.y = event.y;
+        held.timestamp = event.timestamp;
         return;
       }
       if (event.type === "wheel" && held.type === "wheel" && sameList(held.modifiers, event.modifiers)) {
@@ -92,30 +95,46 @@ export class Coalescer {
         held.y = event.y;
         held.dx += event.dx;
         held.dy += event.dy;
+        held.timestamp = event.timestamp;
         return;
       }
     }
-    this.flush();
-    if (event.type === "pointer_move" || event.type === "wheel") {
+    this.flushHeld();
+    if (event.type !== "pointer_move" && event.type !== "wheel") {
+      this.send(event);
+      return;
+    }
+    if (this.busy) {
       this.held = event;
-      this.cancel = this.schedule(() => {
-        this.cancel = null;
-        this.flush();
-      }, this.ms);
     } else {
       this.send(event);
+      this.busy = true;
     }
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.cancel !== null) return;
+    this.cancel = this.nextFrame(() => {
+      this.cancel = null;
+      this.busy = false;
+      if (this.held !== null) {
+        this.flushHeld();
+        this.busy = true;
+        this.arm();
+      }
+    });
+  }
+
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = null;
+    if (held !== null) this.send(held);
   }
 
   /** Send what is held now. */
   flush(): void {
-    const held = this.held;
-    this.held = null;
-    if (this.cancel !== null) {
-      this.cancel();
-      this.cancel = null;
-    }
-    if (held !== null) this.send(held);
+    this.flushHeld();
   }
 
   /** Drop what is held (the view goes away). */

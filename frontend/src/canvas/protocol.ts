@@ -8,8 +8,15 @@ export const CANVAS_PROTOCOL = 1;
 /** x, y, width, height in physical px, origin top left. */
 export type Rect = readonly [number, number, number, number];
 
+/** The last input event a frame reflects (the view that sent it, its timestamp). */
+export interface FrameInput {
+  readonly view: string;
+  readonly timestamp: number;
+}
+
 export interface FrameInfo {
   readonly frame: number;
+  readonly input: FrameInput | null;
   readonly format: "jpeg" | "png";
   readonly key: boolean;
   readonly rect: Rect;
@@ -24,6 +31,15 @@ export interface ToolbarItem {
   readonly toggle: boolean;
 }
 
+/** An area the view may pan ahead of the kernel (section 2, `state.regions`): logical
+ * px from the top left, and the colour of the strip a translation uncovers. */
+export interface PanRegion {
+  readonly rect: readonly [number, number, number, number];
+  readonly background: string;
+  /** A zoom scales both axes alike (matplotlib: an aspect other than "auto"). */
+  readonly locked_aspect?: boolean;
+}
+
 /** What a view shows besides the picture (section 2, `state`). */
 export interface CanvasState {
   readonly width: number;
@@ -35,6 +51,7 @@ export interface CanvasState {
   readonly active: string | null;
   readonly disabled: readonly string[];
   readonly rubberband: readonly [number, number, number, number] | null;
+  readonly regions: readonly PanRegion[];
   readonly resizable: boolean;
   readonly closable: boolean;
   readonly capture_wheel: boolean;
@@ -50,6 +67,7 @@ export const INITIAL_STATE: CanvasState = {
   active: null,
   disabled: [],
   rubberband: null,
+  regions: [],
   resizable: true,
   closable: true,
   capture_wheel: false,
@@ -151,6 +169,16 @@ function parseState(o: Record<string, unknown>): Partial<CanvasState> {
     active: (v) => v === null || typeof v === "string",
     disabled: (v) => Array.isArray(v) && v.every((s) => typeof s === "string"),
     rubberband: (v) => v === null || (Array.isArray(v) && v.length === 4 && v.every(isNumber)),
+    regions: (v) =>
+      Array.isArray(v) &&
+      v.every(
+        (r) =>
+          isObject(r) &&
+          Array.isArray(r["rect"]) &&
+          r["rect"].length === 4 &&
+          r["rect"].every(isNumber) &&
+          typeof r["background"] === "string",
+      ),
     resizable: (v) => typeof v === "boolean",
     closable: (v) => typeof v === "boolean",
     capture_wheel: (v) => typeof v === "boolean",
@@ -186,9 +214,15 @@ export function parseCanvasMessage(data: unknown, buffers: readonly Uint8Array[]
       }
       const [x, y, w, h] = numbers(data["rect"], 4, "frame rect") as [number, number, number, number];
       const [pw, ph] = numbers(data["size"], 2, "frame size") as [number, number];
+      const input = data["input"];
+      const reflects =
+        isObject(input) && typeof input["view"] === "string" && isNumber(input["timestamp"])
+          ? { view: input["view"], timestamp: input["timestamp"] }
+          : null;
       return {
         type,
         frame,
+        input: reflects,
         format,
         key: data["key"] === true,
         rect: [x, y, w, h],

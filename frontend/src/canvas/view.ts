@@ -12,8 +12,9 @@ import {
   modifiersOf,
   now,
   wheelDelta,
-  type Schedule,
+  type NextFrame,
 } from "./input";
+import { PanPredictor, regionAt } from "./predict";
 import {
   applyState,
   INITIAL_STATE,
@@ -22,6 +23,8 @@ import {
   type CanvasEvent,
   type CanvasState,
   type KernelMessage,
+  type PanRegion,
+  type Rect,
   type ViewMessage,
 } from "./protocol";
 
@@ -50,6 +53,23 @@ export interface CanvasHandle {
 
 const RESIZE_EVERY_MS = 200;
 
+function union(a: Rect | null, b: Rect): Rect {
+  if (a === null) return b;
+  const x0 = Math.min(a[0], b[0]);
+  const y0 = Math.min(a[1], b[1]);
+  const x1 = Math.max(a[0] + a[2], b[0] + b[2]);
+  const y1 = Math.max(a[1] + a[3], b[1] + b[3]);
+  return [x0, y0, x1 - x0, y1 - y0];
+}
+
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setStyle(node: HTMLElement, key: "cursor" | "display" | "width" | "aspectRatio", value: string): void {
+  if (node.style[key] !== value) node.style[key] = value;
+}
+
 function randomId(): string {
   const bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);
@@ -73,10 +93,21 @@ function element<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-const timers: Schedule = (fn, ms) => {
+const timers = (fn: () => void, ms: number): (() => void) => {
   const id = window.setTimeout(fn, ms);
   return () => window.clearTimeout(id);
 };
+
+const nextFrame: NextFrame = (fn) => {
+  const id = requestAnimationFrame(fn);
+  return () => cancelAnimationFrame(id);
+};
+
+const PRESSED_STYLE: Partial<CSSStyleDeclaration> = {
+  background: "rgba(127, 127, 127, 0.35)",
+  borderStyle: "inset",
+};
+const UNPRESSED_STYLE: Partial<CSSStyleDeclaration> = { background: "", borderStyle: "" };
 
 class CanvasView {
   readonly id = randomId();
@@ -89,6 +120,13 @@ class CanvasView {
   private readonly closeButton: HTMLButtonElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
+  // The true picture: frames from the kernel are drawn here, then copied to the
+  // visible canvas, where a pan prediction may translate part of it.
+  private readonly truth: HTMLCanvasElement;
+  private readonly truthCtx: CanvasRenderingContext2D;
+  private readonly predictor: PanPredictor;
+  private predicted = false; // the visible canvas shows a prediction
+  private panRegion: PanRegion | null = null;
   private readonly band: HTMLDivElement;
   private readonly grip: HTMLDivElement;
   private readonly status: HTMLDivElement;
@@ -98,6 +136,7 @@ class CanvasView {
   private readonly input: Coalescer;
   private readonly cleanups: Array<() => void> = [];
   private logical: [number, number];
+  private frameRatio = 1; // physical px per logical px of the picture shown
   private drawnFrames = 0;
   private raf = 0;
   private intersecting = false;
@@ -121,7 +160,8 @@ class CanvasView {
       height: options.height ?? INITIAL_STATE.height,
     };
     this.logical = [this.state.width, this.state.height];
-    this.input = new Coalescer((event) => this.send({ type: "event", view: this.id, event }), timers);
+    this.input = new Coalescer((event) => this.send({ type: "event", view: this.id, event }), nextFrame);
+    this.predictor = new PanPredictor(this.id);
 
     this.root = element("div", "nw-canvas", {
       display: "inline-flex",
@@ -155,6 +195,10 @@ class CanvasView {
     const ctx = this.canvas.getContext("2d");
     if (ctx === null) throw new Error("no 2D canvas context");
     this.ctx = ctx;
+    this.truth = element("canvas", "nw-canvas-truth");
+    const truthCtx = this.truth.getContext("2d");
+    if (truthCtx === null) throw new Error("no 2D canvas context");
+    this.truthCtx = truthCtx;
     this.band = element("div", "nw-canvas-rubberband", {
       position: "absolute",
       display: "none",
@@ -162,23 +206,28 @@ class CanvasView {
       background: "rgba(127, 127, 127, 0.15)",
       pointerEvents: "none",
     });
+    // The grip sits under the picture's corner, in the status line: it covers no pixel
+    // of the figure.
     this.grip = element("div", "nw-canvas-grip", {
-      position: "absolute",
-      right: "0",
-      bottom: "0",
+      flex: "none",
+      alignSelf: "flex-start",
       width: "12px",
       height: "12px",
       cursor: "nwse-resize",
+      touchAction: "none",
       background: "linear-gradient(135deg, transparent 50%, rgba(127, 127, 127, 0.6) 50%)",
     });
-    stage.append(this.canvas, this.band, this.grip);
+    stage.append(this.canvas, this.band);
     this.status = element("div", "nw-canvas-status", {
       font: "12px monospace",
       minHeight: "1.4em",
       lineHeight: "1.4em",
       whiteSpace: "pre",
       overflow: "hidden",
+      flex: "1",
     });
+    const footer = element("div", "nw-canvas-footer", { display: "flex", alignItems: "flex-start" });
+    footer.append(this.status, this.grip);
     this.errorBox = element("div", "nw-canvas-error", { display: "none", color: "#b00020" });
     this.errorText = element("pre", "nw-canvas-error-text", {
       margin: "0",
@@ -191,7 +240,7 @@ class CanvasView {
     dismiss.textContent = "Dismiss";
     dismiss.addEventListener("click", () => (this.errorBox.style.display = "none"));
     this.errorBox.append(this.errorText, dismiss);
-    this.root.append(this.toolbar, stage, this.status, this.errorBox);
+    this.root.append(this.toolbar, stage, footer, this.errorBox);
     el.append(this.root);
 
     this.layout();
@@ -277,36 +326,89 @@ class CanvasView {
     if (this.destroyed) return;
     const step = this.frames.step();
     for (const bitmap of step.dropped) bitmap.close();
+    const truth = this.truthCtx;
+    let changed: Rect | null = null;
     for (const { info, payload } of step.draw) {
       const [x, y, w, h] = info.rect;
       if (info.key) {
         const [pw, ph] = info.size;
-        if (this.canvas.width !== pw || this.canvas.height !== ph) {
-          this.canvas.width = pw; // also clears it
-          this.canvas.height = ph;
-        } else {
-          this.ctx.clearRect(0, 0, pw, ph);
+        for (const c of [this.truth, this.canvas]) {
+          if (c.width !== pw || c.height !== ph) {
+            c.width = pw; // also clears it
+            c.height = ph;
+          }
         }
+        truth.clearRect(0, 0, pw, ph);
         this.logical = [pw / info.ratio, ph / info.ratio];
+        this.frameRatio = info.ratio;
         this.layout();
       } else {
-        this.ctx.clearRect(x, y, w, h); // a transparent pixel in the update stays transparent
+        truth.clearRect(x, y, w, h); // a transparent pixel in the update stays transparent
       }
-      this.ctx.drawImage(payload, x, y);
+      truth.drawImage(payload, x, y);
       payload.close();
+      changed = info.key ? [0, 0, this.truth.width, this.truth.height] : union(changed, info.rect);
+      this.predictor.truth(info.input);
       this.drawnFrames += 1;
     }
+    this.present(changed);
     if (step.ack !== null) this.send({ type: "ack", view: this.id, frame: step.ack });
     if (step.askForKey) this.sendStatus();
     if (this.frames.pending > 0) this.scheduleDraw();
+  }
+
+  /** Put the true picture on screen (the part in `changed`, or all of it after a
+   * prediction), with the pan prediction over it, if any. */
+  private present(changed: Rect | null): void {
+    const ctx = this.ctx;
+    const prediction = this.predictor.now();
+    const whole: Rect = [0, 0, this.truth.width, this.truth.height];
+    // While predicting, the outside of the region changes only with a true frame; the
+    // region itself is redrawn whole (filled, then its pixels moved).
+    let copy: Rect | null;
+    if (prediction !== null) copy = changed !== null || !this.predicted ? whole : null;
+    else copy = this.predicted ? whole : changed;
+    if (copy !== null && copy[2] > 0 && copy[3] > 0) {
+      const [x, y, w, h] = copy;
+      ctx.clearRect(x, y, w, h);
+      ctx.drawImage(this.truth, x, y, w, h, x, y, w, h);
+    }
+    if (this.predicted !== (prediction !== null)) {
+      this.predicted = prediction !== null;
+      // Marks a picture that is a prediction, not a frame from the kernel (benchmarks
+      // and tests tell them apart by it).
+      this.canvas.dataset["predicted"] = this.predicted ? "1" : "0";
+    }
+    if (prediction === null) return;
+    const r = this.frameRatio;
+    const [rx, ry, rw, rh] = prediction.rect;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(rx * r, ry * r, rw * r, rh * r);
+    ctx.clip();
+    ctx.fillStyle = this.panRegion?.background ?? "white";
+    ctx.fillRect(rx * r, ry * r, rw * r, rh * r);
+    // The region's own pixels, moved; what comes into view is not known yet.
+    const [x, y, w, h] = [rx * r, ry * r, rw * r, rh * r];
+    const { sx, sy, cx, cy } = prediction;
+    ctx.setTransform(sx, 0, 0, sy, cx * r * (1 - sx) + prediction.dx * r, cy * r * (1 - sy) + prediction.dy * r);
+    ctx.drawImage(this.truth, x, y, w, h, x, y, w, h);
+    ctx.restore();
+  }
+
+  private schedulePresent(): void {
+    if (this.raf === 0 && !this.destroyed) this.raf = requestAnimationFrame(() => this.draw());
   }
 
   private placeholder(png: Uint8Array): void {
     createImageBitmap(blobOf(png, "image/png")).then(
       (bitmap) => {
         if (this.drawnFrames === 0 && !this.destroyed) {
-          this.canvas.width = bitmap.width;
-          this.canvas.height = bitmap.height;
+          for (const c of [this.truth, this.canvas]) {
+            c.width = bitmap.width;
+            c.height = bitmap.height;
+          }
+          this.truthCtx.drawImage(bitmap, 0, 0);
           this.ctx.drawImage(bitmap, 0, 0);
         }
         bitmap.close();
@@ -319,8 +421,8 @@ class CanvasView {
 
   private layout(): void {
     const [w, h] = this.logical;
-    this.canvas.style.width = `${w}px`;
-    this.canvas.style.aspectRatio = `${w} / ${h}`;
+    setStyle(this.canvas, "width", `${w}px`);
+    setStyle(this.canvas, "aspectRatio", `${w} / ${h}`);
     this.placeBand();
   }
 
@@ -333,7 +435,7 @@ class CanvasView {
   private placeBand(): void {
     const band = this.state.rubberband;
     if (band === null) {
-      this.band.style.display = "none";
+      setStyle(this.band, "display", "none");
       return;
     }
     const s = this.scale();
@@ -348,12 +450,14 @@ class CanvasView {
   }
 
   private renderState(): void {
+    // Writes only what changed: a state message comes with every pointer move of a
+    // drag (the coordinates), and each DOM write costs the page a style pass.
     const state = this.state;
-    this.title.textContent = state.title;
-    this.canvas.style.cursor = state.cursor;
-    this.status.textContent = state.message;
-    this.grip.style.display = state.resizable && !this.closed ? "block" : "none";
-    this.closeButton.style.display = state.closable && !this.closed ? "" : "none";
+    setText(this.title, state.title);
+    setStyle(this.canvas, "cursor", state.cursor);
+    setText(this.status, state.message);
+    setStyle(this.grip, "display", state.resizable && !this.closed ? "block" : "none");
+    setStyle(this.closeButton, "display", state.closable && !this.closed ? "" : "none");
     const key = JSON.stringify(state.toolbar);
     if (key !== this.toolbarKey) {
       this.toolbarKey = key;
@@ -372,8 +476,13 @@ class CanvasView {
     for (const item of state.toolbar) {
       const button = this.buttons.get(item.name);
       if (button === undefined) continue;
-      button.disabled = this.closed || state.disabled.includes(item.name);
-      if (item.toggle) button.setAttribute("aria-pressed", String(state.active === item.name));
+      const disabled = this.closed || state.disabled.includes(item.name);
+      if (button.disabled !== disabled) button.disabled = disabled;
+      const pressed = String(state.active === item.name);
+      if (item.toggle && button.getAttribute("aria-pressed") !== pressed) {
+        button.setAttribute("aria-pressed", pressed);
+        Object.assign(button.style, pressed === "true" ? PRESSED_STYLE : UNPRESSED_STYLE);
+      }
     }
     this.placeBand();
   }
@@ -401,6 +510,19 @@ class CanvasView {
     };
   }
 
+  /** A drag with the pan tool in a pannable region: predict it (left button: a pan,
+   * right button: matplotlib's zoom). */
+  private beginPrediction(down: CanvasEvent): void {
+    this.predictor.cancel();
+    if (down.type !== "pointer_down" || this.state.active !== "pan") return;
+    const gesture = down.button === 1 ? "pan" : down.button === 2 ? "zoom" : null;
+    if (gesture === null || down.modifiers.length > 0) return; // modifiers constrain it
+    const region = regionAt(this.state.regions, down.x, down.y);
+    if (region === null || this.drawnFrames === 0) return;
+    this.panRegion = region;
+    this.predictor.begin(region.rect, down.x, down.y, down.timestamp, gesture, region.locked_aspect === true);
+  }
+
   private on<K extends keyof HTMLElementEventMap>(
     target: HTMLElement,
     type: K,
@@ -426,12 +548,23 @@ class CanvasView {
       canvas.setPointerCapture(ev.pointerId);
       ev.preventDefault();
       this.pressed = buttonOf(ev.button);
-      push(this.pointer("pointer_down", ev, this.pressed));
+      const down = this.pointer("pointer_down", ev, this.pressed);
+      this.beginPrediction(down);
+      push(down);
     });
-    this.on(canvas, "pointermove", (ev) => push(this.pointer("pointer_move", ev, this.pressed)));
+    this.on(canvas, "pointermove", (ev) => {
+      const move = this.pointer("pointer_move", ev, this.pressed);
+      push(move);
+      if (this.predictor.active && move.type === "pointer_move") {
+        this.predictor.move(move.x, move.y, move.timestamp);
+        this.schedulePresent();
+      }
+    });
     const release = (ev: PointerEvent): void => {
       if (this.pressed === 0) return;
-      push(this.pointer("pointer_up", ev, this.pressed));
+      const up = this.pointer("pointer_up", ev, this.pressed);
+      push(up);
+      this.predictor.end(up.timestamp);
       this.pressed = 0;
     };
     this.on(canvas, "pointerup", release);
@@ -524,7 +657,10 @@ class CanvasView {
     if (visible === this.visible && this.announced) return;
     this.announced = true; // the observer's first report attaches the view
     this.visible = visible;
-    if (!visible) for (const bitmap of this.frames.reset()) bitmap.close();
+    if (!visible) {
+      for (const bitmap of this.frames.reset()) bitmap.close();
+      this.predictor.cancel();
+    }
     this.sendStatus();
   }
 

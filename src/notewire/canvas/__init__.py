@@ -15,7 +15,7 @@ sends the user's events back (docs/canvas-protocol.md).
     canvas            # shows it; canvas.request_draw() sends a new frame
 """
 
-from .canvas import Canvas, FrameUpdate, Renderer
+from .canvas import Canvas, FrameRequest, FrameUpdate, Renderer
 from .errors import CanvasClosed, CanvasProtocolError
 from .events import Event
 from .flow import FlowConfig
@@ -30,6 +30,7 @@ __all__ = [
     "CanvasProtocolError",
     "Event",
     "FlowConfig",
+    "FrameRequest",
     "FrameUpdate",
     "RemoteFrameBuffer",
     "Renderer",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import numbers
 import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -50,7 +51,9 @@ _INPUT_TYPES = frozenset(
 
 
 class Renderer(Protocol):
-    """What a canvas drives (jupyter_rfb's RemoteFrameBuffer contract)."""
+    """What a canvas drives (jupyter_rfb's RemoteFrameBuffer contract). A renderer may
+    also have `get_update(request: FrameRequest)`, called instead of `get_frame()`: it
+    learns whether the picture is moving, and may answer with a draft."""
 
     def get_frame(self) -> Any:
         """The picture now: a uint8 array `H×W`, `H×W×3` or `H×W×4` in physical px, a
@@ -61,12 +64,42 @@ class Renderer(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class FrameRequest:
+    """What the canvas asks a renderer's `get_update` for.
+
+    `moving`: the picture is changing (an animation, a pan): frames are lossy, and a
+    renderer may draw only what changed. `interacting`: the user is dragging or turning
+    the wheel right now: a renderer may trade quality for speed (a draft); once the
+    picture settles it is asked again with both False."""
+
+    moving: bool = False
+    interacting: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FrameUpdate:
-    """A picture and, when the renderer knows it, the rectangle that changed since the
-    picture it returned before (physical px: x, y, width, height)."""
+    """A picture and, when the renderer knows it, the regions that changed since the
+    picture it returned before (physical px: x, y, width, height; one rectangle or a
+    sequence of them). `draft`: a fast approximation; the canvas asks for the real
+    picture (`get_update` with `interacting` False) once the picture settles."""
 
     pixels: Any
-    dirty: Rect | None = None
+    dirty: Rect | Sequence[Rect] | None = None
+    draft: bool = False
+
+
+def _dirty_rect(dirty: Rect | Sequence[Rect] | None) -> Rect | None:
+    """The bounding rectangle of a renderer's changed regions (an empty list: none)."""
+    if dirty is None:
+        return None
+    if len(dirty) == 4 and all(isinstance(v, numbers.Real) for v in dirty):
+        x, y, w, h = (int(v) for v in dirty)  # type: ignore[arg-type]
+        return (x, y, w, h)
+    out: Rect | None = None
+    for rect in dirty:
+        x, y, w, h = (int(v) for v in rect)  # type: ignore[union-attr]
+        out = enc.union(out, (x, y, w, h))
+    return out if out is not None else (0, 0, 0, 0)
 
 
 @dataclass(slots=True)
@@ -146,6 +179,7 @@ class Canvas:
             "active": None,
             "disabled": [],
             "rubberband": None,
+            "regions": [],
             "resizable": resizable,
             "closable": closable,
             "capture_wheel": capture_wheel,
@@ -156,6 +190,9 @@ class Canvas:
         self._displayed = False
         self._picture: enc.Pixels | None = None  # the latest picture from the renderer
         self._picture_ratio = 0.0
+        self._draft = False  # the picture is a renderer's draft: settling redraws it
+        self._input: tuple[str, float] | None = None  # (view, timestamp) of the last input
+        self._picture_input: tuple[str, float] | None = None  # the last input it reflects
         self._shown: enc.Pixels | None = None  # what the browsers have (for diffs)
         self._lossy_region: Rect | None = None  # sent lossy since the last lossless frame
         self._snapshot_dirty = False
@@ -334,6 +371,8 @@ class Canvas:
     def _on_event(self, event: Event, now: float) -> None:
         if event["type"] in _INPUT_TYPES:
             self.flow.input(now)
+            if self.last_view is not None:
+                self._input = (self.last_view, float(event["timestamp"]))
         if event["type"] == "resize":
             self.set_size(round(event["width"]), round(event["height"]))
             return
@@ -406,34 +445,43 @@ class Canvas:
         self._pump()
 
     def _current_picture(self) -> enc.Pixels | None:
-        if self._picture is None or self.flow.pending:
-            self._take_picture()
+        if self._picture is None or self.flow.pending or self._draft:
+            self._take_picture(FrameRequest())  # stored pictures are never drafts
             self.flow.pending = False  # the picture is up to date; views get it as it is
         return self._picture
 
-    def _take_picture(self) -> Rect | None:
+    def _take_picture(self, request: FrameRequest) -> Rect | None:
         """Ask the renderer for a picture; returns its dirty hint."""
         start = self._host.now()
+        get_update = getattr(self._renderer, "get_update", None)
         try:
             with self._output():  # draw_event handlers may print
-                out = self._renderer.get_frame()
-            hint = None
+                out = get_update(request) if get_update is not None else self._renderer.get_frame()
+            hint, draft = None, False
             if isinstance(out, FrameUpdate):
-                out, hint = out.pixels, out.dirty
+                out, hint, draft = out.pixels, _dirty_rect(out.dirty), out.draft
             pixels = None if out is None else enc.as_pixels(out)
         except Exception:
             self.report_error(traceback.format_exc())
-            pixels, hint = None, None
+            pixels, hint, draft = None, None, False
         self.stats.render_seconds += self._host.now() - start
         if pixels is not None:
             self._picture, self._picture_ratio = pixels, self._ratio
+            self._draft = draft
+            self._picture_input = self._input
             self._snapshot_dirty = True
         return hint
 
     def _render(self, decision: Render, now: float) -> None:
         hint: Rect | None = None
+        if not decision.fresh and self._draft and self._picture is not None:
+            # Settling on a draft: the real picture, drawn now, replaces it.
+            decision = Render(fresh=True, key=decision.key, lossy=False)
         if decision.fresh or self._picture is None:
-            hint = self._take_picture()
+            request = FrameRequest(
+                moving=decision.lossy, interacting=decision.lossy and self.flow.interacting(now)
+            )
+            hint = self._take_picture(request)
             if not decision.fresh:
                 hint = None
         pixels = self._picture
@@ -450,7 +498,7 @@ class Canvas:
             if not decision.fresh:  # a settle frame: repaint what was sent lossy
                 rect = self._lossy_region
             elif hint is not None:
-                rect = enc.clip(hint, width, height)
+                rect = enc.clip(hint, width, height)  # an empty hint: nothing changed
             elif self._partial:
                 assert shown is not None
                 rect = enc.changed_rect(pixels, shown)
@@ -488,6 +536,7 @@ class Canvas:
             rect=rect,
             size=(width, height),
             ratio=self._picture_ratio,
+            reflects=self._picture_input,
         )
         self._send(message, [data])
         self.stats.sent_frames += 1

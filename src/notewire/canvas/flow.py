@@ -169,6 +169,10 @@ class Flow:
             return Wait(due)
         return Render(fresh=self.pending, key=True, lossy=self.config.lossy)
 
+    def interacting(self, now: float) -> bool:
+        """The user gave input less than `settle` ago."""
+        return now - self.last_input < self.config.settle
+
     def _moving(self, now: float) -> bool:
         settle = self.config.settle
         recent = now - self.last_input < settle or now - self.last_send < settle

@@ -122,8 +122,11 @@ def frame_message(
     rect: Rect,
     size: tuple[int, int],
     ratio: float,
+    reflects: tuple[str, float] | None = None,
 ) -> dict[str, Any]:
-    return {
+    """`reflects`: the view and timestamp of the last input event the picture shows (the
+    view replaces its prediction of that input by the frame)."""
+    message: dict[str, Any] = {
         "type": "frame",
         "frame": index,
         "format": fmt,
@@ -132,6 +135,9 @@ def frame_message(
         "size": list(size),
         "ratio": ratio,
     }
+    if reflects is not None:
+        message["input"] = {"view": reflects[0], "timestamp": reflects[1]}
+    return message
 
 
 def state_message(changes: Mapping[str, Any], *, full: bool = False) -> dict[str, Any]:

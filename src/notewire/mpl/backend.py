@@ -105,7 +105,8 @@ class FigureCanvasNotewire(FigureCanvasAgg):
     manager: FigureManagerNotewire | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.needs_draw = True  # a full Agg draw is due before the next frame
+        self.needs_draw = True  # an Agg draw is due before the next frame
+        self.needs_full = True  # ... of the whole figure (not only what changed)
         self.drawn = False  # user code drew the whole figure since the last frame
         self.blitted: tuple[int, int, int, int] | None = None  # top-left physical rect
         super().__init__(*args, **kwargs)
@@ -140,7 +141,7 @@ class FigureCanvasNotewire(FigureCanvasAgg):
         finally:
             # savefig draws into this canvas's buffer with its own settings (facecolor,
             # dpi): the next frame is a fresh draw, never that picture.
-            self.needs_draw = True
+            self.needs_draw = self.needs_full = True
             self._request_frame()
 
     def flush_events(self) -> None:

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.backend_bases import KeyEvent, LocationEvent, MouseEvent, ResizeEvent
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from notewire.canvas import Event, FrameUpdate
+from notewire.canvas import Event, FrameRequest, FrameUpdate
 
 from . import translate as tr
+from .incremental import IncrementalDrawer
 
 if TYPE_CHECKING:
     from .backend import FigureCanvasNotewire
@@ -29,22 +29,39 @@ class FigureRenderer:
 
     def __init__(self, canvas: FigureCanvasNotewire) -> None:
         self.canvas: Any = canvas  # matplotlib's stubs lack the private API used here
+        self.drawer = IncrementalDrawer(canvas)
+        self._draft = False  # the buffer holds an incremental draw: a still frame redraws
         self._last_xy: tuple[float, float] | None = None
 
     # --- pictures ----------------------------------------------------------------------
 
     def get_frame(self) -> Any:
+        return self.get_update(FrameRequest())
+
+    def get_update(self, request: FrameRequest) -> Any:
+        """A full draw when the picture is still; while it moves, only what changed
+        (incremental.py), with lines coarser while the user drags. Such a picture is a
+        draft: the canvas asks again, still, once it settles, and gets a full draw."""
         canvas = self.canvas
-        full = canvas.needs_draw or canvas.figure.stale
-        if full:
+        redraw = canvas.needs_draw or canvas.figure.stale or (self._draft and not request.moving)
+        draft = False
+        if canvas.drawn or canvas.needs_full:
+            self.drawer.invalidate()  # the buffer holds another picture than the cache's
+        if redraw:
             canvas.needs_draw = False
             with canvas._idle_draw_cntx():  # a draw_event handler's draw_idle is this draw
-                FigureCanvasAgg.draw(canvas)  # type: ignore[no-untyped-call]
+                if request.moving and not canvas.needs_full:
+                    draft = self.drawer.draw(coarse=request.interacting)
+                else:
+                    self.drawer.full()
+                    canvas.set_live_state(regions=tr.pan_regions(canvas.figure))
+            canvas.needs_full = False
+            self._draft = draft
         pixels = np.asarray(canvas.get_renderer().buffer_rgba())
         blitted, canvas.blitted = canvas.blitted, None
-        if full or canvas.drawn or blitted is None:
+        if redraw or canvas.drawn or blitted is None:
             canvas.drawn = False
-            return pixels  # the canvas finds what changed
+            return FrameUpdate(pixels, draft=draft)  # the canvas finds what changed
         return FrameUpdate(pixels, blitted)
 
     # --- events ------------------------------------------------------------------------
@@ -69,6 +86,7 @@ class FigureRenderer:
             changed = True
         if changed:
             _fire(ResizeEvent, "resize_event", canvas)
+            canvas.needs_full = True
             canvas.draw_idle()
 
     def _position(self, event: Event) -> tuple[float, float]:

@@ -9,9 +9,11 @@ no "shift+" in front of a character that already shows it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from matplotlib.backend_bases import MouseButton
 from matplotlib.backend_tools import Cursors
+from matplotlib.colors import to_rgba
 
 BUTTONS = {
     1: MouseButton.LEFT,
@@ -103,3 +105,31 @@ def scroll_step(dx: float, dy: float) -> float:
     """matplotlib's scroll step (positive up) from wheel deltas (positive down; about
     100 per notch). Horizontal wheels (shift+wheel on macOS) count when vertical is 0."""
     return -(dy or dx) / 100.0
+
+
+def pan_regions(figure: Any) -> list[dict[str, Any]]:
+    """The axes a view may pan or zoom ahead of the kernel (docs/canvas-protocol.md,
+    `regions`): each navigable 2-D Axes's box in logical px from the top left, its
+    background colour for the strip a translation uncovers, and whether its zoom keeps
+    the aspect. matplotlib pans and zooms in display space, so a drag of d px moves the
+    data d px (or zooms by 10^(d / size)) whatever the scales."""
+    ratio = figure.canvas.device_pixel_ratio or 1.0
+    height = figure.bbox.height
+    out = []
+    for ax in figure.get_axes():
+        pannable = ax.get_navigate() and ax.can_pan() and ax.name == "rectilinear"
+        if not (ax.get_visible() and pannable):
+            continue
+        x0, y0, x1, y1 = ax.bbox.extents
+        rect = [x0 / ratio, (height - y1) / ratio, (x1 - x0) / ratio, (y1 - y0) / ratio]
+        rgba = to_rgba(ax.get_facecolor())
+        out.append(
+            {
+                "rect": [round(v, 2) for v in rect],
+                "background": "rgba({}, {}, {}, {:.3f})".format(
+                    *(round(c * 255) for c in rgba[:3]), rgba[3]
+                ),
+                "locked_aspect": ax.get_aspect() != "auto",  # a zoom scales x and y alike
+            }
+        )
+    return out

@@ -5,6 +5,7 @@ import { test } from "node:test";
 
 import { FrameSequencer } from "../../../frontend/src/canvas/frames";
 import { buttonOf, buttonsOf, Coalescer, keyOf, modifiersOf, wheelDelta } from "../../../frontend/src/canvas/input";
+import { PanPredictor, regionAt } from "../../../frontend/src/canvas/predict";
 import {
   applyState,
   INITIAL_STATE,
@@ -17,7 +18,7 @@ import {
 const image = new Uint8Array([1, 2, 3]);
 
 function frame(n: number, key: boolean): FrameInfo {
-  return { frame: n, format: "png", key, rect: [0, 0, 1, 1], size: [1, 1], ratio: 1 };
+  return { frame: n, input: null, format: "png", key, rect: [0, 0, 1, 1], size: [1, 1], ratio: 1 };
 }
 
 test("frames parse with their buffer; bad ones name the value", () => {
@@ -28,6 +29,7 @@ test("frames parse with their buffer; bad ones name the value", () => {
   assert.deepEqual(msg, {
     type: "frame",
     frame: 3,
+    input: null,
     format: "jpeg",
     key: false,
     rect: [1, 2, 3, 4],
@@ -158,40 +160,83 @@ function move(x: number, buttons: number[] = []): CanvasEvent {
   return { type: "pointer_move", x, y: 0, button: 0, buttons, modifiers: [], timestamp: 0 };
 }
 
-test("moves are coalesced; other events keep their order", () => {
+test("one move per animation frame, the first at once; other events keep their order", () => {
   const sent: CanvasEvent[] = [];
-  const timers = fakeTimers();
-  const c = new Coalescer((e) => sent.push(e), timers.schedule);
-  c.push(move(1));
-  c.push(move(2));
+  const frames = fakeTimers();
+  const c = new Coalescer((e) => sent.push(e), frames.schedule);
+  c.push(move(1)); // no hold: out at once
+  assert.deepEqual(sent.map((e) => e.type === "pointer_move" && e.x), [1]);
+  c.push(move(2)); // the same animation frame: held, then replaced
   c.push(move(3));
-  assert.equal(sent.length, 0);
-  timers.fire();
-  assert.deepEqual(sent.map((e) => e.type === "pointer_move" && e.x), [3]);
+  assert.equal(sent.length, 1);
+  frames.fire(); // the next animation frame sends the latest
+  assert.deepEqual(sent.map((e) => e.type === "pointer_move" && e.x), [1, 3]);
+  frames.fire(); // a frame with nothing held frees the next move
   c.push(move(4));
-  c.push(move(5, [1])); // other buttons: the held move goes first
+  assert.equal(sent.length, 3);
+  c.push(move(5, [1])); // held (same frame)
   c.push({ type: "pointer_up", x: 5, y: 0, button: 1, buttons: [], modifiers: [], timestamp: 0 });
   assert.deepEqual(
     sent.map((e) => e.type),
-    ["pointer_move", "pointer_move", "pointer_move", "pointer_up"],
+    ["pointer_move", "pointer_move", "pointer_move", "pointer_move", "pointer_up"],
   );
-  timers.fire();
-  assert.equal(sent.length, 4);
+  frames.fire();
+  assert.equal(sent.length, 5);
 });
 
-test("wheel deltas add up while held", () => {
+test("a pan is predicted from the input the true frame reflects", () => {
+  const p = new PanPredictor("v");
+  const rect = [10, 10, 100, 80] as const;
+  assert.equal(regionAt([{ rect }], 5, 5), null);
+  assert.deepEqual(regionAt([{ rect }], 50, 50)?.rect, rect);
+  p.begin(rect, 50, 50, 1);
+  assert.equal(p.now(), null); // not moved yet
+  p.move(60, 52, 2);
+  p.move(70, 55, 3);
+  const moved = (dx: number, dy: number) => ({ rect, dx, dy, sx: 1, sy: 1, cx: 0, cy: 0 });
+  assert.deepEqual(p.now(), moved(20, 5)); // no frame reflects the drag yet
+  p.truth({ view: "other", timestamp: 3 }); // another view's input: not ours
+  assert.deepEqual(p.now(), moved(20, 5));
+  p.truth({ view: "v", timestamp: 2 }); // the picture moved to (60, 52)
+  assert.deepEqual(p.now(), moved(10, 3));
+  p.end(4);
+  p.truth({ view: "v", timestamp: 3 });
+  assert.equal(p.now(), null);
+  assert.equal(p.active, true); // the button-up is not reflected yet
+  p.truth({ view: "v", timestamp: 4 });
+  assert.equal(p.active, false);
+});
+
+test("a right-button drag predicts matplotlib's zoom about the point pressed", () => {
+  const p = new PanPredictor("v");
+  const rect = [0, 0, 100, 50] as const;
+  p.begin(rect, 40, 20, 1, "zoom");
+  p.move(90, 20, 2); // half the width right: x zooms in by 10^0.5
+  const z = p.now();
+  assert.ok(z !== null);
+  assert.ok(Math.abs(z.sx - 10 ** 0.5) < 1e-9 && z.sy === 1 && z.cx === 40 && z.cy === 20);
+  p.truth({ view: "v", timestamp: 2 }); // the picture has that zoom: nothing left to add
+  assert.equal(p.now(), null);
+  p.begin(rect, 40, 20, 3, "zoom", true);
+  p.move(40, 45, 4); // half the height down: zoom out, both axes alike (locked aspect)
+  const out = p.now();
+  assert.ok(out !== null && out.sx === out.sy && Math.abs(out.sy - 10 ** -0.25) < 1e-9);
+});
+
+test("wheel deltas add up while held for the next animation frame", () => {
   const sent: CanvasEvent[] = [];
   const timers = fakeTimers();
   const c = new Coalescer((e) => sent.push(e), timers.schedule);
   const wheel = (dy: number): CanvasEvent => ({ type: "wheel", x: 1, y: 1, dx: 0, dy, buttons: [], modifiers: [], timestamp: 0 });
-  c.push(wheel(100));
-  c.push(wheel(50));
+  c.push(wheel(100)); // out at once
+  c.push(wheel(50)); // the same animation frame: held and summed
+  c.push(wheel(25));
   c.flush();
-  assert.deepEqual(sent.map((e) => e.type === "wheel" && e.dy), [150]);
+  assert.deepEqual(sent.map((e) => e.type === "wheel" && e.dy), [100, 75]);
   c.push(wheel(1));
   c.dispose();
   timers.fire();
-  assert.equal(sent.length, 1);
+  assert.equal(sent.length, 2);
 });
 
 test("DOM fields become the spec's buttons, modifiers, keys and deltas", () => {
