@@ -189,6 +189,9 @@ def test_envelope_keeps_each_columns_extremes() -> None:
     y[50_123] = 5.0
     env = aggregate.envelope(x, y, (0.0, 99_999.0), 100)
     assert len(env) <= 2 * 101 and env[:, 1].max() == 5.0 and env[:, 1].min() >= -1.0
+    by_index = aggregate.envelope(None, y, (40_000.0, 60_000.0), 50)  # x is the index
+    assert len(by_index) == 100 and by_index[:, 1].max() == 5.0
+    assert 39_999 <= by_index[:, 0].min() and by_index[:, 0].max() <= 60_001
     grid = aggregate.density(
         np.array([0.1, 0.1, 0.9]), np.array([0.1, 0.1, 0.9]), (0, 1), (0, 1), (4, 4)
     )

@@ -48,11 +48,11 @@ export function plotArea(spec: AxesSpec, box: Box): Box {
   return { x: box.x + left, y: box.y + top, w: Math.max(box.w - left - right, 1), h: Math.max(box.h - top - bottom, 1) };
 }
 
-export function drawAxes(ctx: CanvasRenderingContext2D, spec: AxesSpec, area: Box, view: View2 | null, colormap: ImageData | null): void {
+export function drawAxes(ctx: CanvasRenderingContext2D, spec: AxesSpec, area: Box, view: View2 | null, colormap: ImageData | null, ink = "#222"): void {
   ctx.save();
   ctx.font = FONT;
-  ctx.fillStyle = "#222";
-  ctx.strokeStyle = "#222";
+  ctx.fillStyle = ink;
+  ctx.strokeStyle = ink;
   ctx.lineWidth = 1;
   if (spec.title) {
     ctx.font = "13px system-ui, -apple-system, 'Segoe UI', sans-serif";
@@ -97,7 +97,7 @@ export function drawAxes(ctx: CanvasRenderingContext2D, spec: AxesSpec, area: Bo
     }
   }
   if (spec.legend.length) legend(ctx, spec, area);
-  if (spec.colorbar && colormap) colorbar(ctx, spec, area, colormap);
+  if (spec.colorbar && colormap) colorbar(ctx, spec, area, colormap, ink);
   ctx.restore();
 }
 
@@ -136,7 +136,7 @@ function legend(ctx: CanvasRenderingContext2D, spec: AxesSpec, area: Box): void 
   }
 }
 
-function colorbar(ctx: CanvasRenderingContext2D, spec: AxesSpec, area: Box, lut: ImageData): void {
+function colorbar(ctx: CanvasRenderingContext2D, spec: AxesSpec, area: Box, lut: ImageData, ink: string): void {
   const bar = spec.colorbar;
   if (!bar) return;
   const x = area.x + area.w + 12;
@@ -150,12 +150,12 @@ function colorbar(ctx: CanvasRenderingContext2D, spec: AxesSpec, area: Box, lut:
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(strip, 0, 0, area.h, 14);
   ctx.restore();
-  ctx.strokeStyle = "#222";
+  ctx.strokeStyle = ink;
   ctx.strokeRect(x + 0.5, area.y + 0.5, 14, area.h - 1);
   const [lo, hi] = bar.range;
   const t = ticks(lo, hi, Math.max(2, Math.floor(area.h / 50)));
   const step = t.length > 1 ? (t[1] ?? 0) - (t[0] ?? 0) : 1;
-  ctx.fillStyle = "#222";
+  ctx.fillStyle = ink;
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
   for (const v of t) {

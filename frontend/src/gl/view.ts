@@ -119,7 +119,9 @@ export class GlView {
 
   private render(): void {
     this.frame = 0;
-    if (!this.dirty || !this.visible) return;
+    // Out of sight, nothing is drawn; except once, for the output's first picture
+    // (so that a plot nobody scrolled to is still kept in the notebook as it looks).
+    if (!this.dirty || (!this.visible && this.pictureSent)) return;
     this.dirty = false;
     this.syncAxes();
     const ratio = window.devicePixelRatio || 1;
@@ -146,7 +148,7 @@ export class GlView {
       const src = gl.render(this.store, id, pw, ph, bg, resolve);
       if (src) ctx.drawImage(gl.canvas, src[0], src[1], src[2], src[3], Math.round(area.x * ratio), Math.round(area.y * ratio), pw, ph);
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      drawAxes(ctx, state.spec, area, state.spec.kind === "2d" ? state.view : null, this.colormap(state.spec));
+      drawAxes(ctx, state.spec, area, state.spec.kind === "2d" ? state.view : null, this.colormap(state.spec), String(this.store.figure["foreground"] ?? "#222"));
       ctx.setTransform(1, 0, 0, 1, 0, 0);
     }
     this.frames++;

@@ -39,22 +39,33 @@ def _counts(
     return np.asarray(agg.values)  # datashader's rows go up with y, like a texture's
 
 
-def envelope(x: np.ndarray, y: np.ndarray, xr: Range, columns: int) -> np.ndarray:
-    """A line with sorted `x` reduced to the visible range: for each of `columns` pixel
-    columns its min and max, as a zigzag of 2 points per column (x, y) in float64
-    (drawn as one line strip it fills the envelope at pixel resolution). Also the
-    points just outside the range, so the line reaches the edges."""
-    lo = max(int(np.searchsorted(x, xr[0], side="left")) - 1, 0)
-    hi = min(int(np.searchsorted(x, xr[1], side="right")) + 1, len(x))
-    xs, ys = x[lo:hi], y[lo:hi]
-    if len(xs) <= 4 * columns:
+def envelope(x: np.ndarray | None, y: np.ndarray, xr: Range, columns: int) -> np.ndarray:
+    """A line with sorted `x` (None: x is the index, never made) reduced to the visible
+    range: for each of `columns` pixel columns its min and max, as a zigzag of 2 points
+    per column (x, y) in float64 (drawn as one line strip it fills the envelope at pixel
+    resolution); also the points just outside, so the line reaches the edges. Where the
+    range holds few points, they come back as they are."""
+    n = len(y)
+    if x is None:
+        lo = min(max(int(np.floor(xr[0])) - 1, 0), n)
+        hi = max(min(int(np.ceil(xr[1])) + 2, n), lo)
+    else:
+        lo = max(int(np.searchsorted(x, xr[0], side="left")) - 1, 0)
+        hi = min(int(np.searchsorted(x, xr[1], side="right")) + 1, n)
+    ys = y[lo:hi]
+    xs = np.arange(lo, hi, dtype=np.float64) if x is None else x[lo:hi]
+    if len(ys) <= 4 * columns:
         return np.stack([xs, ys], axis=1).astype(np.float64)
-    edges = np.linspace(xr[0], xr[1], columns + 1)
-    starts = np.unique(np.searchsorted(xs, edges[:-1], side="left"))
-    starts = starts[starts < len(xs)]
+    if x is None:
+        starts = np.unique(np.linspace(0, len(ys), columns + 1).astype(np.int64)[:-1])
+    else:
+        edges = np.linspace(xr[0], xr[1], columns + 1)
+        starts = np.unique(np.searchsorted(xs, edges[:-1], side="left"))
+        starts = starts[starts < len(xs)]
     mins = np.minimum.reduceat(ys, starts)
     maxs = np.maximum.reduceat(ys, starts)
-    centre = np.add.reduceat(xs, starts) / np.diff(np.append(starts, len(xs)))
+    ends = np.append(starts[1:], len(ys))
+    centre = (xs[starts] + xs[ends - 1]) / 2.0
     out = np.empty((2 * len(starts), 2), dtype=np.float64)
     out[0::2, 0] = out[1::2, 0] = centre
     out[0::2, 1], out[1::2, 1] = mins, maxs

@@ -12,18 +12,19 @@ import numpy as np
 from notewire.protocol.glscene import Op
 
 from . import aggregate, shaders
-from .colormaps import CYCLE, css, lut, rgba
+from .colormaps import CYCLE, css, rgba
 from .encode import EncodeError, columns, normalise
+from .lod import Answer, Big
+from .marks import AXES, Marks
 from .messages import View
-from .scene import Scene, config
+from .scene import config
 
-AXES = "ax"
 _MARGIN = 0.05  # matplotlib's axes.xmargin / ymargin
 _BASE_GRID = (512, 512)  # the aggregate a plot beyond the budget opens with
 _BASE_COLUMNS = 2048
 
 
-class Plot(Scene):
+class Plot(Marks):
     """A figure with one axes. `scatter`, `line`, `image` (2-D) or `mesh` (3-D) add
     marks; `notewire.gl.scatter(...)` and friends make a plot and add the first."""
 
@@ -42,11 +43,12 @@ class Plot(Scene):
         self.kind = kind
         self._labels = {"title": title, "xlabel": xlabel, "ylabel": ylabel}
         self._bounds: list[tuple[float, float, float, float]] = []
+        self._tight = True  # no margins while the plot holds only images (as imshow)
         self._legend: list[dict[str, Any]] = []
         self._colorbar: dict[str, Any] | None = None
         self._camera: dict[str, Any] | None = None
         self._ids = itertools.count()
-        self._big: dict[str, _Big] = {}
+        self._big: dict[str, Big] = {}
         self._counts: list[str] = []
         self.on_view(self._answer_view)
 
@@ -80,7 +82,7 @@ class Plot(Scene):
         self._counts.append(f"{len(x)} points")
         with self.batch():
             if len(x) > config.max_points:
-                self._big[mark] = _Big("scatter", x, y, fixed, cmap)
+                self._big[mark] = Big("scatter", x, y, fixed, cmap)
                 self._texture_cmap(cmap)
                 xr, yr = self._home()
                 self._density(mark, x, y, xr, yr, _BASE_GRID, cmap)
@@ -92,26 +94,30 @@ class Plot(Scene):
     def line(
         self, x: Any, y: Any | None = None, *, color: Any = None, label: str | None = None
     ) -> str:
-        """A line through (x, y) in order (`line(y)` uses 0..n-1 for x). Above the
-        budget, x must be sorted: the browser gets each pixel column's min and max."""
+        """A line through (x, y) in order; `line(y)` uses 0..n-1 for x (never made as
+        an array: 10^8 samples cost only their own memory). Above the budget, x must be
+        sorted: each browser gets its visible range's per-pixel-column min and max."""
         mark = f"m{next(self._ids)}"
-        if y is None:
-            x, y = np.arange(np.size(x), dtype=np.float64), x
-        x, y = np.asarray(x).reshape(-1), np.asarray(y).reshape(-1)
-        if len(x) != len(y):
-            raise EncodeError("line(x, y): x and y differ in length")
+        ys = np.asarray(x if y is None else y).reshape(-1)
+        xs = None if y is None else np.asarray(x).reshape(-1)
+        if xs is not None and len(xs) != len(ys):
+            raise EncodeError(f"line(x, y): {len(xs)} x values for {len(ys)} y values")
         fixed = rgba(color or self._next_colour())
-        self._bound(x, y)
-        self._counts.append(f"a line of {len(x)} points")
+        if xs is None:
+            lo, hi = (float(np.nanmin(ys)), float(np.nanmax(ys))) if len(ys) else (0.0, 1.0)
+            self._bounds.append((0.0, float(max(len(ys) - 1, 1)), lo, hi))
+        else:
+            self._bound(xs, ys)
+        self._counts.append(f"a line of {len(ys)} points")
         with self.batch():
             self.program("line", shaders.LINE_VERTEX, shaders.FLAT_FRAGMENT)
-            if len(x) > config.max_points:
-                self._big[mark] = _Big("line", x, y, fixed, "")
-                self._line_draw(
-                    mark, aggregate.envelope(x, y, self._home()[0], _BASE_COLUMNS), fixed
-                )
+            if len(ys) > config.max_points:
+                self._big[mark] = Big("line", xs, ys, fixed, "")
+                xr = self._home()[0]
+                self._line_draw(mark, aggregate.envelope(xs, ys, xr, _BASE_COLUMNS), fixed)
             else:
-                self._line_draw(mark, np.stack([x, y], axis=1), fixed)
+                xs = np.arange(len(ys), dtype=np.float64) if xs is None else xs
+                self._line_draw(mark, np.stack([xs, ys], axis=1), fixed)
             self._finish(label, fixed, "line")
         return mark
 
@@ -131,6 +137,7 @@ class Plot(Scene):
         a = np.asarray(array)
         h, w = a.shape[:2]
         left, right, bottom, top = extent or (0.0, float(w), 0.0, float(h))
+        self._tight = self._tight and not self._bounds
         self._bounds.append((left, right, bottom, top))
         self._counts.append(f"a {w}x{h} image")
         with self.batch():
@@ -219,6 +226,7 @@ class Plot(Scene):
         )
 
     def _bound(self, x: np.ndarray, y: np.ndarray) -> None:
+        self._tight = False
         if len(x):
             self._bounds.append(
                 (float(np.nanmin(x)), float(np.nanmax(x)), float(np.nanmin(y)), float(np.nanmax(y)))
@@ -227,137 +235,9 @@ class Plot(Scene):
     def _home(self) -> tuple[tuple[float, float], tuple[float, float]]:
         b = np.asarray(self._bounds or [(0.0, 1.0, 0.0, 1.0)])
         x0, x1, y0, y1 = b[:, 0].min(), b[:, 1].max(), b[:, 2].min(), b[:, 3].max()
+        if self._tight:
+            return (float(x0), float(x1)), (float(y0), float(y1))
         return _padded(x0, x1), _padded(y0, y1)
-
-    def _points(
-        self,
-        mark: str,
-        x: np.ndarray,
-        y: np.ndarray,
-        values: np.ndarray | None,
-        size: Any,
-        fixed: tuple[float, ...],
-        alpha: float,
-        cmap: str,
-        vmin: float | None,
-        vmax: float | None,
-        pickable: bool,
-    ) -> None:
-        pos, origin = columns(x, y)
-        defines = []
-        attributes: dict[str, Any] = {"a_pos": {"buffer": f"{mark}_pos", "size": 2}}
-        uniforms: dict[str, Any] = {
-            "u_view": "view",
-            "u_pixel_ratio": "pixel_ratio",
-            "u_color": [*fixed[:3], alpha],
-        }
-        self.buffer(f"{mark}_pos", pos)
-        if values is not None:
-            if len(values) != len(x):
-                raise EncodeError(f"scatter: {len(values)} colour values for {len(x)} points")
-            limits = (
-                None
-                if vmin is None and vmax is None
-                else (
-                    vmin if vmin is not None else float(np.nanmin(values)),
-                    vmax if vmax is not None else float(np.nanmax(values)),
-                )
-            )
-            norm, limits = normalise(values, limits)
-            self.buffer(f"{mark}_value", norm)
-            self._texture_cmap(cmap)
-            attributes["a_value"] = {"buffer": f"{mark}_value", "size": 1}
-            uniforms["u_cmap"] = {"texture": f"cmap_{cmap}"}
-            self._colorbar = {"texture": f"cmap_{cmap}", "range": list(limits), "label": ""}
-            defines.append("VALUE")
-        if np.ndim(size) == 0:
-            uniforms["u_size"] = float(size)
-        else:
-            self.buffer(f"{mark}_size", np.asarray(size, dtype=np.float32).reshape(-1))
-            attributes["a_size"] = {"buffer": f"{mark}_size", "size": 1}
-            defines.append("SIZE")
-        program = "points" + "".join(f"_{d.lower()}" for d in defines)
-        self.program(
-            program, shaders.variant(shaders.POINTS_VERTEX, *defines), shaders.POINTS_FRAGMENT
-        )
-        extra = {"pick": {"buffer": f"{mark}_pos", "size": 2}} if pickable else {}
-        self.draw(
-            mark,
-            program=program,
-            axes=AXES,
-            count=len(x),
-            primitive="points",
-            attributes=attributes,
-            uniforms=uniforms,
-            origin=origin,
-            blend="alpha",
-            **extra,
-        )
-
-    def _line_draw(self, mark: str, xy: np.ndarray, colour: tuple[float, ...]) -> None:
-        pos, origin = columns(xy[:, 0], xy[:, 1])
-        self.buffer(f"{mark}_pos", pos)
-        self.draw(
-            mark,
-            program="line",
-            axes=AXES,
-            count=len(pos),
-            primitive="line_strip",
-            attributes={"a_pos": {"buffer": f"{mark}_pos", "size": 2}},
-            uniforms={"u_view": "view", "u_color": list(colour)},
-            origin=origin,
-            blend="alpha",
-        )
-
-    def _texture_cmap(self, cmap: str) -> None:
-        self.texture(f"cmap_{cmap}", lut(cmap)[None, :, :], filter="linear")
-
-    def _quad(
-        self,
-        mark: str,
-        xr: tuple[float, float],
-        yr: tuple[float, float],
-        texture: str,
-        cmap: str | None,
-        defines: tuple[str, ...],
-    ) -> None:
-        pos, origin = columns([xr[0], xr[1], xr[0], xr[1]], [yr[0], yr[0], yr[1], yr[1]])
-        self.buffer(f"{mark}_quad", pos)
-        self.buffer(f"{mark}_uv", np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float32))
-        program = "image" + "".join(f"_{d.lower()}" for d in defines)
-        self.program(
-            program, shaders.IMAGE_VERTEX, shaders.variant(shaders.IMAGE_FRAGMENT, *defines)
-        )
-        uniforms: dict[str, Any] = {"u_view": "view", "u_image": {"texture": texture}}
-        if cmap is not None:
-            uniforms["u_cmap"] = {"texture": f"cmap_{cmap}"}
-        self.draw(
-            mark,
-            program=program,
-            axes=AXES,
-            count=4,
-            primitive="triangle_strip",
-            attributes={
-                "a_pos": {"buffer": f"{mark}_quad", "size": 2},
-                "a_uv": {"buffer": f"{mark}_uv", "size": 2},
-            },
-            uniforms=uniforms,
-            origin=origin,
-            blend="alpha",
-        )
-
-    def _density(
-        self,
-        mark: str,
-        x: np.ndarray,
-        y: np.ndarray,
-        xr: tuple[float, float],
-        yr: tuple[float, float],
-        shape: tuple[int, int],
-        cmap: str,
-    ) -> None:
-        self.texture(f"{mark}_tex", aggregate.density(x, y, xr, yr, shape), filter="nearest")
-        self._quad(mark, xr, yr, f"{mark}_tex", cmap, ("CMAP", "EMPTY"))
 
     def _finish(self, label: str | None, colour: tuple[float, ...] | None, shape: str) -> None:
         if label is not None and colour is not None:
@@ -383,78 +263,11 @@ class Plot(Scene):
     def _answer_view(self, view: View) -> tuple[list[Op], list[Any]] | None:
         if not self._big or view.x is None or view.y is None:
             return None
-        answer = _Answer(self)
+        answer = Answer()
         with answer:
             for mark, big in self._big.items():
                 big.refine(answer, mark, view)
         return answer.ops, answer.buffers
-
-
-class _Big:
-    """A mark beyond the GPU budget: its data stays in the kernel, views get refinements."""
-
-    def __init__(
-        self, kind: str, x: np.ndarray, y: np.ndarray, colour: tuple[float, ...], cmap: str
-    ) -> None:
-        self.kind, self.x, self.y, self.colour, self.cmap = kind, x, y, colour, cmap
-
-    def refine(self, plot: Plot, mark: str, view: View) -> None:
-        assert view.x is not None
-        assert view.y is not None
-        if self.kind == "line":
-            plot._line_draw(
-                mark, aggregate.envelope(self.x, self.y, view.x, max(view.width, 16)), self.colour
-            )
-            return
-        inside = (
-            (self.x >= view.x[0])
-            & (self.x <= view.x[1])
-            & (self.y >= view.y[0])
-            & (self.y <= view.y[1])
-        )
-        count = int(np.count_nonzero(inside))
-        if count <= config.max_points:
-            plot._points(
-                mark,
-                self.x[inside],
-                self.y[inside],
-                None,
-                2.0,
-                self.colour,
-                1.0,
-                self.cmap,
-                None,
-                None,
-                False,
-            )
-        else:
-            shape = (max(view.height // 2, 16), max(view.width // 2, 16))
-            plot._density(mark, self.x, self.y, view.x, view.y, shape, self.cmap)
-
-
-class _Answer(Plot):
-    """Collects the ops of an answer to one view without touching the plot's scene
-    (an answer is for one browser: the scene everyone shares stays as it is)."""
-
-    def __init__(self, plot: Plot) -> None:  # noqa: D107 - deliberately not Plot.__init__
-        self.ops: list[Op] = []
-        self.buffers: list[Any] = []
-        self._plot = plot
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def _emit(self, op: Op, array: Any = None) -> None:
-        if array is not None:
-            op["data"] = len(self.buffers)
-            self.buffers.append(memoryview(array).cast("B"))
-        self.ops.append(op)
-
-    def _texture_cmap(self, cmap: str) -> None:
-        pass  # the scene has it
 
 
 def _padded(lo: float, hi: float) -> tuple[float, float]:

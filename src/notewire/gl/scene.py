@@ -62,6 +62,7 @@ class Scene:
         width: int = 640,
         height: int = 480,
         background: str = "white",
+        foreground: str = "#222",
         title: str = "",
         text: str = "<notewire.gl scene>",
         port: Port | None = None,
@@ -78,7 +79,9 @@ class Scene:
         self._on_view: ViewHandler | None = None
         self._on_pick: list[PickHandler] = []
         self.width, self.height = width, height
-        self.figure(width=width, height=height, background=background, title=title)
+        self.figure(
+            width=width, height=height, background=background, foreground=foreground, title=title
+        )
 
     # --- ops ---------------------------------------------------------------------------
 
