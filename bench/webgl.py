@@ -17,13 +17,14 @@ vertices (instances for instanced calls) each draws; it wraps WebSocket to count
 bytes the page receives and the messages it sends.
 
   a. first frame: the plot cell is run with Shift+Enter; from the keydown's timeStamp to
-     the draw call with which the page has drawn at least N points since (all the
-     points, once). Median of --runs runs per size, each run re-running the cell (its
-     old plot goes away). Also the bytes the page received over its WebSockets
+     the next animation frame after the draw call with which the page has drawn at
+     least N points since (all the points, once; the GPU's backpressure holds that
+     animation frame back until the frame is out). Median of --runs runs per size,
+     each run re-running the cell (its old plot goes away). Also the bytes the page received over its WebSockets
      meanwhile.
   b. drag: on the 10^6-point plot, the mouse is pressed in the middle of the plot and
-     moved 3 px at a time, 40 times: the input-to-frame latency of each move (from the
-     pointermove's timeStamp to the next draw of all the points), then 120 moves sent
+     moved 3 px at a time, 20 times: the input-to-frame latency of each move (from the
+     pointermove's timeStamp to the next draw of all the points), then 60 moves sent
      without waiting: frames drawn per second over that drag. Messages the page sent
      on its WebSockets during the drag that reach the kernel (notewire: comm_msg;
      JupyterLab: any message on the kernel's channels socket) are counted.
@@ -86,8 +87,8 @@ def need(peer: str, n: int) -> int:
     return min(n, 10_000) if peer == "plotly" else n
 
 
-LATENCY_MOVES = 40
-FPS_MOVES = 120
+LATENCY_MOVES = 20
+FPS_MOVES = 60
 
 PROBE = """
 (() => {
@@ -197,7 +198,8 @@ async def run_cell(page: Any, app: App, index: int, rng: random.Random) -> float
 
 
 async def drawn_since(page: Any, t0: float, points: int, limit_s: float) -> float:
-    """The time of the draw call with which `points` vertices were drawn since `t0`."""
+    """When the frame that drew `points` vertices since `t0` is out: the next animation
+    frame after that draw call."""
     return float(
         await page.evaluate(
             """([t0, n, limit]) => new Promise((resolve, reject) => {
@@ -206,7 +208,10 @@ async def drawn_since(page: Any, t0: float, points: int, limit_s: float) -> floa
                 const before = g.draws.filter((d) => d[0] < t0).pop();
                 const base = before ? before[1] : 0;
                 const hit = g.draws.find((d) => d[0] >= t0 && d[1] - base >= n);
-                if (hit) resolve(hit[0]);
+                // The frame is out when the next one may begin: the next animation frame
+                // after the draw (the GPU's backpressure holds it back until then).
+                const out = () => resolve(performance.timeOrigin + performance.now());
+                if (hit) requestAnimationFrame(out);
                 else if (performance.now() > end) reject(new Error(`${g.drawn - base}/${n} drawn`));
                 else setTimeout(look, 20);
               };
@@ -276,7 +281,8 @@ async def drag(page: Any, peer: str, n: int, r: Peer, rng: random.Random) -> Non
         await asyncio.sleep(rng.uniform(0, FRAME_S))
         await mouse.move(x + 3 * (i + 1), y + (i % 2))
         moved = await page.evaluate("window.__gl.move")
-        r.latency_ms.append(await drawn_since(page, moved, need(peer, n), 10) - moved)
+        r.latency_ms.append(await drawn_since(page, moved, need(peer, n), 30) - moved)
+        print(f"    {peer} drag move {i + 1}: {r.latency_ms[-1]:,.0f} ms", file=sys.stderr)
     t0 = await page.evaluate("performance.timeOrigin + performance.now()")
     drawn0 = await page.evaluate("window.__gl.drawn")
     await mouse.move(x, y, steps=FPS_MOVES)

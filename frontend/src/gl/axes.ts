@@ -22,7 +22,8 @@ export function ticks(lo: number, hi: number, n = 6): number[] {
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 2.5, 5, 10].find((s) => s * power >= raw) ?? 10) * power;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  // Integer multiples of the step, rounded: 3 * 0.2 is 0.6, not 0.6000000000000001.
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
   return out;
 }
 
@@ -30,7 +31,10 @@ export function ticks(lo: number, hi: number, n = 6): number[] {
 export function tickLabel(v: number, step: number): string {
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e6 || a < 1e-4) return v.toExponential(Math.max(0, Math.min(6, -Math.floor(Math.log10(step / a))))).replace("e+", "e");
+  if (a >= 1e6 || a < 1e-4) {
+    const digits = Math.floor(Math.log10(a)) - Math.floor(Math.log10(step) + 1e-9);
+    return v.toExponential(Math.max(0, Math.min(6, digits))).replace("e+", "e");
+  }
   const decimals = Math.max(0, Math.min(10, -Math.floor(Math.log10(step) + 1e-9)));
   return v.toFixed(decimals).replace("−", "-");
 }

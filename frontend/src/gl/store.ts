@@ -31,6 +31,8 @@ export class SceneStore {
   readonly resources = new Map<string, Resource>();
   figure: Op = { op: "figure" };
   version = 0;
+  /** Views showing this scene on the page (the last to go frees its GPU copies). */
+  views = 0;
   private readonly listeners = new Set<() => void>();
 
   onChange(cb: () => void): () => void {

@@ -56,6 +56,7 @@ export class GlView {
     opts: GlViewOptions,
   ) {
     this.pictureSent = !opts.needPicture;
+    store.views++;
     const ctx = this.canvas.getContext("2d");
     if (!ctx) throw new Error("no 2-D canvas");
     this.ctx = ctx;
@@ -86,6 +87,7 @@ export class GlView {
     if (this.settle) clearTimeout(this.settle);
     for (const f of this.cleanup) f();
     this.canvas.remove();
+    if (--this.store.views === 0) sharedGL().release(this.store); // its GPU memory
   }
 
   invalidate(): void {

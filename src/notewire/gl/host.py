@@ -33,12 +33,15 @@ class Port(Protocol):
 class _CommLink:
     def __init__(self, comm: Any) -> None:
         self._comm = comm
+        self._closed = False
 
     def send(self, data: dict[str, Any], buffers: Sequence[Any]) -> None:
         self._comm.send(data, buffers=list(buffers))
 
     def close(self) -> None:
-        self._comm.close()
+        if not self._closed:
+            self._closed = True
+            self._comm.close()
 
 
 class KernelPort:
