@@ -20,8 +20,8 @@ bytes the page receives and the messages it sends.
      the next animation frame after the draw call with which the page has drawn at
      least N points since (all the points, once; the GPU's backpressure holds that
      animation frame back until the frame is out). Median of --runs runs per size,
-     each run re-running the cell (its old plot goes away). Also the bytes the page received over its WebSockets
-     meanwhile.
+     each run re-running the cell (its old plot goes away). Also the bytes the page
+     received over its WebSockets meanwhile.
   b. drag: on the 10^6-point plot, the mouse is pressed in the middle of the plot and
      moved 3 px at a time, 20 times: the input-to-frame latency of each move (from the
      pointermove's timeStamp to the next draw of all the points), then 60 moves sent
