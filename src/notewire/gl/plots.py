@@ -106,6 +106,7 @@ class Plot(Marks):
         if xs is None:
             lo, hi = (float(np.nanmin(ys)), float(np.nanmax(ys))) if len(ys) else (0.0, 1.0)
             self._bounds.append((0.0, float(max(len(ys) - 1, 1)), lo, hi))
+            self._tight = False
         else:
             self._bound(xs, ys)
         self._counts.append(f"a line of {len(ys)} points")
