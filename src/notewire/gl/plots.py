@@ -291,62 +291,39 @@ def _normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
     return (n / np.where(length == 0, 1, length)).astype(np.float32)
 
 
-def _plot(kind: str, width: int, height: int, title: str, xlabel: str, ylabel: str) -> Plot:
-    return Plot(width=width, height=height, title=title, xlabel=xlabel, ylabel=ylabel, kind=kind)
+# What the module-level functions pass to the figure; every other keyword is the mark's.
+_FIGURE = ("width", "height", "title", "xlabel", "ylabel", "background", "foreground")
 
 
-def scatter(
-    x: Any,
-    y: Any,
-    *,
-    color: Any = None,
-    size: Any = 3.0,
-    width: int = 640,
-    height: int = 480,
-    title: str = "",
-    xlabel: str = "",
-    ylabel: str = "",
-    **kw: Any,
-) -> Plot:
-    plot = _plot("2d", width, height, title, xlabel, ylabel)
-    plot.scatter(x, y, color=color, size=size, **kw)
+def _figure(kw: dict[str, Any], kind: str = "2d") -> Plot:
+    return Plot(kind=kind, **{k: kw.pop(k) for k in _FIGURE if k in kw})
+
+
+def scatter(x: Any, y: Any, **kw: Any) -> Plot:
+    """A new plot with `Plot.scatter(x, y, ...)`; figure keywords: width, height, title,
+    xlabel, ylabel, background, foreground."""
+    plot = _figure(kw)
+    plot.scatter(x, y, **kw)
     return plot
 
 
-def line(
-    x: Any,
-    y: Any | None = None,
-    *,
-    width: int = 640,
-    height: int = 480,
-    title: str = "",
-    xlabel: str = "",
-    ylabel: str = "",
-    **kw: Any,
-) -> Plot:
-    plot = _plot("2d", width, height, title, xlabel, ylabel)
+def line(x: Any, y: Any | None = None, **kw: Any) -> Plot:
+    """A new plot with `Plot.line(x, y, ...)` (figure keywords as `scatter`)."""
+    plot = _figure(kw)
     plot.line(x, y, **kw)
     return plot
 
 
-def image(
-    array: Any,
-    *,
-    width: int = 640,
-    height: int = 480,
-    title: str = "",
-    xlabel: str = "",
-    ylabel: str = "",
-    **kw: Any,
-) -> Plot:
-    plot = _plot("2d", width, height, title, xlabel, ylabel)
+def image(array: Any, **kw: Any) -> Plot:
+    """A new plot with `Plot.image(array, ...)` (figure keywords as `scatter`)."""
+    plot = _figure(kw)
     plot.image(array, **kw)
     return plot
 
 
-def mesh(
-    vertices: Any, faces: Any, *, width: int = 640, height: int = 480, title: str = "", **kw: Any
-) -> Plot:
-    plot = _plot("3d", width, height, title, "", "")
+def mesh(vertices: Any, faces: Any, **kw: Any) -> Plot:
+    """A new 3-D plot with `Plot.mesh(vertices, faces, ...)` (figure keywords as
+    `scatter`)."""
+    plot = _figure(kw, "3d")
     plot.mesh(vertices, faces, **kw)
     return plot
