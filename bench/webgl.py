@@ -22,6 +22,9 @@ bytes the page receives and the messages it sends.
      animation frame back until the frame is out). Median of --runs runs per size,
      each run re-running the cell (its old plot goes away). Also the bytes the page
      received over its WebSockets meanwhile.
+     Also shown: the time to the draw call itself (the page has the data on the GPU
+     and asks for the frame; with a GPU the frame follows within milliseconds, with
+     SwiftShader it takes seconds of CPU).
   b. drag: on the 10^6-point plot, the mouse is pressed in the middle of the plot and
      moved 3 px at a time, 20 times: the input-to-frame latency of each move (from the
      pointermove's timeStamp to the next draw of all the points), then 60 moves sent
@@ -150,6 +153,7 @@ PROBE = """
 @dataclass
 class Peer:
     first_frame_ms: dict[str, list[float]] = field(default_factory=dict)
+    first_draw_ms: dict[str, list[float]] = field(default_factory=dict)
     received_mb: dict[str, list[float]] = field(default_factory=dict)
     latency_ms: list[float] = field(default_factory=list)
     fps: float | None = None
@@ -197,12 +201,11 @@ async def run_cell(page: Any, app: App, index: int, rng: random.Random) -> float
     return float(keys[-1][0])
 
 
-async def drawn_since(page: Any, t0: float, points: int, limit_s: float) -> float:
-    """When the frame that drew `points` vertices since `t0` is out: the next animation
-    frame after that draw call."""
-    return float(
-        await page.evaluate(
-            """([t0, n, limit]) => new Promise((resolve, reject) => {
+async def drawn_since(page: Any, t0: float, points: int, limit_s: float) -> tuple[float, float]:
+    """When the draw call that brought the vertices drawn since `t0` to `points` was
+    made, and when that frame was out: the next animation frame after that call."""
+    issued, out = await page.evaluate(
+        """([t0, n, limit]) => new Promise((resolve, reject) => {
               const g = window.__gl; const end = performance.now() + limit * 1000;
               const look = () => {
                 const before = g.draws.filter((d) => d[0] < t0).pop();
@@ -210,16 +213,16 @@ async def drawn_since(page: Any, t0: float, points: int, limit_s: float) -> floa
                 const hit = g.draws.find((d) => d[0] >= t0 && d[1] - base >= n);
                 // The frame is out when the next one may begin: the next animation frame
                 // after the draw (the GPU's backpressure holds it back until then).
-                const out = () => resolve(performance.timeOrigin + performance.now());
+                const out = () => resolve([hit[0], performance.timeOrigin + performance.now()]);
                 if (hit) requestAnimationFrame(out);
                 else if (performance.now() > end) reject(new Error(`${g.drawn - base}/${n} drawn`));
                 else setTimeout(look, 20);
               };
               look();
             })""",
-            [t0, points, limit_s],
-        )
+        [t0, points, limit_s],
     )
+    return float(issued), float(out)
 
 
 async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Path) -> Result:
@@ -235,8 +238,7 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
         peers = PEERS[app.name]
         await run_cell(page, app, 0, rng)  # the data
         for i in range(len(peers)):
-            t0 = await run_cell(page, app, 1 + i, rng)
-            await drawn_since(page, t0, 1000, args.timeout)
+            await drawn_since(page, await run_cell(page, app, 1 + i, rng), 1000, args.timeout)
         cell = 1 + len(peers)
         for peer in peers:
             r = result.peers.setdefault(peer, Peer())
@@ -245,7 +247,8 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
                     for run in range(args.runs):
                         received = await page.evaluate("window.__gl.received")
                         t0 = await run_cell(page, app, cell, rng)
-                        t1 = await drawn_since(page, t0, need(peer, n), args.timeout)
+                        drawn, t1 = await drawn_since(page, t0, need(peer, n), args.timeout)
+                        r.first_draw_ms.setdefault(str(n), []).append(drawn - t0)
                         got = (await page.evaluate("window.__gl.received")) - received
                         r.first_frame_ms.setdefault(str(n), []).append(t1 - t0)
                         r.received_mb.setdefault(str(n), []).append(got / 1e6)
@@ -254,7 +257,7 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
                             f" {got / 1e6:.1f} MB",
                             file=sys.stderr,
                         )
-                    if n == min(args.sizes):
+                    if n == min(args.sizes) and not args.no_drag:
                         await drag(page, peer, n, r, rng)
                         await page.screenshot(path=shots / f"{peer}-{n:.0e}.png")
                     cell += 1
@@ -281,7 +284,7 @@ async def drag(page: Any, peer: str, n: int, r: Peer, rng: random.Random) -> Non
         await asyncio.sleep(rng.uniform(0, FRAME_S))
         await mouse.move(x + 3 * (i + 1), y + (i % 2))
         moved = await page.evaluate("window.__gl.move")
-        r.latency_ms.append(await drawn_since(page, moved, need(peer, n), 30) - moved)
+        r.latency_ms.append((await drawn_since(page, moved, need(peer, n), 30))[1] - moved)
         print(f"    {peer} drag move {i + 1}: {r.latency_ms[-1]:,.0f} ms", file=sys.stderr)
     t0 = await page.evaluate("performance.timeOrigin + performance.now()")
     drawn0 = await page.evaluate("window.__gl.drawn")
@@ -306,6 +309,13 @@ def table(results: dict[str, Result], meta: dict[str, Any], sizes: list[int]) ->
     names = list(peers)
     rows = []
     for n in sizes:
+        rows.append(
+            (
+                f"draw call issued, {n:.0e} (median)",
+                {p: median(peers[p].first_draw_ms.get(str(n), [])) for p in names},
+                "ms",
+            )
+        )
         rows.append(
             (
                 f"first frame, {n:.0e} points (median)",
@@ -393,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--runs", type=int, default=2, help="runs per size (default 2)")
     p.add_argument("--only", action="append", choices=["notewire", "jupyterlab"])
+    p.add_argument("--no-drag", action="store_true", help="first frames and bytes only")
     p.add_argument("--json", metavar="PATH", help="write the raw samples to PATH")
     p.add_argument("--shots", metavar="DIR", help="folder for the screenshots")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds for a start or a wait")
