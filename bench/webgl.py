@@ -258,7 +258,10 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
                             file=sys.stderr,
                         )
                     if n == min(args.sizes) and not args.no_drag:
-                        await drag(page, peer, n, r, rng)
+                        try:  # a drag that fails still leaves the larger sizes to measure
+                            await drag(page, peer, n, r, rng)
+                        except Exception as e:
+                            r.error = f"drag: {type(e).__name__}: {str(e)[:300]}"
                         await page.screenshot(path=shots / f"{peer}-{n:.0e}.png")
                     cell += 1
             except Exception as e:  # one library failing still measures the other
