@@ -41,6 +41,7 @@ import { CellList } from "./cell-list";
 import { CellView, type CellHost } from "./cell-view";
 import { ConnectionBanner } from "./connection-banner";
 import { attachCanvasComms } from "./canvas-output";
+import { attachGlComms } from "./gl-output";
 import { attachWidgetHost } from "./widget-host";
 import { choose, confirm, prompt, showShortcuts, toast } from "./dialogs";
 import { afterPaint, h, toolButton } from "./dom";
@@ -111,6 +112,7 @@ export class NotebookPage {
     this.client = new NotebookClient({ url: notebookSocketURL(path, location), path, schedule: afterPaint });
     this.banner = new ConnectionBanner(this.client);
     attachCanvasComms(this.client); // live figures (view/canvas-output.ts)
+    attachGlComms(this.client); // plots drawn in the page (view/gl-output.ts)
     attachWidgetHost(this.client); // Jupyter widgets (view/widget-host.ts)
     this.doc = this.client.doc;
     this.undo = createCellUndo(this.doc);

@@ -10,6 +10,7 @@ import { EMPTY_STREAM, planStream, type StreamRendered } from "../model/stream";
 import { ansiNodes, segmentNodes } from "./ansi-dom";
 import { canvasOutput } from "./canvas-output";
 import { clear, h, type Disposable } from "./dom";
+import { glOutput } from "./gl-output";
 import { sandboxFrame } from "./frame";
 import { jsonTree } from "./json-tree";
 import { renderMarkdown } from "./markdown";
@@ -65,6 +66,8 @@ function richOutput(out: Extract<Output, { output_type: "display_data" | "execut
   const canvas = canvasOutput(out.data, out.metadata); // a live figure while its comm is open
   if (canvas) return canvas;
   const trusted = ctx.trusted();
+  const gl = glOutput(out.data, trusted); // a plot drawn in the page (WebGL) while it can be
+  if (gl) return gl;
   const widget = widgetOutput(out.data, trusted); // a widget view, in its own frame
   if (widget) return widget;
   const mime = pickMime(out.data, trusted);

@@ -86,6 +86,7 @@ class CommRelay:
                 if self.widgets.opened(content, buffers) is None:
                     self.comms.track(msg_type, content, metadata, buffers)
             elif msg_type == "comm_msg" and isinstance(comm_id, str) and isinstance(data, dict):
+                self.comms.message(comm_id, data, buffers)  # gl scenes (gl_scenes.py)
                 self.widgets.message(comm_id, data, buffers)
             elif msg_type == "comm_close" and isinstance(comm_id, str):
                 self.widgets.closed(comm_id)

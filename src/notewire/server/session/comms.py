@@ -2,13 +2,16 @@
 
 Kept so that a browser that attaches later can re-open every comm that is still open
 (it then asks the kernel for the current state, as live canvases do). Widget comms are
-kept with their current state by `widgets.Widgets` instead.
+kept with their current state by `widgets.Widgets` instead; `notewire.gl` plots are
+listed with their current scene (`gl_scenes.GlScenes`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from .gl_scenes import GlScenes
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class OpenComm:
 class Comms:
     def __init__(self) -> None:
         self._open: dict[str, OpenComm] = {}
+        self._scenes = GlScenes()
 
     def track(
         self,
@@ -46,15 +50,31 @@ class Comms:
             return
         if msg_type == "comm_open":
             self._open[comm_id] = OpenComm(content, metadata, buffers)
+            self._scenes.opened(content, buffers)
         elif msg_type == "comm_close":
             self._open.pop(comm_id, None)
+            self._scenes.closed(comm_id)
+
+    def message(self, comm_id: str, data: Any, buffers: tuple[bytes, ...]) -> None:
+        """A kernel's comm_msg: a gl scene's update is folded into the kept scene."""
+        self._scenes.message(comm_id, data, buffers)
 
     def clear(self) -> None:
         """The kernel restarted or died: its comms are gone."""
         self._open.clear()
+        self._scenes.clear()
 
     def __len__(self) -> int:
         return len(self._open)
 
     def to_json(self, buffer_list: list[bytes]) -> list[dict[str, Any]]:
-        return [comm.to_json(buffer_list) for comm in self._open.values()]
+        return [
+            self._current(comm_id, comm).to_json(buffer_list)
+            for comm_id, comm in self._open.items()
+        ]
+
+    def _current(self, comm_id: str, comm: OpenComm) -> OpenComm:
+        if comm_id not in self._scenes:
+            return comm
+        content, buffers = self._scenes.reopen(comm_id, comm.content)
+        return OpenComm(content, comm.metadata, tuple(buffers))

@@ -84,6 +84,10 @@ async def serve(
         server_header=False,
         timeout_graceful_shutdown=shutdown_timeout,
         ws_max_size=ws_max_size,
+        # No permessage-deflate: the server would compress every frame, and binary ones
+        # (plots' data, images, Yjs updates) barely shrink. An 80 MB gl scene (10^7
+        # points) took 19 s of zlib on a busy 2-core machine before reaching the page.
+        ws_per_message_deflate=False,
     )
     server = _Server(config)
     with sock:
