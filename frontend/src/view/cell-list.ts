@@ -24,6 +24,13 @@ const LIVE_MARGIN_PX = 1200;
  * they are built, so that scrolling back and forth a little builds nothing again.
  */
 const LIGHT_MARGIN_PX = 2 * LIVE_MARGIN_PX;
+/** Milliseconds of building (and taking down) a frame, after the first cell. */
+const BUILD_BUDGET_MS = 6;
+
+/** Something with a place on the screen: an element, a Range, a position in an editor. */
+export interface Placed {
+  getBoundingClientRect(): DOMRect;
+}
 
 /** What the list needs of a cell's view. */
 export interface ListedCell {
@@ -32,6 +39,8 @@ export interface ListedCell {
   makeLive(): void;
   /** Back to the light form; false when the cell stays live (the user is in it). */
   makeLight(): boolean;
+  /** Readies what the browser's find needs of a cell not built (idle time). */
+  prepareFindable(): void;
 }
 
 export class CellList {
@@ -42,6 +51,9 @@ export class CellList {
   /** The cells made live and not yet back to their light form. */
   private readonly live = new Set<ListedCell>();
   private liveCheck = 0;
+  private findableIdle = 0;
+  /** Cells from here on have not had `prepareFindable` yet. */
+  private findableNext = 0;
   private readonly sizes = new ResizeObserver(() => this.scheduleLiveCheck());
 
   constructor() {
@@ -59,6 +71,26 @@ export class CellList {
     for (const cell of this.cells) if (!cell.isLive) cell.makeLive();
   }
 
+  /**
+   * Builds the cell now and scrolls `target` (a part of it; the cell itself by
+   * default) to the middle of the screen. The cells around it are drawn at their real
+   * heights only once on screen, which moves the target: it is put back in the middle
+   * in the next frames, until it stays.
+   */
+  reveal(cell: ListedCell, target: () => Placed | null = () => cell.el): void {
+    cell.makeLive();
+    let tries = 4;
+    const settle = (): void => {
+      const r = (target() ?? cell.el).getBoundingClientRect();
+      const room = window.innerHeight;
+      const off = r.top + Math.min(r.height, room * 0.8) / 2 - room / 2;
+      if (Math.abs(off) > 4) window.scrollBy({ top: off, behavior: "instant" });
+      if (tries-- > 0 && Math.abs(off) > 4) requestAnimationFrame(settle);
+    };
+    settle();
+    this.scheduleLiveCheck();
+  }
+
   /** Puts the cells' elements in this order, moving only those out of place. */
   arrange(cells: readonly ListedCell[]): void {
     let prev: HTMLElement | null = null;
@@ -71,9 +103,28 @@ export class CellList {
     this.index = new Map(cells.map((c, i) => [c, i]));
     for (const cell of this.live) if (!this.index.has(cell)) this.live.delete(cell);
     this.scheduleLiveCheck();
+    this.findableNext = 0;
+    this.scheduleFindable();
+  }
+
+  /**
+   * Readies every cell for the browser's find, a few at a time in idle periods, so that
+   * opening a notebook and typing never wait for it.
+   */
+  private scheduleFindable(): void {
+    if (this.findableIdle) return;
+    this.findableIdle = requestIdleCallback((deadline) => {
+      this.findableIdle = 0;
+      while (this.findableNext < this.cells.length && deadline.timeRemaining() > 2) {
+        this.cells[this.findableNext++]!.prepareFindable();
+      }
+      if (this.findableNext < this.cells.length) this.scheduleFindable();
+    });
   }
 
   clear(): void {
+    if (this.findableIdle) cancelIdleCallback(this.findableIdle);
+    this.findableIdle = 0;
     this.cells = [];
     this.index.clear();
     this.live.clear();
@@ -93,14 +144,17 @@ export class CellList {
    * farther than LIGHT_MARGIN_PX back in their light form. Cells are in document order,
    * so a binary search finds the first near one: a few rect reads per check, however
    * long the notebook (an IntersectionObserver on every cell cost a little on every
-   * frame, typing included).
+   * frame, typing included). The work is spread over frames, BUILD_BUDGET_MS of it a
+   * frame, the cells on screen first: scrolling fast through a notebook would otherwise
+   * build a screenful of editors and outputs in one frame (87-111 ms frames were seen).
    */
   private makeVisibleLive(): void {
+    const start = performance.now();
     const cells = this.cells;
     const first = this.firstBelow(-LIGHT_MARGIN_PX);
     const bottom = window.innerHeight + LIVE_MARGIN_PX;
     const lightBottom = window.innerHeight + LIGHT_MARGIN_PX;
-    let made = false;
+    const wanted: { cell: ListedCell; distance: number }[] = [];
     let end = first; // cells from `end` on are below LIGHT_MARGIN_PX
     for (; end < cells.length; end++) {
       const cell = cells[end]!;
@@ -109,16 +163,30 @@ export class CellList {
       // A cell made live otherwise (focused by a key, asking for input) is counted too.
       if (cell.isLive) this.live.add(cell);
       if (rect.bottom < -LIVE_MARGIN_PX || rect.top > bottom || cell.isLive) continue;
+      const distance = rect.bottom < 0 ? -rect.bottom : Math.max(0, rect.top - window.innerHeight);
+      wanted.push({ cell, distance });
+    }
+    wanted.sort((a, b) => a.distance - b.distance);
+    let left = false;
+    for (const [i, { cell }] of wanted.entries()) {
+      if (i > 0 && performance.now() - start > BUILD_BUDGET_MS) {
+        left = true;
+        break;
+      }
       cell.makeLive();
       this.live.add(cell);
-      made = true;
     }
     for (const cell of this.live) {
       const i = this.index.get(cell)!;
-      if ((i < first || i >= end) && cell.makeLight()) this.live.delete(cell);
+      if (i >= first && i < end) continue;
+      if (performance.now() - start > BUILD_BUDGET_MS) {
+        left = true;
+        break;
+      }
+      if (cell.makeLight()) this.live.delete(cell);
     }
-    // What was built changed the heights: look again once laid out.
-    if (made) this.scheduleLiveCheck();
+    // What was built changed the heights, or work is left: look again next frame.
+    if (wanted.length || left) this.scheduleLiveCheck();
   }
 
   /** The first cell whose bottom is below `y` (viewport px), by binary search. */

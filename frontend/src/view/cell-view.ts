@@ -24,6 +24,9 @@ import { estimateCellHeight } from "../model/estimate";
 import { createEditor, type CellEditor, type EditorSnapshot, type KernelHelp } from "./editor";
 import { renderMarkdown } from "./markdown";
 import { OutputArea } from "./outputs";
+import type { Placed } from "./cell-list";
+import { outputText, type Match } from "../model/notebook-search";
+import { rangeOfMatch, showFound } from "./text-highlight";
 
 export interface CellHost {
   awareness(): Awareness;
@@ -64,6 +67,13 @@ export class CellView implements Disposable {
   /** What the last editor left (`makeLight`), for the next one. */
   private snapshot: EditorSnapshot | null = null;
   private pendingInput: InputRequest | null = null;
+  /**
+   * Until the outputs are built, their text sits in a `hidden=until-found` element: the
+   * browser's own find (from its menu) finds it there, and shows the match by building
+   * the cell (`beforematch`). Filled when the page is idle (`prepareFindable`).
+   */
+  private findable: HTMLElement | null = null;
+  private findableIdle = 0;
   private sourceFrame = 0;
   /** The cell's source, held from the start: a deleted cell's Map no longer reads. */
   private readonly source: Y.Text;
@@ -112,6 +122,7 @@ export class CellView implements Disposable {
     if (this.live) return;
     this.live = true;
     this.el.classList.add("nw-live");
+    this.dropFindable();
     this.syncOutputs();
   }
 
@@ -135,6 +146,80 @@ export class CellView implements Disposable {
     this.makeLive();
     if (!this.editor) this.showInput(true);
     return this.editor!;
+  }
+
+  /**
+   * Shows find's match in this cell, built at once: in the editor for a source (the
+   * cell's other source matches marked too), else in the rendered markdown or the
+   * output. Returns where the match is, to scroll it into view.
+   */
+  showMatch(match: Match, re: RegExp, sourceMatches: readonly Match[]): Placed {
+    this.makeLive();
+    showFound(null);
+    this.editor?.showFound([], -1);
+    if (match.output === null) {
+      if (this.rendered) {
+        const range = rangeOfMatch(this.rendered, re, match.nth);
+        showFound(range);
+        return range ?? this.rendered;
+      }
+      const editor = this.ensureEditor();
+      editor.showFound(sourceMatches, sourceMatches.indexOf(match));
+      const view = editor.view;
+      return {
+        getBoundingClientRect: () => {
+          const c = view.coordsAtPos(Math.min(match.from, view.state.doc.length));
+          return c ? new DOMRect(c.left, c.top, c.right - c.left, c.bottom - c.top) : this.el.getBoundingClientRect();
+        },
+      };
+    }
+    const el = this.outputs?.outputEl(match.output) ?? null;
+    if (!el) return this.el;
+    const range = rangeOfMatch(el, re, match.nth);
+    showFound(range);
+    if (range) {
+      const list = el.parentElement!;
+      if (range.getBoundingClientRect().bottom > list.getBoundingClientRect().bottom) this.outputs!.expand();
+    }
+    return range ?? el;
+  }
+
+  /** Takes find's marks out of this cell. */
+  clearFound(): void {
+    this.editor?.showFound([], -1);
+  }
+
+  /** The element of the markdown heading at `index` in this cell, when rendered. */
+  headingEl(index: number): HTMLElement | null {
+    return (this.rendered?.querySelectorAll<HTMLElement>("h1, h2, h3, h4, h5, h6")[index] as HTMLElement | undefined) ?? null;
+  }
+
+  /** The cell's (first) error output, built at once. */
+  errorEl(): HTMLElement | null {
+    this.makeLive();
+    return this.outputs?.el.querySelector<HTMLElement>(".nw-error") ?? null;
+  }
+
+  /** Puts the text of the outputs not built yet where the browser's find finds it. */
+  prepareFindable(): void {
+    if (this.live || this.info.cell_type !== "code") return this.dropFindable();
+    const outputs = cellOutputs(this.map)?.toArray() ?? [];
+    const text = outputs.map((o) => outputText(o, this.info.trusted)).filter((t) => t !== "").join("\n");
+    if (!text) return this.dropFindable();
+    if (!this.findable) {
+      this.findable = h("div", { class: "nw-findable", hidden: "until-found" });
+      // The browser found text here and is about to show it: show the real outputs.
+      this.findable.addEventListener("beforematch", () => requestAnimationFrame(() => this.makeLive()));
+      this.outputsSlot.appendChild(this.findable);
+    }
+    this.findable.textContent = text;
+  }
+
+  private dropFindable(): void {
+    if (this.findableIdle) cancelIdleCallback(this.findableIdle);
+    this.findableIdle = 0;
+    this.findable?.remove();
+    this.findable = null;
   }
 
   private readonly onMap = (e: Y.YMapEvent<unknown>): void => {
@@ -240,6 +325,12 @@ export class CellView implements Disposable {
     }
     if (!this.live) {
       this.estimate(this.source.toString());
+      if (this.findable && !this.findableIdle) {
+        this.findableIdle = requestIdleCallback(() => {
+          this.findableIdle = 0;
+          this.prepareFindable();
+        });
+      }
       return;
     }
     if (this.outputs) {
@@ -290,6 +381,7 @@ export class CellView implements Disposable {
     this.map.unobserve(this.onMap);
     this.source.unobserve(this.onSource);
     this.dropEditor();
+    this.dropFindable();
     this.undoManager?.destroy();
     this.outputs?.destroy();
   }
