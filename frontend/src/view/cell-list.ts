@@ -7,24 +7,30 @@
 // and an empty one removed. The browser skips an off-screen chunk whole
 // (`content-visibility`, notewire.css) at the height its cells' estimates add up to.
 //
-// Only the cells near the screen have their editor and outputs built (`makeLive`), and
-// those that leave it go back to their light form (`makeLight`): the editors in the page,
-// whose listeners every keystroke pays for, are those near the screen and the one being
-// edited, however far the user has scrolled.
+// Only the cells near the screen have their editor and outputs built (`makeLive`, then
+// `buildEditor`, one editor a frame), and those that leave it go back to their light
+// form (`makeLight`): the editors in the page, whose listeners every keystroke pays for,
+// are those near the screen and the one being edited, however far the user has scrolled.
 import { h } from "./dom";
 
 /** Cells per chunk. */
 const CHUNK = 32;
 /** A cell's padding, borders and margin around its estimated content (notewire.css). */
 const CELL_CHROME_PX = 12;
-/** Cells this far above or below the screen are built too, ready for a scroll. */
+/** Cells this far above or below the screen have their outputs built, ready for a scroll. */
 const LIVE_MARGIN_PX = 1200;
 /**
- * Live cells go back to their light form once this far from the screen: farther than
- * they are built, so that scrolling back and forth a little builds nothing again.
+ * Cells this far have their editor built too, one a frame. Fewer than the outputs: each
+ * editor listens to every scroll and takes part in every frame.
  */
-const LIGHT_MARGIN_PX = 2 * LIVE_MARGIN_PX;
-/** Milliseconds of building (and taking down) a frame, after the first cell. */
+const EDITOR_MARGIN_PX = 600;
+/**
+ * Live cells go back to their light form (no editor) once this far from the screen:
+ * farther than they are built, so that scrolling back and forth a little builds
+ * nothing again.
+ */
+const LIGHT_MARGIN_PX = 1800;
+/** Milliseconds of building a frame, after the first cell. */
 const BUILD_BUDGET_MS = 6;
 
 /** Something with a place on the screen: an element, a Range, a position in an editor. */
@@ -36,7 +42,10 @@ export interface Placed {
 export interface ListedCell {
   readonly el: HTMLElement;
   readonly isLive: boolean;
+  /** Live, with its source still in plain text: an editor is to be built. */
+  readonly wantsEditor: boolean;
   makeLive(): void;
+  buildEditor(): void;
   /** Back to the light form; false when the cell stays live (the user is in it). */
   makeLight(): boolean;
   /** Readies what the browser's find needs of a cell not built (idle time). */
@@ -155,6 +164,7 @@ export class CellList {
     const bottom = window.innerHeight + LIVE_MARGIN_PX;
     const lightBottom = window.innerHeight + LIGHT_MARGIN_PX;
     const wanted: { cell: ListedCell; distance: number }[] = [];
+    const inRange: { cell: ListedCell; distance: number }[] = [];
     let end = first; // cells from `end` on are below LIGHT_MARGIN_PX
     for (; end < cells.length; end++) {
       const cell = cells[end]!;
@@ -162,31 +172,35 @@ export class CellList {
       if (rect.top > lightBottom) break;
       // A cell made live otherwise (focused by a key, asking for input) is counted too.
       if (cell.isLive) this.live.add(cell);
-      if (rect.bottom < -LIVE_MARGIN_PX || rect.top > bottom || cell.isLive) continue;
+      if (rect.bottom < -LIVE_MARGIN_PX || rect.top > bottom) continue;
       const distance = rect.bottom < 0 ? -rect.bottom : Math.max(0, rect.top - window.innerHeight);
-      wanted.push({ cell, distance });
+      if (distance <= EDITOR_MARGIN_PX) inRange.push({ cell, distance });
+      if (!cell.isLive) wanted.push({ cell, distance });
     }
-    wanted.sort((a, b) => a.distance - b.distance);
-    let left = false;
-    for (const [i, { cell }] of wanted.entries()) {
-      if (i > 0 && performance.now() - start > BUILD_BUDGET_MS) {
-        left = true;
-        break;
-      }
-      cell.makeLive();
-      this.live.add(cell);
-    }
+    // Those gone far first (taking an editor down is cheap, and it is what every
+    // keystroke pays for), then the building, nearest first, within the budget.
     for (const cell of this.live) {
       const i = this.index.get(cell)!;
-      if (i >= first && i < end) continue;
-      if (performance.now() - start > BUILD_BUDGET_MS) {
-        left = true;
-        break;
-      }
-      if (cell.makeLight()) this.live.delete(cell);
+      if ((i < first || i >= end) && cell.makeLight()) this.live.delete(cell);
+    }
+    wanted.sort((a, b) => a.distance - b.distance);
+    let built = 0;
+    for (const { cell } of wanted) {
+      if (built > 0 && performance.now() - start > BUILD_BUDGET_MS) break;
+      cell.makeLive();
+      this.live.add(cell);
+      built++;
+    }
+    // One editor a frame, the nearest first: building one and laying it out costs a few
+    // milliseconds, and a screenful in one frame made scrolling stutter.
+    let editors = 0;
+    for (const { cell } of inRange) if (cell.wantsEditor) editors++;
+    if (editors > 0) {
+      inRange.sort((a, b) => a.distance - b.distance);
+      inRange.find(({ cell }) => cell.wantsEditor)?.cell.buildEditor();
     }
     // What was built changed the heights, or work is left: look again next frame.
-    if (wanted.length || left) this.scheduleLiveCheck();
+    if (wanted.length || editors > 0) this.scheduleLiveCheck();
   }
 
   /** The first cell whose bottom is below `y` (viewport px), by binary search. */

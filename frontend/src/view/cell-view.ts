@@ -60,8 +60,14 @@ export class CellView implements Disposable {
   private outputs: OutputArea | null = null;
   /** The outputs are built (once built, they stay). */
   private live = false;
-  /** The cell is near the screen: it shows an editor, not its light form. */
+  /** The cell is near the screen: its outputs are built, its editor is wanted. */
   private near = false;
+  /**
+   * The source shows in an editor, not its light form. Built a frame after `near`
+   * (`buildEditor`, one a frame: view/cell-list.ts), or at once when the keyboard or
+   * find needs it (`ensureEditor`).
+   */
+  private editorOn = false;
   /** The cell text's undo history, kept while the editor comes and goes. */
   private undoManager: Y.UndoManager | null = null;
   /** What the last editor left (`makeLight`), for the next one. */
@@ -110,11 +116,23 @@ export class CellView implements Disposable {
     return this.editor !== null;
   }
 
+  /** Near the screen, and still showing its source as plain text. */
+  get wantsEditor(): boolean {
+    return this.near && this.editor === null && this.rendered === null;
+  }
+
+  /** Swaps the source's plain text for the editor (the cell is near the screen). */
+  buildEditor(): void {
+    if (!this.near || this.editorOn) return;
+    this.editorOn = true;
+    this.showInput();
+  }
+
   getEditor(): CellEditor | null {
     return this.editor;
   }
 
-  /** Builds the editor and outputs: the cell is on (or near) the screen. */
+  /** Builds the outputs: the cell is on (or near) the screen. Its editor comes next. */
   makeLive(): void {
     if (this.near) return;
     this.near = true;
@@ -135,6 +153,7 @@ export class CellView implements Disposable {
     const editor = this.editor;
     if (editor && (editor.view.dom.contains(document.activeElement) || this.host.isEditing(this.id))) return false;
     this.near = false;
+    this.editorOn = false;
     if (!editor) return true;
     this.dropEditor();
     this.showInput();
@@ -144,6 +163,7 @@ export class CellView implements Disposable {
   /** Editor for the cell now, live or not (keyboard focus needs it). */
   ensureEditor(): CellEditor {
     this.makeLive();
+    this.editorOn = true;
     if (!this.editor) this.showInput(true);
     return this.editor!;
   }
@@ -266,7 +286,7 @@ export class CellView implements Disposable {
     this.el.classList.remove("nw-rendered");
     this.rendered?.remove();
     this.rendered = null;
-    if (this.near || forceEditor) {
+    if (this.editorOn || forceEditor) {
       if (!this.editor) {
         this.staticSource?.remove();
         this.staticSource = null;

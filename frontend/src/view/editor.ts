@@ -47,6 +47,7 @@ import type { CellType } from "../model/document";
 import { readCompleteReply, readInspectReply, toCodePoints } from "../model/completion";
 import type { JSONObject } from "../model/protocol";
 import { ansiNodes } from "./ansi-dom";
+import { quietFontsReady } from "./fonts-ready";
 
 /**
  * The notebook find's matches in this editor (view/find-panel.ts): marked, the current
@@ -261,6 +262,7 @@ function restoredSelection(text: Y.Text, snap: EditorSnapshot): EditorSelection 
 }
 
 export function createEditor(opts: EditorOptions): CellEditor {
+  quietFontsReady();
   const lang = new Compartment();
   const undoManager = opts.undoManager;
   const selection = opts.restore ? restoredSelection(opts.text, opts.restore) : null;
