@@ -79,6 +79,7 @@ export class CellView implements Disposable {
    * the cell (`beforematch`). Filled when the page is idle (`prepareFindable`).
    */
   private findable: HTMLElement | null = null;
+  private findableText = "";
   private findableIdle = 0;
   private sourceFrame = 0;
   /** The cell's source, held from the start: a deleted cell's Map no longer reads. */
@@ -232,7 +233,8 @@ export class CellView implements Disposable {
       this.findable.addEventListener("beforematch", () => requestAnimationFrame(() => this.makeLive()));
       this.outputsSlot.appendChild(this.findable);
     }
-    this.findable.textContent = text;
+    if (text !== this.findableText) this.findable.textContent = text;
+    this.findableText = text;
   }
 
   private dropFindable(): void {
@@ -240,6 +242,7 @@ export class CellView implements Disposable {
     this.findableIdle = 0;
     this.findable?.remove();
     this.findable = null;
+    this.findableText = "";
   }
 
   private readonly onMap = (e: Y.YMapEvent<unknown>): void => {
