@@ -22,6 +22,11 @@ import { showFound } from "./text-highlight";
 /** How long the document stays still before an open search is run again. */
 const RESEARCH_MS = 150;
 
+/** Reading order of two matches: by cell, then source before outputs, then offset. */
+function comparePlaces(a: Match, b: Match): number {
+  return a.cellIndex - b.cellIndex || (a.output ?? -1) - (b.output ?? -1) || a.from - b.from;
+}
+
 function toggle(label: string, title: string): HTMLButtonElement {
   return h("button", { type: "button", class: "nw-tool nw-find-toggle", title, "aria-label": title, "aria-pressed": "false" }, label);
 }
@@ -137,9 +142,7 @@ export class FindPanel {
     if (jump || !before) this.current = firstFrom(this.matches, this.nav.activeIndex());
     else {
       // The same place, or the first match after it.
-      const i = this.matches.findIndex(
-        (m) => m.cellIndex > before.cellIndex || (m.cell === before.cell && (m.output ?? -1) >= (before.output ?? -1) && m.from >= before.from),
-      );
+      const i = this.matches.findIndex((m) => comparePlaces(m, before) >= 0);
       this.current = i < 0 ? firstFrom(this.matches, 0) : i;
     }
     this.showStatus();
