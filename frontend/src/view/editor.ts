@@ -48,6 +48,7 @@ import { readCompleteReply, readInspectReply, toCodePoints } from "../model/comp
 import type { JSONObject } from "../model/protocol";
 import { ansiNodes } from "./ansi-dom";
 import { quietFontsReady } from "./fonts-ready";
+import { whileBuilding } from "./selection-hub";
 
 /**
  * The notebook find's matches in this editor (view/find-panel.ts): marked, the current
@@ -266,7 +267,7 @@ export function createEditor(opts: EditorOptions): CellEditor {
   const lang = new Compartment();
   const undoManager = opts.undoManager;
   const selection = opts.restore ? restoredSelection(opts.text, opts.restore) : null;
-  const view = new EditorView({
+  const view = whileBuilding(opts.parent, () => new EditorView({
     parent: opts.parent,
     state: EditorState.create({
       doc: opts.text.toString(),
@@ -331,7 +332,7 @@ export function createEditor(opts: EditorOptions): CellEditor {
         }),
       ],
     }),
-  });
+  }));
   // The find query the editor had; and one update, in which y-codemirror draws the
   // other users' cursors already there (it otherwise waits for their next move).
   const search = opts.restore?.search;
