@@ -7,31 +7,49 @@
 // and an empty one removed. The browser skips an off-screen chunk whole
 // (`content-visibility`, notewire.css) at the height its cells' estimates add up to.
 //
-// Only the cells near the screen have their editor and outputs built (`makeLive`), and
-// those that leave it go back to their light form (`makeLight`): the editors in the page,
-// whose listeners every keystroke pays for, are those near the screen and the one being
-// edited, however far the user has scrolled.
+// Only the cells near the screen have their editor and outputs built (`makeLive`, then
+// `buildEditor`, one editor a frame), and those that leave it go back to their light
+// form (`makeLight`): the editors in the page, whose listeners every keystroke pays for,
+// are those near the screen and the one being edited, however far the user has scrolled.
 import { h } from "./dom";
 
 /** Cells per chunk. */
 const CHUNK = 32;
 /** A cell's padding, borders and margin around its estimated content (notewire.css). */
 const CELL_CHROME_PX = 12;
-/** Cells this far above or below the screen are built too, ready for a scroll. */
+/** Cells this far above or below the screen have their outputs built, ready for a scroll. */
 const LIVE_MARGIN_PX = 1200;
 /**
- * Live cells go back to their light form once this far from the screen: farther than
- * they are built, so that scrolling back and forth a little builds nothing again.
+ * Cells this far have their editor built too, one a frame. Fewer than the outputs: each
+ * editor listens to every scroll and takes part in every frame.
  */
-const LIGHT_MARGIN_PX = 2 * LIVE_MARGIN_PX;
+const EDITOR_MARGIN_PX = 600;
+/**
+ * Live cells go back to their light form (no editor) once this far from the screen:
+ * farther than they are built, so that scrolling back and forth a little builds
+ * nothing again.
+ */
+const LIGHT_MARGIN_PX = 1800;
+/** Milliseconds of building a frame, after the first cell. */
+const BUILD_BUDGET_MS = 6;
+
+/** Something with a place on the screen: an element, a Range, a position in an editor. */
+export interface Placed {
+  getBoundingClientRect(): DOMRect;
+}
 
 /** What the list needs of a cell's view. */
 export interface ListedCell {
   readonly el: HTMLElement;
   readonly isLive: boolean;
+  /** Live, with its source still in plain text: an editor is to be built. */
+  readonly wantsEditor: boolean;
   makeLive(): void;
+  buildEditor(): void;
   /** Back to the light form; false when the cell stays live (the user is in it). */
   makeLight(): boolean;
+  /** Readies what the browser's find needs of a cell not built (idle time). */
+  prepareFindable(): void;
 }
 
 export class CellList {
@@ -42,6 +60,9 @@ export class CellList {
   /** The cells made live and not yet back to their light form. */
   private readonly live = new Set<ListedCell>();
   private liveCheck = 0;
+  private findableIdle = 0;
+  /** Cells from here on have not had `prepareFindable` yet. */
+  private findableNext = 0;
   private readonly sizes = new ResizeObserver(() => this.scheduleLiveCheck());
 
   constructor() {
@@ -59,6 +80,26 @@ export class CellList {
     for (const cell of this.cells) if (!cell.isLive) cell.makeLive();
   }
 
+  /**
+   * Builds the cell now and scrolls `target` (a part of it; the cell itself by
+   * default) to the middle of the screen. The cells around it are drawn at their real
+   * heights only once on screen, which moves the target: it is put back in the middle
+   * in the next frames, until it stays.
+   */
+  reveal(cell: ListedCell, target: () => Placed | null = () => cell.el): void {
+    cell.makeLive();
+    let tries = 4;
+    const settle = (): void => {
+      const r = (target() ?? cell.el).getBoundingClientRect();
+      const room = window.innerHeight;
+      const off = r.top + Math.min(r.height, room * 0.8) / 2 - room / 2;
+      if (Math.abs(off) > 4) window.scrollBy({ top: off, behavior: "instant" });
+      if (tries-- > 0 && Math.abs(off) > 4) requestAnimationFrame(settle);
+    };
+    settle();
+    this.scheduleLiveCheck();
+  }
+
   /** Puts the cells' elements in this order, moving only those out of place. */
   arrange(cells: readonly ListedCell[]): void {
     let prev: HTMLElement | null = null;
@@ -71,9 +112,28 @@ export class CellList {
     this.index = new Map(cells.map((c, i) => [c, i]));
     for (const cell of this.live) if (!this.index.has(cell)) this.live.delete(cell);
     this.scheduleLiveCheck();
+    this.findableNext = 0;
+    this.scheduleFindable();
+  }
+
+  /**
+   * Readies every cell for the browser's find, a few at a time in idle periods, so that
+   * opening a notebook and typing never wait for it.
+   */
+  private scheduleFindable(): void {
+    if (this.findableIdle) return;
+    this.findableIdle = requestIdleCallback((deadline) => {
+      this.findableIdle = 0;
+      while (this.findableNext < this.cells.length && deadline.timeRemaining() > 2) {
+        this.cells[this.findableNext++]!.prepareFindable();
+      }
+      if (this.findableNext < this.cells.length) this.scheduleFindable();
+    });
   }
 
   clear(): void {
+    if (this.findableIdle) cancelIdleCallback(this.findableIdle);
+    this.findableIdle = 0;
     this.cells = [];
     this.index.clear();
     this.live.clear();
@@ -93,14 +153,18 @@ export class CellList {
    * farther than LIGHT_MARGIN_PX back in their light form. Cells are in document order,
    * so a binary search finds the first near one: a few rect reads per check, however
    * long the notebook (an IntersectionObserver on every cell cost a little on every
-   * frame, typing included).
+   * frame, typing included). The work is spread over frames, BUILD_BUDGET_MS of it a
+   * frame, the cells on screen first: scrolling fast through a notebook would otherwise
+   * build a screenful of editors and outputs in one frame (87-111 ms frames were seen).
    */
   private makeVisibleLive(): void {
+    const start = performance.now();
     const cells = this.cells;
     const first = this.firstBelow(-LIGHT_MARGIN_PX);
     const bottom = window.innerHeight + LIVE_MARGIN_PX;
     const lightBottom = window.innerHeight + LIGHT_MARGIN_PX;
-    let made = false;
+    const wanted: { cell: ListedCell; distance: number }[] = [];
+    const inRange: { cell: ListedCell; distance: number }[] = [];
     let end = first; // cells from `end` on are below LIGHT_MARGIN_PX
     for (; end < cells.length; end++) {
       const cell = cells[end]!;
@@ -108,17 +172,35 @@ export class CellList {
       if (rect.top > lightBottom) break;
       // A cell made live otherwise (focused by a key, asking for input) is counted too.
       if (cell.isLive) this.live.add(cell);
-      if (rect.bottom < -LIVE_MARGIN_PX || rect.top > bottom || cell.isLive) continue;
-      cell.makeLive();
-      this.live.add(cell);
-      made = true;
+      if (rect.bottom < -LIVE_MARGIN_PX || rect.top > bottom) continue;
+      const distance = rect.bottom < 0 ? -rect.bottom : Math.max(0, rect.top - window.innerHeight);
+      if (distance <= EDITOR_MARGIN_PX) inRange.push({ cell, distance });
+      if (!cell.isLive) wanted.push({ cell, distance });
     }
+    // Those gone far first (taking an editor down is cheap, and it is what every
+    // keystroke pays for), then the building, nearest first, within the budget.
     for (const cell of this.live) {
       const i = this.index.get(cell)!;
       if ((i < first || i >= end) && cell.makeLight()) this.live.delete(cell);
     }
-    // What was built changed the heights: look again once laid out.
-    if (made) this.scheduleLiveCheck();
+    wanted.sort((a, b) => a.distance - b.distance);
+    let built = 0;
+    for (const { cell } of wanted) {
+      if (built > 0 && performance.now() - start > BUILD_BUDGET_MS) break;
+      cell.makeLive();
+      this.live.add(cell);
+      built++;
+    }
+    // One editor a frame, the nearest first: building one and laying it out costs a few
+    // milliseconds, and a screenful in one frame made scrolling stutter.
+    let editors = 0;
+    for (const { cell } of inRange) if (cell.wantsEditor) editors++;
+    if (editors > 0) {
+      inRange.sort((a, b) => a.distance - b.distance);
+      inRange.find(({ cell }) => cell.wantsEditor)?.cell.buildEditor();
+    }
+    // What was built changed the heights, or work is left: look again next frame.
+    if (wanted.length || editors > 0) this.scheduleLiveCheck();
   }
 
   /** The first cell whose bottom is below `y` (viewport px), by binary search. */

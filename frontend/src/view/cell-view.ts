@@ -24,6 +24,9 @@ import { estimateCellHeight } from "../model/estimate";
 import { createEditor, type CellEditor, type EditorSnapshot, type KernelHelp } from "./editor";
 import { renderMarkdown } from "./markdown";
 import { OutputArea } from "./outputs";
+import type { Placed } from "./cell-list";
+import { outputText, type Match } from "../model/notebook-search";
+import { rangeOfMatch, showFound } from "./text-highlight";
 
 export interface CellHost {
   awareness(): Awareness;
@@ -57,13 +60,27 @@ export class CellView implements Disposable {
   private outputs: OutputArea | null = null;
   /** The outputs are built (once built, they stay). */
   private live = false;
-  /** The cell is near the screen: it shows an editor, not its light form. */
+  /** The cell is near the screen: its outputs are built, its editor is wanted. */
   private near = false;
+  /**
+   * The source shows in an editor, not its light form. Built a frame after `near`
+   * (`buildEditor`, one a frame: view/cell-list.ts), or at once when the keyboard or
+   * find needs it (`ensureEditor`).
+   */
+  private editorOn = false;
   /** The cell text's undo history, kept while the editor comes and goes. */
   private undoManager: Y.UndoManager | null = null;
   /** What the last editor left (`makeLight`), for the next one. */
   private snapshot: EditorSnapshot | null = null;
   private pendingInput: InputRequest | null = null;
+  /**
+   * Until the outputs are built, their text sits in a `hidden=until-found` element: the
+   * browser's own find (from its menu) finds it there, and shows the match by building
+   * the cell (`beforematch`). Filled when the page is idle (`prepareFindable`).
+   */
+  private findable: HTMLElement | null = null;
+  private findableText = "";
+  private findableIdle = 0;
   private sourceFrame = 0;
   /** The cell's source, held from the start: a deleted cell's Map no longer reads. */
   private readonly source: Y.Text;
@@ -100,11 +117,23 @@ export class CellView implements Disposable {
     return this.editor !== null;
   }
 
+  /** Near the screen, and still showing its source as plain text. */
+  get wantsEditor(): boolean {
+    return this.near && this.editor === null && this.rendered === null;
+  }
+
+  /** Swaps the source's plain text for the editor (the cell is near the screen). */
+  buildEditor(): void {
+    if (!this.near || this.editorOn) return;
+    this.editorOn = true;
+    this.showInput();
+  }
+
   getEditor(): CellEditor | null {
     return this.editor;
   }
 
-  /** Builds the editor and outputs: the cell is on (or near) the screen. */
+  /** Builds the outputs: the cell is on (or near) the screen. Its editor comes next. */
   makeLive(): void {
     if (this.near) return;
     this.near = true;
@@ -112,6 +141,7 @@ export class CellView implements Disposable {
     if (this.live) return;
     this.live = true;
     this.el.classList.add("nw-live");
+    this.dropFindable();
     this.syncOutputs();
   }
 
@@ -124,6 +154,7 @@ export class CellView implements Disposable {
     const editor = this.editor;
     if (editor && (editor.view.dom.contains(document.activeElement) || this.host.isEditing(this.id))) return false;
     this.near = false;
+    this.editorOn = false;
     if (!editor) return true;
     this.dropEditor();
     this.showInput();
@@ -133,8 +164,85 @@ export class CellView implements Disposable {
   /** Editor for the cell now, live or not (keyboard focus needs it). */
   ensureEditor(): CellEditor {
     this.makeLive();
+    this.editorOn = true;
     if (!this.editor) this.showInput(true);
     return this.editor!;
+  }
+
+  /**
+   * Shows find's match in this cell, built at once: in the editor for a source (the
+   * cell's other source matches marked too), else in the rendered markdown or the
+   * output. Returns where the match is, to scroll it into view.
+   */
+  showMatch(match: Match, re: RegExp, sourceMatches: readonly Match[]): Placed {
+    this.makeLive();
+    showFound(null);
+    this.editor?.showFound([], -1);
+    if (match.output === null) {
+      if (this.rendered) {
+        const range = rangeOfMatch(this.rendered, re, match.nth);
+        showFound(range);
+        return range ?? this.rendered;
+      }
+      const editor = this.ensureEditor();
+      editor.showFound(sourceMatches, sourceMatches.indexOf(match));
+      const view = editor.view;
+      return {
+        getBoundingClientRect: () => {
+          const c = view.coordsAtPos(Math.min(match.from, view.state.doc.length));
+          return c ? new DOMRect(c.left, c.top, c.right - c.left, c.bottom - c.top) : this.el.getBoundingClientRect();
+        },
+      };
+    }
+    const el = this.outputs?.outputEl(match.output) ?? null;
+    if (!el) return this.el;
+    const range = rangeOfMatch(el, re, match.nth);
+    showFound(range);
+    if (range) {
+      const list = el.parentElement!;
+      if (range.getBoundingClientRect().bottom > list.getBoundingClientRect().bottom) this.outputs!.expand();
+    }
+    return range ?? el;
+  }
+
+  /** Takes find's marks out of this cell. */
+  clearFound(): void {
+    this.editor?.showFound([], -1);
+  }
+
+  /** The element of the markdown heading at `index` in this cell, when rendered. */
+  headingEl(index: number): HTMLElement | null {
+    return (this.rendered?.querySelectorAll<HTMLElement>("h1, h2, h3, h4, h5, h6")[index] as HTMLElement | undefined) ?? null;
+  }
+
+  /** The cell's (first) error output, built at once. */
+  errorEl(): HTMLElement | null {
+    this.makeLive();
+    return this.outputs?.el.querySelector<HTMLElement>(".nw-error") ?? null;
+  }
+
+  /** Puts the text of the outputs not built yet where the browser's find finds it. */
+  prepareFindable(): void {
+    if (this.live || this.info.cell_type !== "code") return this.dropFindable();
+    const outputs = cellOutputs(this.map)?.toArray() ?? [];
+    const text = outputs.map((o) => outputText(o, this.info.trusted)).filter((t) => t !== "").join("\n");
+    if (!text) return this.dropFindable();
+    if (!this.findable) {
+      this.findable = h("div", { class: "nw-findable", hidden: "until-found" });
+      // The browser found text here and is about to show it: show the real outputs.
+      this.findable.addEventListener("beforematch", () => requestAnimationFrame(() => this.makeLive()));
+      this.outputsSlot.appendChild(this.findable);
+    }
+    if (text !== this.findableText) this.findable.textContent = text;
+    this.findableText = text;
+  }
+
+  private dropFindable(): void {
+    if (this.findableIdle) cancelIdleCallback(this.findableIdle);
+    this.findableIdle = 0;
+    this.findable?.remove();
+    this.findable = null;
+    this.findableText = "";
   }
 
   private readonly onMap = (e: Y.YMapEvent<unknown>): void => {
@@ -181,7 +289,7 @@ export class CellView implements Disposable {
     this.el.classList.remove("nw-rendered");
     this.rendered?.remove();
     this.rendered = null;
-    if (this.near || forceEditor) {
+    if (this.editorOn || forceEditor) {
       if (!this.editor) {
         this.staticSource?.remove();
         this.staticSource = null;
@@ -240,6 +348,12 @@ export class CellView implements Disposable {
     }
     if (!this.live) {
       this.estimate(this.source.toString());
+      if (this.findable && !this.findableIdle) {
+        this.findableIdle = requestIdleCallback(() => {
+          this.findableIdle = 0;
+          this.prepareFindable();
+        });
+      }
       return;
     }
     if (this.outputs) {
@@ -290,6 +404,7 @@ export class CellView implements Disposable {
     this.map.unobserve(this.onMap);
     this.source.unobserve(this.onSource);
     this.dropEditor();
+    this.dropFindable();
     this.undoManager?.destroy();
     this.outputs?.destroy();
   }

@@ -27,6 +27,8 @@ import { getSearchQuery, highlightSelectionMatches, searchKeymap, setSearchQuery
 import { Compartment, EditorSelection, EditorState, StateEffect, StateField, type Extension } from "@codemirror/state";
 import {
   crosshairCursor,
+  Decoration,
+  type DecorationSet,
   drawSelection,
   dropCursor,
   EditorView,
@@ -45,6 +47,34 @@ import type { CellType } from "../model/document";
 import { readCompleteReply, readInspectReply, toCodePoints } from "../model/completion";
 import type { JSONObject } from "../model/protocol";
 import { ansiNodes } from "./ansi-dom";
+import { quietFontsReady } from "./fonts-ready";
+import { whileBuilding } from "./selection-hub";
+
+/**
+ * The notebook find's matches in this editor (view/find-panel.ts): marked, the current
+ * one apart; they move with edits until the next search sets them again.
+ */
+const setFound = StateEffect.define<{ ranges: readonly { from: number; to: number }[]; current: number }>();
+const foundMark = Decoration.mark({ class: "nw-found" });
+const currentMark = Decoration.mark({ class: "nw-found nw-found-current" });
+const foundField = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    for (const e of tr.effects) {
+      if (!e.is(setFound)) continue;
+      const len = tr.state.doc.length;
+      const ranges = e.value.ranges
+        .map((r, i) => ({ from: Math.min(r.from, len), to: Math.min(r.to, len), i }))
+        .filter((r) => r.to > r.from);
+      return Decoration.set(
+        ranges.map((r) => (r.i === e.value.current ? currentMark : foundMark).range(r.from, r.to)),
+        true,
+      );
+    }
+    return marks.map(tr.changes);
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
 
 export interface KernelHelp {
   complete(code: string, cursorPos: number): Promise<JSONObject>;
@@ -191,6 +221,8 @@ export interface CellEditor {
   /** Cursor or selection offsets for splitting the cell (UTF-16). */
   splitOffsets(): number[];
   snapshot(): EditorSnapshot;
+  /** Marks find's matches (UTF-16 offsets), `current` apart. */
+  showFound(ranges: readonly { from: number; to: number }[], current: number): void;
   destroy(): void;
 }
 
@@ -231,10 +263,11 @@ function restoredSelection(text: Y.Text, snap: EditorSnapshot): EditorSelection 
 }
 
 export function createEditor(opts: EditorOptions): CellEditor {
+  quietFontsReady();
   const lang = new Compartment();
   const undoManager = opts.undoManager;
   const selection = opts.restore ? restoredSelection(opts.text, opts.restore) : null;
-  const view = new EditorView({
+  const view = whileBuilding(opts.parent, () => new EditorView({
     parent: opts.parent,
     state: EditorState.create({
       doc: opts.text.toString(),
@@ -259,6 +292,7 @@ export function createEditor(opts: EditorOptions): CellEditor {
         highlightSelectionMatches(),
         skipScrollWhenOnScreen,
         inspectField,
+        foundField,
         keymap.of([
           {
             key: "Tab",
@@ -298,7 +332,7 @@ export function createEditor(opts: EditorOptions): CellEditor {
         }),
       ],
     }),
-  });
+  }));
   // The find query the editor had; and one update, in which y-codemirror draws the
   // other users' cursors already there (it otherwise waits for their next move).
   const search = opts.restore?.search;
@@ -336,6 +370,9 @@ export function createEditor(opts: EditorOptions): CellEditor {
         main: sel.mainIndex,
         search: getSearchQuery(view.state),
       };
+    },
+    showFound(ranges, current) {
+      view.dispatch({ effects: setFound.of({ ranges, current }) });
     },
     destroy() {
       view.destroy();

@@ -45,6 +45,10 @@ import { attachGlComms } from "./gl-output";
 import { attachWidgetHost } from "./widget-host";
 import { choose, confirm, prompt, showShortcuts, toast } from "./dialogs";
 import { afterPaint, h, toolButton } from "./dom";
+import { attachAnchors, followAnchor } from "./anchors";
+import { FindPanel } from "./find-panel";
+import type { NotebookNav } from "./nav";
+import { TocPanel } from "./toc-panel";
 
 const USER_COLORS = ["#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d"];
 
@@ -102,6 +106,10 @@ export class NotebookPage {
   private lastError: string | null = null;
   private scrollPending = false;
   private trustFrame = 0;
+  /** Find and replace, the table of contents: tools over the whole document. */
+  private readonly find: FindPanel;
+  private readonly toc: TocPanel;
+  private hashFollowed = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -117,6 +125,10 @@ export class NotebookPage {
     this.doc = this.client.doc;
     this.undo = createCellUndo(this.doc);
     this.client.awareness.setLocalStateField("user", localUser());
+    const nav = this.nav();
+    this.find = new FindPanel(nav);
+    this.toc = new TocPanel(nav, this.root);
+    attachAnchors(nav, this.list.el);
     this.buildChrome();
     this.bindDoc();
     this.client.subscribe({
@@ -195,6 +207,8 @@ export class NotebookPage {
       runMenu,
       this.typeSelect,
       toolButton("?", "keyboard shortcuts (H)", () => void showShortcuts()),
+      toolButton("Find", "find and replace in the notebook (Ctrl-F)", () => this.find.open()),
+      this.toc.button,
     );
     const header = h(
       "header",
@@ -229,6 +243,8 @@ export class NotebookPage {
       this.deletedBar,
       this.notice,
       this.trustBar,
+      this.find.el,
+      this.toc.el,
       h("main", { class: "nw-main" }, this.list.el, addBottom),
     );
     this.nameEl.textContent = this.path.split("/").pop() ?? this.path;
@@ -277,6 +293,8 @@ export class NotebookPage {
     this.undo = createCellUndo(doc);
     this.client.awareness.setLocalStateField("user", localUser());
     this.bindDoc();
+    this.find.reset();
+    this.toc.reset();
     if (this.offlineEdits) {
       this.offlineEdits = false;
       this.showNotice(
@@ -296,6 +314,11 @@ export class NotebookPage {
 
   private onSynced(): void {
     this.offlineEdits = false;
+    if (!this.hashFollowed) {
+      // An address with a #heading (a link from elsewhere) opens at that heading.
+      this.hashFollowed = true;
+      if (location.hash) followAnchor(this.nav(), location.hash);
+    }
     if (cellsOf(this.doc).length === 0) {
       // A new (or emptied) notebook starts with one empty code cell, as in Jupyter.
       const id = insertCell(this.doc, 0, "code");
@@ -393,6 +416,33 @@ export class NotebookPage {
     };
   }
 
+  /** What find, the table of contents and links need of the page (view/nav.ts). */
+  private nav(): NotebookNav {
+    const page = this; // for the getter below
+    return {
+      get doc() {
+        return page.doc;
+      },
+      reveal: (id, place) => {
+        const view = this.viewOf(id);
+        if (!view) return null;
+        this.keys = activate(this.keys, this.refs(), id, { mode: "command" });
+        this.applyKeys();
+        view.makeLive();
+        const target = place?.(view) ?? null;
+        this.list.reveal(view, () => target);
+        return view;
+      },
+      activeIndex: () => Math.max(0, this.order.findIndex((v) => v.id === this.keys.active)),
+      viewOf: (id) => this.viewOf(id),
+      focusNotebook: () => {
+        this.keys = { ...this.keys, mode: "command" };
+        this.applyKeys();
+        this.list.el.focus({ preventScroll: true });
+      },
+    };
+  }
+
   private viewOf(id: string): CellView | undefined {
     return this.order.find((v) => v.id === id);
   }
@@ -400,7 +450,15 @@ export class NotebookPage {
   // --- keyboard and mouse ----------------------------------------------------------
 
   private onKey(ev: KeyboardEvent): void {
-    if (ev.isComposing || isTextField(ev.target)) return;
+    if (ev.isComposing) return;
+    if (this.onToolKey(ev)) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      return;
+    }
+    // The side tools handle their own keys.
+    if (ev.target instanceof Element && ev.target.closest(".nw-find, .nw-toc")) return;
+    if (isTextField(ev.target)) return;
     if (ev.target instanceof HTMLElement && !this.root.contains(ev.target) && ev.target !== document.body) return;
     const active = this.keys.active ? this.viewOf(this.keys.active) : undefined;
     const editor = this.keys.mode === "edit" ? active?.getEditor() : null;
@@ -423,6 +481,31 @@ export class NotebookPage {
     ev.stopPropagation();
     this.keys = r.state;
     this.afterActions(r.actions);
+  }
+
+  /**
+   * Ctrl-F (Cmd-F) opens the notebook's find in place of the browser's, which would
+   * miss what the page has not built; it starts from the editor's selection. Ctrl-Shift-K
+   * toggles the table of contents. Not in dialogs and other pages' fields.
+   */
+  private onToolKey(ev: KeyboardEvent): boolean {
+    const ctrl = ev.ctrlKey || ev.metaKey;
+    if (!ctrl || ev.altKey) return false;
+    const t = ev.target;
+    if (t instanceof Element && (t.closest("dialog") || (!this.root.contains(t) && t !== document.body))) return false;
+    const key = ev.key.toLowerCase();
+    if (key === "f" && !ev.shiftKey) {
+      if (t instanceof Element && t.closest(".nw-find")) return false; // the bar's own Ctrl-F
+      const editor = this.keys.active ? this.viewOf(this.keys.active)?.getEditor() : null;
+      const sel = editor?.view.hasFocus ? editor.view.state.selection.main : null;
+      this.find.open(sel && !sel.empty ? editor!.view.state.sliceDoc(sel.from, sel.to) : "");
+      return true;
+    }
+    if (key === "k" && ev.shiftKey) {
+      this.toc.toggle();
+      return true;
+    }
+    return false;
   }
 
   /** Presses a key as if typed (the toolbar's buttons), in command mode. */

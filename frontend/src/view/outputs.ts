@@ -299,6 +299,18 @@ export class OutputArea implements Disposable {
     this.el.classList.toggle("nw-empty", this.order.length === 0 && this.input === null);
   }
 
+  /** The element of the output at `index` (as rendered now), or null. */
+  outputEl(index: number): HTMLElement | null {
+    const map = this.order[index];
+    return (map && this.views.get(map)?.el) || null;
+  }
+
+  /** Shows every output, as "show all" does (a match below the fold is to be seen). */
+  expand(): void {
+    if (this.expanded) return;
+    this.more.click();
+  }
+
   private checkOverflow(): void {
     // Reading scrollHeight after the browser laid out (ResizeObserver), never mid-render.
     const over = this.list.scrollHeight > this.list.clientHeight + 1;
