@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pycrdt
 import pytest
 
-from notewire.server.web import notebook_ws
+from notewire.server.session.peers import Peers
+from notewire.server.session.update_feed import UpdateFeed
 from notewire.server.web.notebook_ws import Connection
 
 
@@ -22,10 +23,14 @@ class RecordingSocket:
         raise AssertionError("no JSON expected")
 
 
-def _synced(doc: pycrdt.Doc) -> tuple[Connection, RecordingSocket]:
+def _synced(doc: pycrdt.Doc, peers: Peers | None = None) -> tuple[Connection, RecordingSocket]:
+    """A connection on `doc` whose browser has synced."""
+    if peers is None:
+        peers = Peers()
+        doc.observe(lambda event: peers.doc_changed(event.update))
     ws = RecordingSocket()
-    conn = Connection(ws, SimpleNamespace(doc=doc))  # type: ignore[arg-type]
-    doc.observe(lambda event: conn.doc_changed(event.update))
+    conn = Connection(ws, SimpleNamespace(doc=doc, peers=peers))  # type: ignore[arg-type]
+    peers.add(conn)
     conn._synced = True
     conn._sent_state = doc.get_state()
     return conn, ws
@@ -37,23 +42,23 @@ def _replay(frames: list[bytes], into: pycrdt.Doc) -> None:
 
 
 @pytest.mark.parametrize("limit", [10**9, 100])
-def test_a_slow_browser_gets_everything_in_one_frame(
-    monkeypatch: pytest.MonkeyPatch, limit: int
-) -> None:
+def test_a_slow_browser_gets_everything_in_one_frame(limit: int) -> None:
     """Updates pile up while the browser is slow; they go out merged in one frame, or,
     past the limit, as one diff from the last state sent. Either way it converges."""
-    monkeypatch.setattr(notebook_ws, "MAX_PENDING_UPDATE_BYTES", limit)
     doc = pycrdt.Doc()
     text = doc.get("t", type=pycrdt.Array)
     browser = pycrdt.Doc()
     browser.apply_update(doc.get_update())
-    conn, ws = _synced(doc)
+    peers = Peers()
+    peers.feed = UpdateFeed(limit)
+    doc.observe(lambda event: peers.doc_changed(event.update))
+    conn, ws = _synced(doc, peers)
     for i in range(50):
         text.append(f"line {i}\n")
-    update = conn._take_updates()
-    assert update is not None and conn._take_updates() is None
-    assert conn._diff_needed is False
-    _replay([pycrdt.create_update_message(update)], browser)
+    frame = conn._take_updates()
+    assert frame is not None and conn._take_updates() is None
+    assert conn._cursor.diff_needed is False
+    _replay([frame], browser)
     assert browser.get("t", type=pycrdt.Array).to_py() == text.to_py()
 
 
@@ -62,4 +67,27 @@ def test_nothing_is_queued_before_the_browser_syncs() -> None:
     conn, _ = _synced(doc)
     conn._synced = False
     doc.get("t", type=pycrdt.Array).append("x")
-    assert conn._updates == [] and conn._take_updates() is None
+    assert conn._take_updates() is None
+
+
+def test_browsers_that_keep_up_share_one_encoded_frame() -> None:
+    """Ten browsers on a notebook: each update is merged and encoded once, and a
+    broadcast JSON message too; a browser that was slower gets its own frame."""
+    doc = pycrdt.Doc()
+    peers = Peers()
+    doc.observe(lambda event: peers.doc_changed(event.update))
+    conns = [_synced(doc, peers)[0] for _ in range(10)]
+    array = doc.get("t", type=pycrdt.Array)
+    for i in range(3):
+        array.append(i)
+    frames = [c._take_updates() for c in conns[:9]]
+    assert frames[0] is not None and all(f is frames[0] for f in frames)
+    array.append(3)
+    late, fresh = conns[9]._take_updates(), conns[0]._take_updates()
+    assert late is not None and fresh is not None and late is not fresh
+    browser = pycrdt.Doc()
+    _replay([late], browser)
+    assert browser.get("t", type=pycrdt.Array).to_py() == [0, 1, 2, 3]
+    peers.send_json({"type": "save", "dirty": False})
+    sent = [c._outbox[-1] for c in conns]
+    assert all(f is sent[0] for f in sent)

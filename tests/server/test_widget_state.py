@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from notewire.protocol.content import ClearOutput, DisplayData, Stream
+from notewire.protocol.frames import decode
 from notewire.server.session.comm_relay import FLUSH_DELAY, CommRelay
 from notewire.server.session.output_widgets import OutputCapture
 from notewire.server.session.peers import Peers
@@ -201,6 +202,9 @@ class RecordingPeer:
     def send_json(self, body: dict[str, object], buffers: object = ()) -> None:
         self.sent.append(body)
         self.times.append(asyncio.get_running_loop().time())
+
+    def send_frame(self, frame: str | bytes) -> None:
+        self.send_json(decode(frame).body)  # type: ignore[union-attr]
 
     def send_awareness(self, payload: bytes) -> None: ...
     def doc_changed(self, update: bytes) -> None: ...

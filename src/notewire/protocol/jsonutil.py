@@ -77,18 +77,18 @@ def loads_dict(data: bytes | memoryview, what: str) -> JSONDict:
 def nested_too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether `value` nests lists and objects more than `limit` levels deep. Walks
     without recursion, so that hostile input cannot exhaust the stack here either."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:  # breadth first: one list per level, no tuple per value
+        depth += 1
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        deeper = []
+        for item in level:
+            for child in item.values() if isinstance(item, dict) else item:
+                if isinstance(child, dict | list):  # most values of a notebook are strings
+                    deeper.append(child)
+        level = deeper
     return False
 
 

@@ -4,11 +4,14 @@ errors that say what is wrong and where."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import nbformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from notewire.server.notebook import (
     NotebookFormatError,
@@ -179,3 +182,40 @@ def test_serialize_does_not_change_its_argument() -> None:
     before = json.dumps(nb, sort_keys=True)
     serialize_notebook(nb)
     assert json.dumps(nb, sort_keys=True) == before
+
+
+_json_text = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["cells", "metadata", "x"]), _json_text),
+    st.sampled_from([None, 0, 1, 2]),
+    st.sampled_from(["", " ", "\n", ",", "]", "}", "x", "NaN"]),
+    st.data(),
+)
+def test_a_notebook_is_decoded_in_pieces_exactly_as_json_loads_decodes_it(
+    obj: dict[str, Any], indent: int | None, junk: str, data: st.DataObject
+) -> None:
+    """The cells of a notebook are decoded one at a time (the event loop gets the GIL
+    between them): same value as json.loads, same error for broken text."""
+    from notewire.server.notebook.pieces import loads_in_pieces
+
+    text = json.dumps(obj, indent=indent)
+    cut = data.draw(st.integers(0, len(text)))
+    for candidate in (text, text[:cut] + junk + text[cut:]):
+        try:
+            expected: Any = json.loads(candidate, parse_constant=_refuse)
+        except ValueError as e:
+            with pytest.raises(type(e), match=re.escape(str(e))):
+                loads_in_pieces(candidate, parse_constant=_refuse)
+        else:
+            assert loads_in_pieces(candidate, parse_constant=_refuse) == expected
+
+
+def _refuse(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")

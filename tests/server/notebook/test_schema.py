@@ -289,3 +289,18 @@ def test_keys_the_document_does_not_interpret_are_carried_through() -> None:
     nb["cells"][0]["x_cell"] = "kept"
     nb["cells"][1]["outputs"][2]["x_output"] = [None]
     assert to_notebook(new_document(nb, trusted=True)) == nb
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(notebooks())
+def test_like_is_needed_only_where_number_types_matter(nb: dict[str, Any]) -> None:
+    """A session keeps the parsed notebook (to write it back as it was) only when its
+    numbers need it; without it the file must come back the same."""
+    from notewire.server.notebook import number_types_matter
+
+    parsed = parse_notebook(serialize_notebook(nb))
+    doc = new_document(parsed, trusted=True)
+    if not number_types_matter(parsed):
+        assert serialize_notebook(to_notebook(doc)) == serialize_notebook(parsed)
+    assert number_types_matter({"a": [{"b": 1.0}]}) and number_types_matter([2**64])
+    assert not number_types_matter({"a": [1, 1.5, "1.0", True, None]})

@@ -24,6 +24,7 @@ from .schema import (
     meta_map,
     new_cell,
     new_document,
+    number_types_matter,
     output_map,
     to_notebook,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "new_cell",
     "new_cell_id",
     "new_document",
+    "number_types_matter",
     "output_map",
     "parse_notebook",
     "serialize_notebook",

@@ -42,10 +42,12 @@ def _import_nbformat_quickly() -> None:
 _import_nbformat_quickly()
 
 import nbformat  # noqa: E402
-from nbformat.v4 import nbjson  # noqa: E402
 from nbformat.validator import ValidationError, iter_validate  # noqa: E402
 
 from notewire.protocol.jsonutil import nested_too_deep, too_deep_message  # noqa: E402
+
+from .pieces import loads_in_pieces  # noqa: E402
+from .plain_check import plainly_valid  # noqa: E402
 
 __all__ = ["NotebookFormatError", "new_cell_id", "parse_notebook", "serialize_notebook"]
 
@@ -71,7 +73,7 @@ def parse_notebook(data: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as e:
         raise NotebookFormatError(f"not UTF-8 text: bad byte at offset {e.start}") from None
     try:
-        raw = json.loads(text, parse_constant=_reject_constant)
+        raw = loads_in_pieces(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise NotebookFormatError(
             f"not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})"
@@ -97,8 +99,7 @@ def parse_notebook(data: bytes) -> dict[str, Any]:
     if isinstance(minor, int) and minor >= 5:
         _repair_ids(raw.get("cells"))
     _validate(raw)
-    node = nbjson.to_notebook(raw)  # joins multi-line strings, strips transient keys
-    return _plain(node)
+    return _to_memory(raw)
 
 
 def serialize_notebook(nb: dict[str, Any]) -> bytes:
@@ -115,9 +116,73 @@ def serialize_notebook(nb: dict[str, Any]) -> bytes:
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise NotebookFormatError(f"cell id {dup!r} is used by more than one cell")
-    # nbformat.write = writes + a final newline; writes deep-copies, splits lines into
-    # lists and strips transient keys, all on NotebookNodes.
-    return (nbjson.writes(nbformat.from_dict(nb)) + "\n").encode("utf-8")
+    # nbformat.write = writes + a final newline: lines split into lists, transient
+    # keys stripped, then this exact json.dumps. nbformat deep-copies the notebook into
+    # NotebookNodes first; _to_disk copies only the containers it changes.
+    text = json.dumps(
+        _to_disk(nb),
+        indent=1,
+        sort_keys=True,
+        separators=(",", ": "),
+        ensure_ascii=False,
+        default=_ascii_bytes,
+    )
+    return (text + "\n").encode("utf-8")
+
+
+def _to_disk(nb: dict[str, Any]) -> dict[str, Any]:
+    """nbformat's `split_lines` and `strip_transient` on a copy of the containers they
+    change (the rest is shared with `nb`, which is left as it was). `nb` is valid v4."""
+    out = dict(nb)
+    out["metadata"] = _without(nb["metadata"], _TRANSIENT_METADATA)
+    out["cells"] = [_cell_to_disk(cell) for cell in nb["cells"]]
+    return out
+
+
+def _cell_to_disk(cell: dict[str, Any]) -> dict[str, Any]:
+    out = dict(cell)
+    out["metadata"] = _without(cell["metadata"], ("trusted",))
+    source = cell.get("source")
+    if isinstance(source, str):
+        out["source"] = source.splitlines(True)
+    attachments = cell.get("attachments")
+    if attachments:
+        out["attachments"] = {name: _split_bundle(b) for name, b in attachments.items()}
+    if cell["cell_type"] == "code":
+        out["outputs"] = [_output_to_disk(o) for o in cell["outputs"]]
+    return out
+
+
+def _output_to_disk(output: dict[str, Any]) -> dict[str, Any]:
+    kind = output["output_type"]
+    if kind in ("execute_result", "display_data"):
+        return {**output, "data": _split_bundle(output.get("data", {}))}
+    if kind == "stream" and isinstance(output.get("text"), str):
+        return {**output, "text": output["text"].splitlines(True)}
+    return output
+
+
+_SPLIT_NON_TEXT = frozenset(("application/javascript", "image/svg+xml"))
+
+
+def _split_bundle(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        mime: value.splitlines(True)
+        if isinstance(value, str) and (mime.startswith("text/") or mime in _SPLIT_NON_TEXT)
+        else value
+        for mime, value in data.items()
+    }
+
+
+def _without(mapping: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k not in keys}
+
+
+def _ascii_bytes(value: object) -> str:
+    """As nbformat's encoder: bytes (base64 data) are written as ASCII text."""
+    if isinstance(value, bytes):
+        return value.decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _reject_constant(name: str) -> None:
@@ -168,6 +233,8 @@ def _repair_ids(cells: object) -> None:
 
 
 def _validate(nb: dict[str, Any]) -> None:
+    if plainly_valid(nb):  # the common case, in a fraction of the schema check's time
+        return
     # iter_validate neither mutates nor warns (nbformat.validate adds missing ids and
     # warns); the first error is enough.
     try:
@@ -205,10 +272,46 @@ def _path(parts: Iterable[object]) -> str:
     return out
 
 
-def _plain(value: Any) -> Any:
-    """NotebookNodes to plain dicts, so that callers get exactly JSON types."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+def _to_memory(nb: dict[str, Any]) -> dict[str, Any]:
+    """nbformat's `rejoin_lines` and `strip_transient`, in place on the plain dicts that
+    `json.loads` made (nbformat's reader first copies the whole notebook into
+    NotebookNodes, and the server then had to copy them back: two walks of a large
+    notebook for nothing). `nb` is valid v4."""
+    metadata = nb.get("metadata")
+    if isinstance(metadata, dict):
+        for key in _TRANSIENT_METADATA:
+            metadata.pop(key, None)
+    for cell in nb["cells"]:
+        cell_metadata = cell.get("metadata")
+        if isinstance(cell_metadata, dict):
+            cell_metadata.pop("trusted", None)
+        source = cell.get("source")
+        if isinstance(source, list):
+            cell["source"] = "".join(source)
+        for bundle in (cell.get("attachments") or {}).values():
+            _rejoin_bundle(bundle)
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", ()):
+            kind = output.get("output_type", "")
+            if kind in ("execute_result", "display_data"):
+                _rejoin_bundle(output.get("data", {}))
+            elif kind and isinstance(output.get("text"), list):
+                output["text"] = "".join(output["text"])
+    return nb
+
+
+_TRANSIENT_METADATA = ("orig_nbformat", "orig_nbformat_minor", "signature")
+
+
+def _rejoin_bundle(data: dict[str, Any]) -> None:
+    for mime, value in data.items():
+        if isinstance(value, list) and not _is_json_mime(mime):
+            if all(isinstance(line, str) for line in value):
+                data[mime] = "".join(value)
+
+
+def _is_json_mime(mime: str) -> bool:
+    return mime == "application/json" or (
+        mime.startswith("application/") and mime.endswith("+json")
+    )

@@ -23,7 +23,9 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
+from .build import insert_cells
 from .ipynb import new_cell_id
+from .pieces import loads_in_pieces
 
 __all__ = [
     "CELL_TYPES",
@@ -31,13 +33,17 @@ __all__ = [
     "cell_source",
     "cells_array",
     "code_cells",
+    "from_snapshot",
     "get_cell",
     "json_safe",
     "meta_map",
     "new_cell",
     "new_document",
+    "number_types_matter",
     "output_map",
     "outputs_trusted",
+    "from_snapshot_signed",
+    "snapshot",
     "to_notebook",
 ]
 
@@ -72,14 +78,9 @@ def new_document(nb: dict[str, Any], *, trusted: bool) -> Doc:
         for key, value in nb.items():
             if key not in ("nbformat", "nbformat_minor", "metadata", "cells"):
                 meta[key] = json_safe(value)
-        seen: set[str] = set()
-        maps = [_cell_map(cell, trusted, seen) for cell in nb.get("cells", [])]
-        # Each insert at index i walks the i items before it (pycrdt 0.14 keeps no
-        # index), so appending n cells is quadratic: 20,000 took 20 s. Inserting from
-        # the last cell to the first, each at the front, is linear and gives the same
-        # array.
-        for cell in reversed(maps):
-            cells.insert(0, cell)
+        insert_cells(
+            doc, cells, nb.get("cells", []), trusted=trusted, unused_id=_unused_id, safe=json_safe
+        )
     return doc
 
 
@@ -119,9 +120,38 @@ def to_notebook(doc: Doc, *, like: dict[str, Any] | None = None) -> dict[str, An
     may change a cell's type and leave them), and writes cell ids only to 4.5+ files.
     `like`: see the module docstring.
     """
-    # One JSON dump of each root is far faster than walking the shared types from Python.
-    meta = json.loads(str(meta_map(doc)))
-    cells = json.loads(str(cells_array(doc)))
+    return from_snapshot(snapshot(doc), like=like)
+
+
+def snapshot(doc: Doc) -> tuple[str, str]:
+    """The document as JSON text (its `meta` and its `cells`): one dump of each root,
+    in Rust, far faster than walking the shared types from Python. Taken on the event
+    loop; `from_snapshot` does the rest anywhere, in a worker thread for a big one."""
+    return str(meta_map(doc)), str(cells_array(doc))
+
+
+def from_snapshot(snap: tuple[str, str], *, like: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`to_notebook` of the document `snap` was taken of."""
+    return _from_json(json.loads(snap[0]), _load_cells(snap[1]), like)
+
+
+def from_snapshot_signed(
+    snap: tuple[str, str], *, like: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], bool]:
+    """`from_snapshot`, and `outputs_trusted` of the same document."""
+    cells = _load_cells(snap[1])
+    trusted = _all_trusted(cells)
+    return _from_json(json.loads(snap[0]), cells, like), trusted
+
+
+def _load_cells(text: str) -> list[Any]:
+    # A cell at a time: the thread that does this lets the event loop run between them.
+    return loads_in_pieces('{"cells":' + text + "}", parse_constant=None)["cells"]  # type: ignore[no-any-return]
+
+
+def _from_json(
+    meta: dict[str, Any], cells: list[Any], like: dict[str, Any] | None
+) -> dict[str, Any]:
     major = meta.pop("nbformat", 4)
     minor = meta.pop("nbformat_minor", 5)
     nb: dict[str, Any] = {
@@ -136,6 +166,29 @@ def to_notebook(doc: Doc, *, like: dict[str, Any] | None = None) -> dict[str, An
     if like is not None:
         _restore_floats_in_notebook(nb, like)
     return nb
+
+
+def number_types_matter(nb: Any) -> bool:
+    """Whether `to_notebook` needs `nb` as `like` to write it back as it was: it holds
+    a float with an integral value or an int beyond 64 bits. Most notebooks hold
+    neither, and a session then need not keep the parsed notebook, hundreds of
+    thousands of objects that every full garbage collection walks on the event loop."""
+    level = [nb]
+    while level:
+        deeper = []
+        for item in level:
+            for v in item.values() if isinstance(item, dict) else item:
+                kind = type(v)
+                if kind is float:
+                    if v.is_integer():
+                        return True
+                elif kind is int:
+                    if not -_INT64 <= v < _INT64:
+                        return True
+                elif kind is dict or kind is list:
+                    deeper.append(v)
+        level = deeper
+    return False
 
 
 def cell_index(doc: Doc, cell_id: str) -> int | None:
@@ -163,9 +216,13 @@ def code_cells(doc: Doc) -> list[str]:
 def outputs_trusted(doc: Doc) -> bool:
     """Whether every code cell's outputs are trusted (Jupyter signs only then)."""
     # One JSON dump: iterating the shared cells is quadratic in pycrdt 0.14.
+    return _all_trusted(json.loads(str(cells_array(doc))))
+
+
+def _all_trusted(cells: list[Any]) -> bool:
     return all(
         cell.get("trusted", True)
-        for cell in json.loads(str(cells_array(doc)))
+        for cell in cells
         if isinstance(cell, dict) and cell.get("cell_type") == "code"
     )
 
@@ -197,29 +254,6 @@ def json_safe(value: Any) -> Any:
             return new_items
         return value
     return value
-
-
-def _cell_map(cell: dict[str, Any], trusted: bool, seen: set[str]) -> Map:
-    fields: dict[str, Any] = {}
-    for key, value in cell.items():
-        if key == "source":
-            fields[key] = Text("".join(value) if isinstance(value, list) else value)
-        elif key == "outputs" and isinstance(value, list):
-            fields[key] = Array([output_map(o) for o in value])
-        else:
-            fields[key] = json_safe(value)
-    cell_id = fields.get("id")
-    if not isinstance(cell_id, str) or cell_id in seen:
-        cell_id = fields["id"] = _unused_id(seen)
-    seen.add(cell_id)
-    fields.setdefault("source", Text())
-    fields.setdefault("metadata", {})
-    if fields.get("cell_type") == "code":
-        fields.setdefault("outputs", Array())
-        fields.setdefault("execution_count", None)
-        fields["run_state"] = "idle"
-        fields["trusted"] = trusted
-    return Map(fields)
 
 
 def _unused_id(seen: set[str]) -> str:

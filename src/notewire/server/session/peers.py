@@ -12,10 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
+from notewire.protocol.frames import encode_json
+
+from .update_feed import UpdateFeed
+
+MAX_PENDING_UPDATE_BYTES = 8 * 2**20  # updates kept for a slow browser, before a diff
+
 
 class Peer(Protocol):
     def send_json(self, body: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
         """Queue a JSON message (without waiting)."""
+
+    def send_frame(self, frame: str | bytes) -> None:
+        """Queue a message already encoded (one broadcast is encoded once for all)."""
 
     def send_awareness(self, payload: bytes) -> None:
         """Queue an awareness message from another peer."""
@@ -34,10 +43,11 @@ class Peer(Protocol):
 
 
 class Peers:
-    """The set of peers, with broadcasts."""
+    """The set of peers, with broadcasts, each encoded once for all of them."""
 
     def __init__(self) -> None:
         self._peers: list[Peer] = []
+        self.feed = UpdateFeed(MAX_PENDING_UPDATE_BYTES)  # the document's updates
 
     def add(self, peer: Peer) -> None:
         self._peers.append(peer)
@@ -53,9 +63,17 @@ class Peers:
         return iter(list(self._peers))
 
     def send_json(self, body: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
-        for peer in self:
-            peer.send_json(body, buffers)
+        if self._peers:
+            frame = encode_json(body, buffers)
+            for peer in self:
+                peer.send_frame(frame)
 
     def doc_changed(self, update: bytes) -> None:
+        self.feed.append(update)
         for peer in self:
             peer.doc_changed(update)
+
+    def doc_replaced(self, hello: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
+        self.feed.reset()
+        for peer in self:
+            peer.doc_replaced(hello, buffers)

@@ -37,6 +37,7 @@ from ..notebook import schema
 from ..notebook.outputs import OutputLimits, OutputWriter
 from . import awareness
 from .comm_relay import CommError, CommRelay
+from .freed_memory import release_freed_memory
 from .kernel import KernelStatus, NotebookKernel, input_request_json
 from .peers import Peer, Peers
 from .runner import RunQueue
@@ -88,7 +89,7 @@ def _now() -> str:
 class _NewDocument:
     doc: pycrdt.Doc
     writer: OutputWriter  # the doc's
-    notebook: dict[str, Any]  # as loaded, without its widget state
+    like: dict[str, Any] | None  # as loaded, without widget state; None: not needed
     has_widgets: bool
     widgets: Any  # the notebook's `metadata.widgets`, when it has one
 
@@ -110,12 +111,13 @@ async def _new_document(
         widgets = metadata.pop("widgets")
         notebook = {**notebook, "metadata": metadata}
 
-    def make() -> tuple[pycrdt.Doc, OutputWriter]:
+    def make() -> tuple[pycrdt.Doc, OutputWriter, dict[str, Any] | None]:
         doc = schema.new_document(notebook, trusted=trusted)
-        return doc, OutputWriter(doc, limits)
+        like = notebook if schema.number_types_matter(notebook) else None
+        return doc, OutputWriter(doc, limits), like
 
-    doc, writer = await asyncio.to_thread(make)
-    return _NewDocument(doc, writer, notebook, has_widgets, widgets)
+    doc, writer, like = await asyncio.to_thread(make)
+    return _NewDocument(doc, writer, like, has_widgets, widgets)
 
 
 @dataclass(slots=True)
@@ -145,7 +147,7 @@ class NotebookSession:
         self.doc = pycrdt.Doc()
         self._doc_subscription: pycrdt.Subscription | None = None
         self.doc_id = ""
-        self._loaded: dict[str, Any] | None = None  # as read from disk
+        self._loaded: dict[str, Any] | None = None  # as read, if to_notebook needs it
         self.trusted = True
         self._manager = manager
         self._writer: OutputWriter | None = None
@@ -242,6 +244,9 @@ class NotebookSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await main
         self._stop_observing()
+        # The document is freed now, not when the last reference to this session goes.
+        self.doc, self._writer, self._loaded = pycrdt.Doc(), None, None
+        await release_freed_memory()
 
     # --- the file renamed or deleted (through the registry) ---------------------------
 
@@ -280,7 +285,7 @@ class NotebookSession:
             self.comms.widgets.load_saved(new.widgets)
         self._stop_observing()
         self.doc = new.doc
-        self._loaded = new.notebook
+        self._loaded = new.like
         self.doc_id = new_id()
         self.trusted = trusted
         self._writer = new.writer
@@ -714,11 +719,13 @@ class NotebookSession:
         if not (self.dirty or force or checkpoint):
             return
         version = self._version
-        notebook = schema.to_notebook(self.doc, like=self._loaded)
+        # Only the dump is on the event loop; the notebook is made from it in a thread
+        # (a second or more of Python for 20,000 cells).
+        snap, like = schema.snapshot(self.doc), self._loaded
+        # sign: Jupyter's rule, only when every output is trusted.
+        notebook, sign = await asyncio.to_thread(schema.from_snapshot_signed, snap, like=like)
         self.comms.widgets.save_into(notebook)
         self._add_language_info(notebook)
-        # Jupyter's rule: sign only when every output is trusted.
-        sign = schema.outputs_trusted(self.doc)
         try:
             await self.store.save(notebook, force=force, sign=sign)
         except Conflict:
@@ -773,9 +780,8 @@ class NotebookSession:
         self.queue.clear()
         self._conflict = False
         self._replace_document(new, trusted)
-        hello, buffers = self.hello()
-        for peer in self.peers:
-            peer.doc_replaced(hello, buffers)
+        self.peers.doc_replaced(*self.hello())
+        await release_freed_memory()
 
     async def _autosave(self) -> None:
         """Save unsaved changes every `autosave_interval`, and as soon as the queue runs

@@ -3,12 +3,13 @@
 Each connection has a reader (frames in: Yjs edits applied at once, commands carried
 out as tasks so a slow kernel request never holds up typing) and a writer (frames
 out). The writer sends the Yjs updates of the transactions since its last send, merged
-into one frame, so a burst of output is coalesced. They pile up only to a limit: past
-it they are dropped and the writer sends the difference between the document and the
-state it last sent instead (computing that walks the whole document, so it is the
-fallback, not the rule). JSON messages queue up to a limit too; a browser that falls
-that far behind is disconnected and catches up exactly by the Yjs sync when it
-reconnects.
+into one frame, so a burst of output is coalesced; the session's update feed keeps them
+once for all browsers and encodes each merged frame once. They pile up only to a limit:
+past it they are dropped and the writer sends the difference between the document and
+the state it last sent instead (computing that walks the whole document, so it is the
+fallback, not the rule). JSON messages queue up to a limit too (a broadcast is encoded
+once); a browser that falls that far behind is disconnected and catches up exactly by
+the Yjs sync when it reconnects.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from ..session.session import NotebookSession
 log = logging.getLogger(__name__)
 
 MAX_PENDING_MESSAGES = 10_000  # JSON messages waiting for one browser
-MAX_PENDING_UPDATE_BYTES = 8 * 2**20  # Yjs updates waiting, before a diff replaces them
 MAX_CONCURRENT_COMMANDS = 32
 CLOSE_TOO_SLOW = 4008  # application code: reconnect and resync
 CLOSE_NOTEBOOK_CLOSED = 4009  # the notebook was closed on the server (its kernel shut down)
@@ -47,9 +47,8 @@ class Connection:
         self._wake = asyncio.Event()
         self._synced = False  # the browser sent its SyncStep1 for the current document
         self._sent_state = b""  # state vector of the document as last sent
-        self._updates: list[bytes] = []  # since the last send
-        self._update_bytes = 0
-        self._diff_needed = False  # updates were dropped: send a diff from _sent_state
+        self._feed = session.peers.feed
+        self._cursor = self._feed.cursor()  # its place among the document's updates
         self._applying_own = False  # the document changes by this browser's message
         self._close_code: int | None = None  # set: close the socket with this code
         self._close_reason = ""
@@ -67,28 +66,24 @@ class Connection:
     def send_json(self, body: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
         self._queue(encode_json(body, buffers))
 
+    def send_frame(self, frame: str | bytes) -> None:
+        self._queue(frame)
+
     def send_awareness(self, payload: bytes) -> None:
         self._queue(YFrame(AWARENESS, payload).encode())
 
     def doc_changed(self, update: bytes) -> None:
+        # The feed holds `update` now (the last one).
         if not self._synced:
-            return  # its SyncStep2 will carry this
-        if self._applying_own:
-            return  # this browser's own edit: it has it already
-        if self._diff_needed or self._update_bytes > MAX_PENDING_UPDATE_BYTES:
-            self._updates.clear()
-            self._update_bytes = 0
-            self._diff_needed = True
-        else:
-            self._updates.append(update)
-            self._update_bytes += len(update)
+            self._feed.skip_to_head(self._cursor)  # its SyncStep2 will carry this
+            return
+        if self._applying_own and self._cursor.seq == self._feed.head - 1:
+            self._feed.skip_to_head(self._cursor)  # its own edit: it has it already
+            return
         self._wake.set()
 
     def doc_replaced(self, hello: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
         self._synced = False  # edits made on the old document must not reach the new one
-        self._updates.clear()
-        self._update_bytes = 0
-        self._diff_needed = False
         self.send_json(hello, buffers)
 
     def session_closed(self) -> None:
@@ -112,6 +107,7 @@ class Connection:
             pass
         finally:
             self.session.detach(self)
+            self._feed.release(self._cursor)
 
     async def _write(self) -> None:
         while True:
@@ -123,9 +119,9 @@ class Connection:
                 await self.ws.close(self._close_code, self._close_reason)
                 return
             await self._send_outbox()
-            update = self._take_updates()
-            if update is not None:
-                await self.ws.send_bytes(pycrdt.create_update_message(update))
+            frame = self._take_updates()
+            if frame is not None:
+                await self.ws.send_bytes(frame)
 
     async def _send_outbox(self) -> None:
         while self._outbox:
@@ -136,22 +132,20 @@ class Connection:
                 await self.ws.send_bytes(frame)
 
     def _take_updates(self) -> bytes | None:
-        """Everything the browser lacks, as one update; None when it lacks nothing.
-        Synchronous, so the state recorded is exactly what the update brings it to."""
-        doc = self.session.doc
-        if self._diff_needed:
-            update = doc.get_update(self._sent_state)
-        elif len(self._updates) > 1:
-            update = pycrdt.merge_updates(*self._updates)
-        elif self._updates:
-            update = self._updates[0]
-        else:
+        """Everything the browser lacks, as one sync frame; None when it lacks nothing.
+        Synchronous, so the state recorded is exactly what the frame brings it to."""
+        if not self._synced:
             return None
-        self._updates.clear()
-        self._update_bytes = 0
-        self._diff_needed = False
+        doc = self.session.doc
+        if self._cursor.diff_needed:
+            frame = pycrdt.create_update_message(doc.get_update(self._sent_state))
+            self._feed.skip_to_head(self._cursor)
+        else:
+            frame = self._feed.take(self._cursor)
+            if frame is None:
+                return None
         self._sent_state = doc.get_state()
-        return update
+        return frame
 
     async def _read(self, tg: asyncio.TaskGroup) -> None:
         while True:
@@ -193,9 +187,7 @@ class Connection:
             self._queue(reply)
             self._queue(pycrdt.create_sync_message(doc))
             self._sent_state = doc.get_state()
-            self._updates.clear()
-            self._update_bytes = 0
-            self._diff_needed = False
+            self._feed.skip_to_head(self._cursor)
             self._synced = True
 
     async def _command(self, frame: JsonFrame) -> None:

@@ -84,9 +84,12 @@ async def serve(
         server_header=False,
         timeout_graceful_shutdown=shutdown_timeout,
         ws_max_size=ws_max_size,
-        # No permessage-deflate: the server would compress every frame, and binary ones
-        # (plots' data, images, Yjs updates) barely shrink. An 80 MB gl scene (10^7
-        # points) took 19 s of zlib on a busy 2-core machine before reaching the page.
+        # No per-message deflate: it ran on the event loop, per browser (each
+        # connection has its own compressor, so an update sent to ten browsers was
+        # compressed ten times), and whole messages at a time (1.5 s for the first
+        # sync of a 20,000-cell notebook, every other client waiting); binary frames
+        # (plots' data, images) barely shrink (an 80 MB gl scene took 19 s of zlib).
+        # jupyter_server does not compress its sockets either.
         ws_per_message_deflate=False,
     )
     server = _Server(config)
