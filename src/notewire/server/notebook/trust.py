@@ -8,13 +8,12 @@ sign exactly what you write and check exactly what you read.
 The signature database is an sqlite connection, which belongs to the thread that made it,
 and whose every write commits with an fsync (tens of ms on a busy disk). It lives on a
 thread of its own, so no caller, the event loop least of all, waits for the disk: the
-blocking methods may be called from any thread, and the event loop awaits `recorded` and
-`record`. Close the Notary with `close()` or a `with` block.
+blocking methods may be called from any thread, and the event loop awaits the futures of
+`checking` and `recording` (asyncio.wrap_future). Close the Notary with `close()` or a `with` block.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -79,27 +78,30 @@ class Notary:
 
     def is_recorded(self, signature: str | None) -> bool:
         """Whether `signature` (from `signature`) is in the database (also refreshes its
-        last use). Blocks: on the event loop, await `recorded`."""
-        return signature is not None and self._on_db(self._check, signature).result()
+        last use). Blocks: on the event loop, await `checking`."""
+        return self.checking(signature).result()
 
-    async def recorded(self, signature: str | None) -> bool:
-        """`is_recorded`, awaited while the database thread works."""
-        return signature is not None and await asyncio.wrap_future(
-            self._on_db(self._check, signature)
-        )
+    def checking(self, signature: str | None) -> Future[bool]:
+        """`is_recorded`'s answer, to come from the database thread."""
+        if signature is None:
+            done: Future[bool] = Future()
+            done.set_result(False)
+            return done
+        return self._on_db(self._check, signature)
 
     def sign(self, nb: dict[str, Any]) -> None:
         """Record this notebook as trusted. Blocks: on the event loop, compute the
-        signature in a worker thread and await `record`."""
-        signature = self.signature(nb)
-        if signature is not None:
-            self._on_db(self._store, signature).result()
+        signature in a worker thread and await `recording`."""
+        self.recording(self.signature(nb)).result()
 
-    async def record(self, signature: str | None) -> None:
-        """Record `signature` (from `signature`) as trusted, awaited while the database
-        thread commits."""
-        if signature is not None:
-            await asyncio.wrap_future(self._on_db(self._store, signature))
+    def recording(self, signature: str | None) -> Future[None]:
+        """Records `signature` (from `signature`) as trusted on the database thread: done
+        when committed."""
+        if signature is None:
+            done: Future[None] = Future()
+            done.set_result(None)
+            return done
+        return self._on_db(self._store, signature)
 
     def unsign(self, nb: dict[str, Any]) -> None:
         """Forget this notebook's signature."""

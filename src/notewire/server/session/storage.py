@@ -63,7 +63,7 @@ class NotebookStore:
 
         notebook, stamp, signature = await asyncio.to_thread(read)
         self._stamp = stamp
-        return notebook, await self._notary.recorded(signature)
+        return notebook, await asyncio.wrap_future(self._notary.checking(signature))
 
     async def save(self, notebook: dict[str, Any], *, force: bool = False, sign: bool) -> None:
         """Write atomically. Raises Conflict when the file changed on disk since it was
@@ -75,7 +75,7 @@ class NotebookStore:
         data, signature = await asyncio.to_thread(prepare)
         # Recorded before the file is written: a server killed in between leaves a file
         # that is trusted as it should be, never one whose outputs lost their trust.
-        await self._notary.record(signature)
+        await asyncio.wrap_future(self._notary.recording(signature))
 
         def write() -> DiskStamp:
             return files.write_atomic(self.os_path, data, expect=None if force else self._stamp)
