@@ -1,8 +1,10 @@
 // The page side of Jupyter widgets (issue 11): keeps the mirror of every widget model
 // (model/widgets.ts) current from the notebook connection, and relays between the
-// connection and the widget frames (model/widget-bridge.ts). Each frame is its own
-// client of the kernel's widget comms:
-// - at creation it gets the current state of the models its view reaches
+// connection and the widget frames (model/widget-bridge.ts). A frame shows the views of
+// a run of widget outputs (view/widget-runs.ts); one more is kept loaded, hidden, once
+// the notebook has widgets, so that the next output need not wait for a frame's start.
+// Each frame is its own client of the kernel's widget comms:
+// - when given its outputs it gets the current state of the models their views reach
 //   (model/widgets.ts `reachable`), so it renders with no request to the kernel; then
 //   every later kernel comm message about a model it holds, each preceded by the
 //   models that message makes it reach;
@@ -13,7 +15,8 @@
 import type { NotebookClient } from "../net/client";
 import type { ServerMessage } from "../model/protocol";
 import type { SessionState } from "../model/session";
-import { parseFrameMessage, type FromFrame, type ToFrame } from "../model/widget-bridge";
+import { h } from "./dom";
+import { parseFrameMessage, type FrameView, type FromFrame, type ToFrame } from "../model/widget-bridge";
 import {
   applyComm,
   EMPTY_MIRROR,
@@ -27,24 +30,38 @@ import {
   type WidgetMirror,
 } from "../model/widgets";
 
-/** A frame's side of the host: what the host tells the element that shows it. */
+/** What shows a widget frame (a run of widget outputs, view/widget-runs.ts). */
 export interface FrameSink {
-  /** A frame element with no src yet: the host loads the widget frame in it. */
-  readonly iframe: HTMLIFrameElement;
-  /** The model the frame shows. */
-  readonly modelId: string;
+  /** Puts the frame element where it is shown. A spare frame comes loaded already: it is
+   * moved there with `moveBefore`, which keeps its document. */
+  place(iframe: HTMLIFrameElement): void;
+  /** The views the frame shows now, in order. */
+  views(): readonly FrameView[];
   /** The frame asked for this height (css px, unclamped). */
   height(px: number): void;
 }
 
+/** The host's handle on an attached frame. */
+export interface FrameHandle {
+  /** The sink's views changed: the frame is told (with any model they newly reach). */
+  update(): void;
+  /** The frame is no longer shown: the host forgets it. */
+  detach(): void;
+}
+
 interface FrameEntry {
-  readonly sink: FrameSink;
+  /** Null while the frame is a spare, loaded ahead of need. */
+  sink: FrameSink | null;
+  readonly iframe: HTMLIFrameElement;
   /** The name in the fragment of its src (`/static/widgets.html?v=<hash>#<name>`), which its
    * ready message says; a new one at each load. */
   name: string;
   /** The frame's window, once it said it is ready. */
   win: Window | null;
   readonly prefix: string;
+  /** It said it is ready (its script runs). */
+  loaded: boolean;
+  /** It was sent its init: it shows views and gets comm traffic. */
   ready: boolean;
   /** msg_ids this frame sent that the kernel has not finished. */
   readonly inFlight: Set<string>;
@@ -62,12 +79,15 @@ export class WidgetHost {
   private mirror: WidgetMirror = EMPTY_MIRROR;
   /** Frames that said they are ready, by window (what a message's source is). */
   private readonly frames = new Map<Window, FrameEntry>();
-  /** Every attached frame, by the name in its src. */
+  /** Every frame made, by the name in its src. */
   private readonly named = new Map<string, FrameEntry>();
   private readonly waiting = new Map<string, Set<() => void>>();
   private nextFrame = 1;
   private nextName = 1;
   private greeted = false;
+  /** A frame loaded ahead of need (one at most), and the hidden box that holds it. */
+  private spare: FrameEntry | null = null;
+  private spareBox: HTMLElement | null = null;
 
   constructor(private readonly client: NotebookClient) {
     client.subscribe({
@@ -93,27 +113,63 @@ export class WidgetHost {
   }
 
   /**
-   * Starts relaying for a frame element. Its window is bound when the frame says it is
-   * ready, under the name in its src, and only if it is that element's window: the
-   * page reads no contentWindow before then, which would make Chromium set up a
-   * script context for the element's first, empty document (for nothing: the frame
-   * is about to load a document of another origin).
+   * Gives `sink` a widget frame: the spare one when there is one (its script has
+   * started, or run, already: a widget frame costs tens of ms to parse and run), else a
+   * new one. Its window is bound when the frame says it is ready, under the name in its
+   * src, and only if it is that element's window: the page reads no contentWindow
+   * before then, which would make Chromium set up a script context for the element's
+   * first, empty document (for nothing: the frame is about to load a document of
+   * another origin).
    */
-  attach(sink: FrameSink): () => void {
+  attach(sink: FrameSink): FrameHandle {
+    const entry = this.spare ?? this.newFrame();
+    this.spare = null;
+    entry.sink = sink;
+    sink.place(entry.iframe);
+    if (entry.loaded && !entry.ready) this.init(entry);
+    this.prepareSpare();
+    return {
+      update: () => this.viewsChanged(entry),
+      detach: () => {
+        entry.sink = null;
+        entry.ready = false;
+        if (this.named.get(entry.name) === entry) this.named.delete(entry.name);
+        if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
+      },
+    };
+  }
+
+  private newFrame(): FrameEntry {
+    const iframe = h("iframe", { class: "nw-frame nw-widget-frame", sandbox: "allow-scripts", title: "widgets" });
     const entry: FrameEntry = {
-      sink,
+      sink: null,
+      iframe,
       name: "",
       win: null,
       prefix: `w${PAGE_TAG}.${this.nextFrame++}.`,
+      loaded: false,
       ready: false,
       inFlight: new Set(),
       held: new Set(),
     };
     this.load(entry);
-    return () => {
-      if (this.named.get(entry.name) === entry) this.named.delete(entry.name);
-      if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
-    };
+    return entry;
+  }
+
+  /**
+   * Loads a frame ahead of need, kept hidden until an output takes it: when the
+   * notebook has widgets, the next widget output shows at once instead of after the
+   * frame's start.
+   */
+  private prepareSpare(): void {
+    if (this.spare || this.mirror.size === 0 || !document.body) return;
+    if (!this.spareBox) {
+      this.spareBox = h("div", { class: "nw-widget-spare", "aria-hidden": "true" });
+      this.spareBox.inert = true;
+      document.body.append(this.spareBox);
+    }
+    this.spare = this.newFrame();
+    this.spareBox.append(this.spare.iframe);
   }
 
   /** (Re)loads the widget frame document in the element, under a new name. */
@@ -121,19 +177,42 @@ export class WidgetHost {
     this.named.delete(entry.name);
     entry.name = `${PAGE_TAG}-${this.nextName++}`;
     this.named.set(entry.name, entry);
-    entry.sink.iframe.src = `${WIDGET_FRAME_SRC}#${entry.name}`;
+    entry.iframe.src = `${WIDGET_FRAME_SRC}#${entry.name}`;
   }
 
-  /** The attached frame whose ready message this is, bound to its window. */
+  /** The frame whose ready message this is, bound to its window. */
   private bind(win: Window, data: unknown): FrameEntry | undefined {
     const ready = parseFrameMessage(data, "");
     if (ready?.type !== "nw-widget-ready") return undefined;
     const entry = this.named.get(ready.frame);
-    if (!entry || entry.sink.iframe.contentWindow !== win) return undefined;
+    if (!entry || entry.iframe.contentWindow !== win) return undefined;
     if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
     entry.win = win;
     this.frames.set(win, entry);
     return entry;
+  }
+
+  /** Sends a loaded frame its views and the models they reach. */
+  private init(e: FrameEntry): void {
+    if (!e.win || !e.sink) return;
+    e.inFlight.clear();
+    e.held.clear();
+    e.ready = true;
+    const views = e.sink.views();
+    const ids = reachable(this.mirror, views.map((v) => v.model_id));
+    for (const id of ids) e.held.add(id);
+    this.post(e.win, { type: "nw-widget-init", views, models: snapshot(this.mirror, ids), prefix: e.prefix });
+  }
+
+  private viewsChanged(e: FrameEntry): void {
+    if (!e.ready || !e.win || !e.sink) return; // its init reads the views when it comes
+    const views = e.sink.views();
+    const needs = reachable(this.mirror, views.map((v) => v.model_id), e.held);
+    if (needs.length > 0) {
+      for (const n of needs) e.held.add(n);
+      this.post(e.win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
+    }
+    this.post(e.win, { type: "nw-widget-views", views });
   }
 
   private post(win: Window, msg: ToFrame): void {
@@ -153,16 +232,13 @@ export class WidgetHost {
   private readonly frameHandlers: {
     [K in FromFrame["type"]]: (win: Window, e: FrameEntry, m: Extract<FromFrame, { type: K }>) => void;
   } = {
-    "nw-widget-ready": (win, e) => {
-      // A frame that loads again (it was moved in the DOM) starts over.
-      e.inFlight.clear();
-      e.held.clear();
-      e.ready = true;
-      const ids = reachable(this.mirror, [e.sink.modelId]);
-      for (const id of ids) e.held.add(id);
-      this.post(win, { type: "nw-widget-init", model_id: e.sink.modelId, models: snapshot(this.mirror, ids), prefix: e.prefix });
+    "nw-widget-ready": (_, e) => {
+      // A frame that loads again (it was moved in the DOM) starts over; a spare waits.
+      e.loaded = true;
+      e.ready = false;
+      this.init(e);
     },
-    "nw-frame-height": (_, e, m) => e.sink.height(m.height),
+    "nw-frame-height": (_, e, m) => e.sink?.height(m.height),
     "nw-widget-send": (win, e, m) => {
       const model = this.mirror.get(m.comm_id);
       if (!model?.live || kernelGone(this.client.session.kernel.state)) {
@@ -191,9 +267,10 @@ export class WidgetHost {
       case "hello": {
         this.mirror = mirrorFromHello(m.widgets);
         if (kernelGone(m.kernel.state)) this.mirror = makeStatic(this.mirror);
+        this.prepareSpare(); // the notebook shows widgets: their frame starts now
         // After a reconnect, frames missed what happened meanwhile: they start over
         // from the new state (a reload of the frame document re-sends ready).
-        if (this.greeted) for (const e of this.frames.values()) this.reload(e);
+        if (this.greeted) for (const e of this.frames.values()) if (e.sink) this.reload(e);
         this.greeted = true;
         this.wake();
         return;
@@ -228,7 +305,10 @@ export class WidgetHost {
           }
           if (e.held.has(id)) this.post(win, out);
         }
-        if (m.type === "comm_open") this.wake();
+        if (m.type === "comm_open") {
+          this.prepareSpare(); // a view of it may follow
+          this.wake();
+        }
         return;
       }
       case "comm_idle":
@@ -254,6 +334,7 @@ export class WidgetHost {
   }
 
   private reload(e: FrameEntry): void {
+    e.loaded = false;
     e.ready = false;
     e.inFlight.clear();
     this.load(e); // a new name: the same src would be a same-document navigation
