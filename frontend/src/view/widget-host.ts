@@ -18,8 +18,8 @@ import type { SessionState } from "../model/session";
 import { h } from "./dom";
 import { parseFrameMessage, type FrameView, type FromFrame, type ToFrame } from "../model/widget-bridge";
 import {
-  applyComm,
-  EMPTY_MIRROR,
+  applyCommTo,
+  isLink,
   isWidgetMessage,
   kernelGone,
   makeStatic,
@@ -28,6 +28,7 @@ import {
   reachable,
   snapshot,
   type WidgetMirror,
+  type WidgetModel,
 } from "../model/widgets";
 
 /** What shows a widget frame (a run of widget outputs, view/widget-runs.ts). */
@@ -76,7 +77,10 @@ declare const WIDGET_FRAME_SRC: string;
 const PAGE_TAG = Math.random().toString(36).slice(2, 10);
 
 export class WidgetHost {
-  private mirror: WidgetMirror = EMPTY_MIRROR;
+  /** Every model of the notebook; changed in place, its models replaced, never changed. */
+  private mirror = new Map<string, WidgetModel>();
+  /** The mirror's links (model/widgets.ts `isLink`), kept with it. */
+  private readonly links = new Set<string>();
   /** Frames that said they are ready, by window (what a message's source is). */
   private readonly frames = new Map<Window, FrameEntry>();
   /** Every frame made, by the name in its src. */
@@ -88,6 +92,10 @@ export class WidgetHost {
   /** A frame loaded ahead of need (one at most), and the hidden box that holds it. */
   private spare: FrameEntry | null = null;
   private spareBox: HTMLElement | null = null;
+  /** Models opened since the spare was made: it gets them, with what they reach. */
+  private spareOpened: string[] = [];
+  /** A frame was taken: the next spare is made once that frame has shown its views. */
+  private spareWanted = false;
 
   constructor(private readonly client: NotebookClient) {
     client.subscribe({
@@ -99,6 +107,13 @@ export class WidgetHost {
 
   has(modelId: string): boolean {
     return this.mirror.has(modelId);
+  }
+
+  private setMirror(mirror: WidgetMirror): void {
+    if (mirror === this.mirror) return;
+    this.mirror = new Map(mirror);
+    this.links.clear();
+    for (const [id, m] of mirror) if (isLink(m)) this.links.add(id);
   }
 
   /** Calls `cb` once, when the mirror first holds `modelId`. */
@@ -124,10 +139,12 @@ export class WidgetHost {
   attach(sink: FrameSink): FrameHandle {
     const entry = this.spare ?? this.newFrame();
     this.spare = null;
+    this.spareOpened = [];
+    this.spareWanted = true;
     entry.sink = sink;
     sink.place(entry.iframe);
-    if (entry.loaded && !entry.ready) this.init(entry);
-    this.prepareSpare();
+    if (entry.ready) this.viewsChanged(entry);
+    else if (entry.loaded) this.init(entry);
     return {
       update: () => this.viewsChanged(entry),
       detach: () => {
@@ -159,7 +176,11 @@ export class WidgetHost {
   /**
    * Loads a frame ahead of need, kept hidden until an output takes it: when the
    * notebook has widgets, the next widget output shows at once instead of after the
-   * frame's start.
+   * frame's start. Once loaded, it is sent every model the kernel opens (with what it
+   * reaches), so the models a cell makes are built while the kernel still makes them,
+   * and its output, when it comes, has only views left to build. The frame that takes
+   * it keeps what it got (models it may not show: they cost memory and their updates,
+   * no more than the page's own copy).
    */
   private prepareSpare(): void {
     if (this.spare || this.mirror.size === 0 || !document.body) return;
@@ -169,7 +190,18 @@ export class WidgetHost {
       document.body.append(this.spareBox);
     }
     this.spare = this.newFrame();
+    this.spareOpened = [];
     this.spareBox.append(this.spare.iframe);
+  }
+
+  /** The spare is of no use (the page reconnected: what it holds may be stale). */
+  private dropSpare(): void {
+    const e = this.spare;
+    if (!e) return;
+    this.spare = null;
+    e.iframe.remove();
+    if (this.named.get(e.name) === e) this.named.delete(e.name);
+    if (e.win && this.frames.get(e.win) === e) this.frames.delete(e.win);
   }
 
   /** (Re)loads the widget frame document in the element, under a new name. */
@@ -192,14 +224,15 @@ export class WidgetHost {
     return entry;
   }
 
-  /** Sends a loaded frame its views and the models they reach. */
+  /** Sends a loaded frame its views and the models they reach (a spare: none, and the
+   * models opened since it was made). */
   private init(e: FrameEntry): void {
-    if (!e.win || !e.sink) return;
+    if (!e.win) return;
     e.inFlight.clear();
     e.held.clear();
     e.ready = true;
-    const views = e.sink.views();
-    const ids = reachable(this.mirror, views.map((v) => v.model_id));
+    const views = e.sink?.views() ?? [];
+    const ids = reachable(this.mirror, e.sink ? views.map((v) => v.model_id) : this.spareOpened, new Set(), this.links);
     for (const id of ids) e.held.add(id);
     this.post(e.win, { type: "nw-widget-init", views, models: snapshot(this.mirror, ids), prefix: e.prefix });
   }
@@ -207,7 +240,7 @@ export class WidgetHost {
   private viewsChanged(e: FrameEntry): void {
     if (!e.ready || !e.win || !e.sink) return; // its init reads the views when it comes
     const views = e.sink.views();
-    const needs = reachable(this.mirror, views.map((v) => v.model_id), e.held);
+    const needs = reachable(this.mirror, views.map((v) => v.model_id), e.held, this.links);
     if (needs.length > 0) {
       for (const n of needs) e.held.add(n);
       this.post(e.win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
@@ -238,7 +271,16 @@ export class WidgetHost {
       e.ready = false;
       this.init(e);
     },
-    "nw-frame-height": (_, e, m) => e.sink?.height(m.height),
+    "nw-frame-height": (_, e, m) => {
+      if (!e.sink) return;
+      e.sink.height(m.height);
+      if (this.spareWanted) {
+        // Not at once: frames share a renderer process, and a spare's start would
+        // compete with the views being built.
+        this.spareWanted = false;
+        requestIdleCallback(() => this.prepareSpare(), { timeout: 2000 });
+      }
+    },
     "nw-widget-send": (win, e, m) => {
       const model = this.mirror.get(m.comm_id);
       if (!model?.live || kernelGone(this.client.session.kernel.state)) {
@@ -265,12 +307,15 @@ export class WidgetHost {
   private onServer(m: ServerMessage): void {
     switch (m.type) {
       case "hello": {
-        this.mirror = mirrorFromHello(m.widgets);
-        if (kernelGone(m.kernel.state)) this.mirror = makeStatic(this.mirror);
-        this.prepareSpare(); // the notebook shows widgets: their frame starts now
+        this.setMirror(mirrorFromHello(m.widgets));
+        if (kernelGone(m.kernel.state)) this.setMirror(makeStatic(this.mirror));
         // After a reconnect, frames missed what happened meanwhile: they start over
         // from the new state (a reload of the frame document re-sends ready).
-        if (this.greeted) for (const e of this.frames.values()) if (e.sink) this.reload(e);
+        if (this.greeted) {
+          this.dropSpare();
+          for (const e of this.frames.values()) this.reload(e);
+        }
+        this.prepareSpare(); // the notebook shows widgets: their frame starts now
         this.greeted = true;
         this.wake();
         return;
@@ -280,8 +325,11 @@ export class WidgetHost {
       case "comm_close": {
         const msg = { type: m.type, content: m.content, buffers: m.buffers };
         if (!isWidgetMessage(this.mirror, msg)) return;
-        this.mirror = applyComm(this.mirror, msg);
         const id = m.content["comm_id"] as string;
+        applyCommTo(this.mirror, msg);
+        const model = this.mirror.get(id);
+        if (model && isLink(model)) this.links.add(id);
+        else this.links.delete(id);
         const out: ToFrame = {
           type: "nw-widget-comm",
           kind: m.type,
@@ -290,13 +338,20 @@ export class WidgetHost {
           buffers: m.buffers,
           parent: m.parent,
         };
+        if (m.type === "comm_open" && this.spare && !this.spare.ready) this.spareOpened.push(id);
         for (const [win, e] of this.frames) {
           if (!e.ready) continue;
+          if (m.type === "comm_open" && e === this.spare && !e.held.has(id)) {
+            const needs = reachable(this.mirror, [id], e.held, this.links);
+            for (const n of needs) e.held.add(n);
+            if (needs.length > 0) this.post(win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
+            continue;
+          }
           if (m.type === "comm_close") {
             if (e.held.delete(id)) this.post(win, out);
             continue;
           }
-          const needs = needsFor(this.mirror, e.held, id);
+          const needs = needsFor(this.mirror, e.held, id, this.links);
           if (needs.length > 0) {
             for (const n of needs) e.held.add(n);
             this.post(win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
@@ -324,7 +379,7 @@ export class WidgetHost {
   private onSession(s: SessionState): void {
     if (!kernelGone(s.kernel.state)) return;
     const before = this.mirror;
-    this.mirror = makeStatic(this.mirror);
+    this.setMirror(makeStatic(this.mirror));
     const inFlight = [...this.frames.values()].some((e) => e.inFlight.size > 0);
     if (before === this.mirror && !inFlight) return;
     for (const [win, e] of this.frames) {
