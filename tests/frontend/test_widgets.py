@@ -395,7 +395,7 @@ async def test_a_button_callback_prints_into_its_cell(
         server.root / "button.ipynb",
         kernel=kernel,
         cells=[
-            "import ipywidgets as w\nb = w.Button(description='go')\n"
+            "import ipywidgets as w\nb = w.Button(description='go', icon='check')\n"
             "b.on_click(lambda _: print('clicked'))\nb"
         ],
     )
@@ -408,6 +408,13 @@ async def test_a_button_callback_prints_into_its_cell(
     )
     await button.click()
     await expect(tab.cell(0).locator(".nw-stream")).to_have_text("clicked\nclicked")
+    # Its icon is drawn with Font Awesome, served by notewire (no CDN).
+    icon = button.locator("i.fa-check")
+    await expect(icon).to_have_css("font-family", re.compile("Font Awesome"))
+    assert await icon.evaluate(
+        "async () => { await document.fonts.ready; return [...document.fonts].some("
+        "(f) => f.family.includes('Font Awesome') && f.status === 'loaded'); }"
+    )
     assert tab.errors == []
 
 
