@@ -73,6 +73,12 @@ interface FrameEntry {
 /** The widget frame's shell, under its build's hash (build.mjs), so it is cached for good. */
 declare const WIDGET_FRAME_SRC: string;
 
+/** Calls `cb` when the page is idle (Safari has no requestIdleCallback: soon, then). */
+function whenIdle(cb: () => void): void {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(cb, { timeout: 2000 });
+  else setTimeout(cb, 200);
+}
+
 // One random part per page, so msg_ids of two browsers (or two page loads) never meet.
 const PAGE_TAG = Math.random().toString(36).slice(2, 10);
 
@@ -266,7 +272,8 @@ export class WidgetHost {
     [K in FromFrame["type"]]: (win: Window, e: FrameEntry, m: Extract<FromFrame, { type: K }>) => void;
   } = {
     "nw-widget-ready": (_, e) => {
-      // A frame that loads again (it was moved in the DOM) starts over; a spare waits.
+      // A frame that loads again (it was moved in the DOM) starts over; a spare gets
+      // no views yet, only the models opened from now on.
       e.loaded = true;
       e.ready = false;
       this.init(e);
@@ -278,7 +285,7 @@ export class WidgetHost {
         // Not at once: frames share a renderer process, and a spare's start would
         // compete with the views being built.
         this.spareWanted = false;
-        requestIdleCallback(() => this.prepareSpare(), { timeout: 2000 });
+        whenIdle(() => this.prepareSpare());
       }
     },
     "nw-widget-send": (win, e, m) => {
