@@ -1,9 +1,11 @@
 // Runs inside a widget frame (/static/widgets.html: sandboxed, opaque origin): ipywidgets'
-// manager over a postMessage bridge to the page (model/widget-bridge.ts). It shows one
-// widget view, and reports the document's height so the page can size the frame.
-// Its styles are style/widgets.css (ipywidgets' and Lumino's).
+// manager over a postMessage bridge to the page (model/widget-bridge.ts). It shows the
+// widget views of a run of consecutive widget outputs of one cell (view/widget-runs.ts),
+// stacked in their outputs' order, and reports the document's height so the page can
+// size the frame. Its styles are style/widgets.css (ipywidgets' and Lumino's).
+import type { DOMWidgetView } from "@jupyter-widgets/base";
 import type { JSONObject } from "./model/protocol";
-import type { FromFrame, ToFrame } from "./model/widget-bridge";
+import type { FrameView, FromFrame, ToFrame } from "./model/widget-bridge";
 import { Bridge, toDataView, type KernelMessageLike } from "./widget-frame/bridge";
 import { FrameManager } from "./widget-frame/manager";
 
@@ -29,20 +31,58 @@ function kernelMessage(m: Extract<ToFrame, { type: "nw-widget-comm" }>): KernelM
 let manager: FrameManager | null = null;
 let bridge: Bridge | null = null;
 
+interface Shown {
+  readonly el: HTMLElement;
+  readonly view: Promise<DOMWidgetView | null>;
+}
+/** The views shown, by their output's key. */
+const shown = new Map<string, Shown>();
+
+function show(m: FrameManager, v: FrameView): Shown {
+  const el = document.createElement("div");
+  el.className = "nw-widget";
+  const view = (async () => {
+    try {
+      const model = await m.get_model(v.model_id);
+      return await m.display_view(m.create_view(model) as Promise<DOMWidgetView>, el);
+    } catch (e) {
+      el.textContent = `This widget could not be shown: ${String(e)}`;
+      el.className = "nw-widget-error";
+      return null;
+    }
+  })();
+  return { el, view };
+}
+
+/** Shows `views` in order: new ones are made, gone ones removed, the rest kept. */
+function arrange(m: FrameManager, views: readonly FrameView[]): Promise<unknown> {
+  const keep = new Set(views.map((v) => v.key));
+  for (const [key, s] of shown) {
+    if (keep.has(key)) continue;
+    shown.delete(key);
+    s.el.remove();
+    void s.view.then((v) => v?.remove());
+  }
+  const made: Promise<unknown>[] = [];
+  let prev: ChildNode | null = null;
+  for (const v of views) {
+    let s = shown.get(v.key);
+    if (!s) {
+      shown.set(v.key, (s = show(m, v)));
+      made.push(s.view);
+    }
+    const want: ChildNode | null = prev ? prev.nextSibling : document.body.firstChild;
+    if (want !== s.el) document.body.insertBefore(s.el, want);
+    prev = s.el;
+  }
+  return Promise.all(made);
+}
+
 async function init(m: Extract<ToFrame, { type: "nw-widget-init" }>): Promise<void> {
   bridge = new Bridge(m.prefix, post);
   manager = new FrameManager(bridge);
   const loading = manager.loadSnapshot(m.models);
-  const el = document.createElement("div");
-  el.className = "nw-widget";
-  document.body.appendChild(el);
-  try {
-    const model = await manager.get_model(m.model_id);
-    await manager.display_view(manager.create_view(model), el);
-  } catch (e) {
-    el.textContent = `This widget could not be shown: ${String(e)}`;
-    el.className = "nw-widget-error";
-  }
+  await arrange(manager, m.views);
   await loading;
   reportHeight();
 }
@@ -52,6 +92,9 @@ const handlers: { [K in ToFrame["type"]]: (m: Extract<ToFrame, { type: K }>) => 
     if (!manager) void init(m);
   },
   "nw-widget-models": (m) => void manager?.loadSnapshot(m.models),
+  "nw-widget-views": (m) => {
+    if (manager) void arrange(manager, m.views);
+  },
   "nw-widget-comm": (m) => {
     if (!manager || !bridge) return;
     const msg = kernelMessage(m);

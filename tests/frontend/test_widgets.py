@@ -1,6 +1,7 @@
-"""Jupyter widgets in Chromium against the real server and kernel (issue 11): each widget
-view renders in its own sandboxed frame (/static/widgets.html), driven by ipywidgets'
-own JavaScript, and talks to the kernel through the page."""
+"""Jupyter widgets in Chromium against the real server and kernel (issue 11): widget views
+render in sandboxed frames (/static/widgets.html), one per run of consecutive widget
+outputs of a cell, driven by ipywidgets' own JavaScript, and talk to the kernel through
+the page."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 import nbformat
 import pytest
-from playwright.async_api import FrameLocator, expect
+from playwright.async_api import Locator, expect
 
 from tests.server.notebook_server import Server, write_notebook
 
@@ -18,8 +19,10 @@ from .conftest import ServerFactory
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-def widget(tab: Tab, cell: int, nth: int = 0) -> FrameLocator:
-    return tab.cell(cell).frame_locator("iframe.nw-widget-frame").nth(nth)
+def widget(tab: Tab, cell: int, nth: int = 0) -> Locator:
+    """The `nth` widget view of `cell` (its outputs in a row share one frame)."""
+    frame = tab.cell(cell).frame_locator("iframe.nw-widget-frame").first
+    return frame.locator("body > .nw-widget, body > .nw-widget-error").nth(nth)
 
 
 async def run_cell(tab: Tab, index: int) -> None:
@@ -179,9 +182,10 @@ async def test_an_untrusted_widget_view_shows_its_text_until_trusted(
     await expect(page.locator(".nw-trust")).to_be_visible()
     await run_cell(tab, 1)
     await expect(tab.cell(1).locator(".nw-prompt")).to_have_text("[1]", timeout=KERNEL_TIMEOUT_MS)
-    # The model is live in the page now, yet the untrusted output runs no widget code.
+    # The model is live in the page now, yet the untrusted output runs no widget code
+    # (the page keeps a spare widget frame loaded, out of the cells, holding no model).
     await expect(tab.cell(0).locator(".nw-output")).to_have_text("IntSlider(value=4) as text")
-    assert await page.locator("iframe.nw-widget-frame").count() == 0
+    assert await page.locator(".nw-cell iframe.nw-widget-frame").count() == 0
     await page.locator(".nw-trust button").click()
     await expect(widget(tab, 0).locator(".widget-readout")).to_have_text("4")
     assert tab.errors == []
@@ -391,7 +395,7 @@ async def test_a_button_callback_prints_into_its_cell(
         server.root / "button.ipynb",
         kernel=kernel,
         cells=[
-            "import ipywidgets as w\nb = w.Button(description='go')\n"
+            "import ipywidgets as w\nb = w.Button(description='go', icon='check')\n"
             "b.on_click(lambda _: print('clicked'))\nb"
         ],
     )
@@ -404,6 +408,13 @@ async def test_a_button_callback_prints_into_its_cell(
     )
     await button.click()
     await expect(tab.cell(0).locator(".nw-stream")).to_have_text("clicked\nclicked")
+    # Its icon is drawn with Font Awesome, served by notewire (no CDN).
+    icon = button.locator("i.fa-check")
+    await expect(icon).to_have_css("font-family", re.compile("Font Awesome"))
+    assert await icon.evaluate(
+        "async () => { await document.fonts.ready; return [...document.fonts].some("
+        "(f) => f.family.includes('Font Awesome') && f.status === 'loaded'); }"
+    )
     assert tab.errors == []
 
 
@@ -531,7 +542,7 @@ async def test_a_widget_whose_module_is_not_installed_shows_why_and_others_still
     await run_cell(tab, 0)
     await run_cell(tab, 1)
     # ipywidgets' own error view, which tells why on a click.
-    error = widget(tab, 0).locator("body")
+    error = widget(tab, 0)
     await error.get_by_text("Click to show javascript error.").click(timeout=KERNEL_TIMEOUT_MS)
     await expect(error).to_contain_text("ipy-not-installed is not installed on the server")
     await expect(widget(tab, 1).locator(".widget-readout")).to_have_text("9")

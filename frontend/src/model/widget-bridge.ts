@@ -6,17 +6,28 @@
 import { MSG_ID_PATTERN, type JSONObject } from "./protocol";
 import type { ModelSnapshot } from "./widgets";
 
+/** One widget view a frame shows: `key` names the output it stands for (unique in the
+ * page), `model_id` the model whose view it is. */
+export interface FrameView {
+  readonly key: string;
+  readonly model_id: string;
+}
+
 /** Page -> frame. */
 export type ToFrame =
-  /** Once, after the frame said it is ready: which model to show, and the current state
-   * of every model it reaches (model/widgets.ts `reachable`). */
+  /** Once, after the frame said it is ready and the page gave it outputs to show: the
+   * views, in order, and the current state of every model they reach
+   * (model/widgets.ts `reachable`). */
   | {
       readonly type: "nw-widget-init";
-      readonly model_id: string;
+      readonly views: readonly FrameView[];
       readonly models: readonly ModelSnapshot[];
       /** Every msg_id the frame sends starts with this. */
       readonly prefix: string;
     }
+  /** The frame's outputs changed (one was added to its run, or removed): every view it
+   * shows now, in order; any model they newly reach came first in `nw-widget-models`. */
+  | { readonly type: "nw-widget-views"; readonly views: readonly FrameView[] }
   /** Models the frame's models came to reach (a Box gained a child), sent before the
    * message that makes them reachable. */
   | { readonly type: "nw-widget-models"; readonly models: readonly ModelSnapshot[] }

@@ -119,17 +119,21 @@ export function mergeUpdate(model: WidgetModel, state: JSONObject, paths: readon
   };
 }
 
-/** The mirror after one kernel comm message (the same mirror when it is not widget traffic). */
-export function applyComm(mirror: WidgetMirror, msg: CommMessage): WidgetMirror {
-  if (!isWidgetMessage(mirror, msg)) return mirror;
+/**
+ * Applies one kernel comm message to `mirror`, in place (the page's mirror holds every
+ * model of the notebook: copying it for each of the hundreds of messages a cell may send
+ * cost time that grew with the notebook). Whether it changed (not if it is not widget
+ * traffic). Models themselves are never changed, only replaced.
+ */
+export function applyCommTo(mirror: Map<string, WidgetModel>, msg: CommMessage): boolean {
+  if (!isWidgetMessage(mirror, msg)) return false;
   const id = msg.content["comm_id"] as string;
   const data = asObject(msg.content["data"]) ?? {};
   switch (msg.type) {
     case "comm_open": {
       // A model held as static is replaced: it came alive again.
       const state = asObject(data["state"]) ?? {};
-      const out = new Map(mirror);
-      out.set(id, {
+      mirror.set(id, {
         model_name: str(state, "_model_name"),
         model_module: str(state, "_model_module"),
         model_module_version: str(state, "_model_module_version"),
@@ -137,22 +141,24 @@ export function applyComm(mirror: WidgetMirror, msg: CommMessage): WidgetMirror 
         buffers: zip(bufferPaths(data), msg.buffers),
         live: true,
       });
-      return out;
+      return true;
     }
     case "comm_msg": {
       const method = data["method"];
       const state = asObject(data["state"]);
-      if ((method !== "update" && method !== "echo_update") || !state) return mirror;
-      const out = new Map(mirror);
-      out.set(id, mergeUpdate(mirror.get(id)!, state, bufferPaths(data), msg.buffers));
-      return out;
+      if ((method !== "update" && method !== "echo_update") || !state) return false;
+      mirror.set(id, mergeUpdate(mirror.get(id)!, state, bufferPaths(data), msg.buffers));
+      return true;
     }
-    case "comm_close": {
-      const out = new Map(mirror);
-      out.delete(id);
-      return out;
-    }
+    case "comm_close":
+      return mirror.delete(id);
   }
+}
+
+/** The mirror after one kernel comm message (the same mirror when nothing changed). */
+export function applyComm(mirror: WidgetMirror, msg: CommMessage): WidgetMirror {
+  const out = new Map(mirror);
+  return applyCommTo(out, msg) ? out : mirror;
 }
 
 /** One model as a widget frame gets it: the comm_open shape plus what the manager needs. */
@@ -251,14 +257,32 @@ function viewless(m: WidgetModel): boolean {
   return typeof v !== "string" || v === "";
 }
 
+/** Whether `m` is a link: a view-less model that refers to others (see `viewless`). */
+export function isLink(m: WidgetModel): boolean {
+  return viewless(m) && modelRefs(m).size > 0;
+}
+
+/** The ids of the mirror's links (`isLink`). */
+export function linkIds(mirror: WidgetMirror): string[] {
+  const out: string[] = [];
+  for (const [id, m] of mirror) if (isLink(m)) out.push(id);
+  return out;
+}
+
 /**
  * The ids, not in `held`, that a frame holding `held` must get with `roots`: everything
  * the mirror holds that `roots` reach by references, plus any view-less model that
  * refers to a model held or got (a jslink between two sliders), with what that reaches.
  * Ids the mirror lacks are left out. In no particular order: a frame registers a batch
- * whole before it builds any of it.
+ * whole before it builds any of it. `links`: the mirror's links, when the caller keeps
+ * them (else they are looked for in the whole mirror).
  */
-export function reachable(mirror: WidgetMirror, roots: Iterable<string>, held: ReadonlySet<string> = new Set()): string[] {
+export function reachable(
+  mirror: WidgetMirror,
+  roots: Iterable<string>,
+  held: ReadonlySet<string> = new Set(),
+  links?: Iterable<string>,
+): string[] {
   const got = new Set<string>();
   const stack: string[] = [];
   const add = (id: string) => {
@@ -273,10 +297,14 @@ export function reachable(mirror: WidgetMirror, roots: Iterable<string>, held: R
   walk();
   if (got.size === 0) return [];
   // Links to what the frame holds or gets, until no more come.
-  const links = [...mirror].filter(([id, m]) => !held.has(id) && viewless(m) && modelRefs(m).size > 0);
+  const candidates: [string, WidgetModel][] = [];
+  for (const id of links ?? linkIds(mirror)) {
+    const m = mirror.get(id);
+    if (m && !held.has(id)) candidates.push([id, m]);
+  }
   for (let more = true; more; ) {
     more = false;
-    for (const [id, m] of links) {
+    for (const [id, m] of candidates) {
       if (got.has(id)) continue;
       if ([...modelRefs(m)].some((r) => got.has(r) || held.has(r))) {
         add(id);
@@ -296,10 +324,10 @@ export function reachable(mirror: WidgetMirror, roots: Iterable<string>, held: R
  * - if not, and `id` is a link to a model it holds: `id` and its closure;
  * - nothing otherwise (the frame ignores messages about models it lacks).
  */
-export function needsFor(mirror: WidgetMirror, held: ReadonlySet<string>, id: string): string[] {
+export function needsFor(mirror: WidgetMirror, held: ReadonlySet<string>, id: string, links?: Iterable<string>): string[] {
   const m = mirror.get(id);
   if (!m) return [];
-  if (held.has(id)) return reachable(mirror, modelRefs(m), held);
-  if (viewless(m) && [...modelRefs(m)].some((r) => held.has(r))) return reachable(mirror, [id], held);
+  if (held.has(id)) return reachable(mirror, modelRefs(m), held, links);
+  if (viewless(m) && [...modelRefs(m)].some((r) => held.has(r))) return reachable(mirror, [id], held, links);
   return [];
 }

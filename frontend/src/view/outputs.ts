@@ -16,6 +16,7 @@ import { jsonTree } from "./json-tree";
 import { renderMarkdown } from "./markdown";
 import { sanitize } from "./sanitize";
 import { widgetOutput } from "./widget-output";
+import { WidgetRuns, type WidgetSlot } from "./widget-runs";
 
 export interface OutputContext {
   /** Whether this cell's outputs are trusted (protocol section 4). */
@@ -29,6 +30,8 @@ export interface OutputContext {
 interface OutputView extends Disposable {
   readonly el: HTMLElement;
   update(): void;
+  /** The widget slot it shows, if it is a widget output (view/widget-runs.ts). */
+  slot(): WidgetSlot | null;
 }
 
 function renderError(e: unknown): HTMLElement {
@@ -61,14 +64,19 @@ function svg(value: JSONValue | undefined): HTMLElement {
   return img;
 }
 
-/** A rich output (display_data / execute_result), with its own teardown for frames. */
-function richOutput(out: Extract<Output, { output_type: "display_data" | "execute_result" }>, ctx: OutputContext) {
+/** A rich output (display_data / execute_result), with its own teardown for frames.
+ * `changed`: a widget output whose model came later became a widget. */
+function richOutput(
+  out: Extract<Output, { output_type: "display_data" | "execute_result" }>,
+  ctx: OutputContext,
+  changed: () => void,
+): { body: HTMLElement; destroy(): void; slot?: () => WidgetSlot | null } {
   const canvas = canvasOutput(out.data, out.metadata); // a live figure while its comm is open
   if (canvas) return canvas;
   const trusted = ctx.trusted();
   const gl = glOutput(out.data, trusted); // a plot drawn in the page (WebGL) while it can be
   if (gl) return gl;
-  const widget = widgetOutput(out.data, trusted); // a widget view, in its own frame
+  const widget = widgetOutput(out.data, trusted, changed); // a widget view, in its run's frame
   if (widget) return widget;
   const mime = pickMime(out.data, trusted);
   let teardown = () => {};
@@ -131,6 +139,10 @@ class StreamView implements OutputView {
     this.update();
   }
 
+  slot(): null {
+    return null;
+  }
+
   update(): void {
     const out = readOutput(this.map);
     if (out.output_type !== "stream") return;
@@ -150,23 +162,31 @@ class StreamView implements OutputView {
 class RichView implements OutputView {
   readonly el = h("div", { class: "nw-output" });
   private teardown = () => {};
+  private widgetSlot: () => WidgetSlot | null = () => null;
 
   constructor(
     private readonly map: OutputMap,
     private readonly ctx: OutputContext,
+    private readonly changed: () => void,
   ) {
     this.update();
   }
 
+  slot(): WidgetSlot | null {
+    return this.widgetSlot();
+  }
+
   update(): void {
     this.teardown();
+    this.widgetSlot = () => null;
     const out = readOutput(this.map);
     const body = safely(() => {
       switch (out.output_type) {
         case "display_data":
         case "execute_result": {
-          const r = richOutput(out, this.ctx);
+          const r = richOutput(out, this.ctx, this.changed);
           this.teardown = r.destroy;
+          if (r.slot) this.widgetSlot = r.slot;
           return r.body;
         }
         case "error": {
@@ -204,6 +224,9 @@ export class OutputArea implements Disposable {
   private readonly resize: ResizeObserver;
   private input: InputRequest | null = null;
   private outputsDropped = 0;
+  private readonly widgets = new WidgetRuns();
+  /** A widget output's model came: its run is arranged again at the next render. */
+  private readonly widgetCame = (): void => this.schedule();
 
   constructor(
     private outputs: Y.Array<OutputMap>,
@@ -284,7 +307,7 @@ export class OutputArea implements Disposable {
       for (const map of next) {
         let view = this.views.get(map);
         if (!view) {
-          view = streamChunks(map) !== null && map.get("output_type") === "stream" ? new StreamView(map) : new RichView(map, this.ctx);
+          view = streamChunks(map) !== null && map.get("output_type") === "stream" ? new StreamView(map) : new RichView(map, this.ctx, this.widgetCame);
           this.views.set(map, view);
           this.dirty.delete(map);
         }
@@ -296,6 +319,7 @@ export class OutputArea implements Disposable {
     }
     for (const map of this.dirty) this.views.get(map)?.update();
     this.dirty.clear();
+    this.widgets.arrange(this.order.map((m) => this.views.get(m)?.slot() ?? null));
     this.el.classList.toggle("nw-empty", this.order.length === 0 && this.input === null);
   }
 
@@ -349,5 +373,6 @@ export class OutputArea implements Disposable {
     this.resize.disconnect();
     for (const v of this.views.values()) v.destroy();
     this.views.clear();
+    this.widgets.destroy();
   }
 }

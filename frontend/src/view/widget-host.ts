@@ -1,8 +1,10 @@
 // The page side of Jupyter widgets (issue 11): keeps the mirror of every widget model
 // (model/widgets.ts) current from the notebook connection, and relays between the
-// connection and the widget frames (model/widget-bridge.ts). Each frame is its own
-// client of the kernel's widget comms:
-// - at creation it gets the current state of the models its view reaches
+// connection and the widget frames (model/widget-bridge.ts). A frame shows the views of
+// a run of widget outputs (view/widget-runs.ts); one more is kept loaded, hidden, once
+// the notebook has widgets, so that the next output need not wait for a frame's start.
+// Each frame is its own client of the kernel's widget comms:
+// - when given its outputs it gets the current state of the models their views reach
 //   (model/widgets.ts `reachable`), so it renders with no request to the kernel; then
 //   every later kernel comm message about a model it holds, each preceded by the
 //   models that message makes it reach;
@@ -13,10 +15,11 @@
 import type { NotebookClient } from "../net/client";
 import type { ServerMessage } from "../model/protocol";
 import type { SessionState } from "../model/session";
-import { parseFrameMessage, type FromFrame, type ToFrame } from "../model/widget-bridge";
+import { h } from "./dom";
+import { parseFrameMessage, type FrameView, type FromFrame, type ToFrame } from "../model/widget-bridge";
 import {
-  applyComm,
-  EMPTY_MIRROR,
+  applyCommTo,
+  isLink,
   isWidgetMessage,
   kernelGone,
   makeStatic,
@@ -25,26 +28,41 @@ import {
   reachable,
   snapshot,
   type WidgetMirror,
+  type WidgetModel,
 } from "../model/widgets";
 
-/** A frame's side of the host: what the host tells the element that shows it. */
+/** What shows a widget frame (a run of widget outputs, view/widget-runs.ts). */
 export interface FrameSink {
-  /** A frame element with no src yet: the host loads the widget frame in it. */
-  readonly iframe: HTMLIFrameElement;
-  /** The model the frame shows. */
-  readonly modelId: string;
+  /** Puts the frame element where it is shown. A spare frame comes loaded already: it is
+   * moved there with `moveBefore`, which keeps its document. */
+  place(iframe: HTMLIFrameElement): void;
+  /** The views the frame shows now, in order. */
+  views(): readonly FrameView[];
   /** The frame asked for this height (css px, unclamped). */
   height(px: number): void;
 }
 
+/** The host's handle on an attached frame. */
+export interface FrameHandle {
+  /** The sink's views changed: the frame is told (with any model they newly reach). */
+  update(): void;
+  /** The frame is no longer shown: the host forgets it. */
+  detach(): void;
+}
+
 interface FrameEntry {
-  readonly sink: FrameSink;
+  /** Null while the frame is a spare, loaded ahead of need. */
+  sink: FrameSink | null;
+  readonly iframe: HTMLIFrameElement;
   /** The name in the fragment of its src (`/static/widgets.html?v=<hash>#<name>`), which its
    * ready message says; a new one at each load. */
   name: string;
   /** The frame's window, once it said it is ready. */
   win: Window | null;
   readonly prefix: string;
+  /** It said it is ready (its script runs). */
+  loaded: boolean;
+  /** It was sent its init: it shows views and gets comm traffic. */
   ready: boolean;
   /** msg_ids this frame sent that the kernel has not finished. */
   readonly inFlight: Set<string>;
@@ -55,19 +73,35 @@ interface FrameEntry {
 /** The widget frame's shell, under its build's hash (build.mjs), so it is cached for good. */
 declare const WIDGET_FRAME_SRC: string;
 
+/** Calls `cb` when the page is idle (Safari has no requestIdleCallback: soon, then). */
+function whenIdle(cb: () => void): void {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(cb, { timeout: 2000 });
+  else setTimeout(cb, 200);
+}
+
 // One random part per page, so msg_ids of two browsers (or two page loads) never meet.
 const PAGE_TAG = Math.random().toString(36).slice(2, 10);
 
 export class WidgetHost {
-  private mirror: WidgetMirror = EMPTY_MIRROR;
+  /** Every model of the notebook; changed in place, its models replaced, never changed. */
+  private mirror = new Map<string, WidgetModel>();
+  /** The mirror's links (model/widgets.ts `isLink`), kept with it. */
+  private readonly links = new Set<string>();
   /** Frames that said they are ready, by window (what a message's source is). */
   private readonly frames = new Map<Window, FrameEntry>();
-  /** Every attached frame, by the name in its src. */
+  /** Every frame made, by the name in its src. */
   private readonly named = new Map<string, FrameEntry>();
   private readonly waiting = new Map<string, Set<() => void>>();
   private nextFrame = 1;
   private nextName = 1;
   private greeted = false;
+  /** A frame loaded ahead of need (one at most), and the hidden box that holds it. */
+  private spare: FrameEntry | null = null;
+  private spareBox: HTMLElement | null = null;
+  /** Models opened since the spare was made: it gets them, with what they reach. */
+  private spareOpened: string[] = [];
+  /** A frame was taken: the next spare is made once that frame has shown its views. */
+  private spareWanted = false;
 
   constructor(private readonly client: NotebookClient) {
     client.subscribe({
@@ -79,6 +113,13 @@ export class WidgetHost {
 
   has(modelId: string): boolean {
     return this.mirror.has(modelId);
+  }
+
+  private setMirror(mirror: WidgetMirror): void {
+    if (mirror === this.mirror) return;
+    this.mirror = new Map(mirror);
+    this.links.clear();
+    for (const [id, m] of mirror) if (isLink(m)) this.links.add(id);
   }
 
   /** Calls `cb` once, when the mirror first holds `modelId`. */
@@ -93,27 +134,80 @@ export class WidgetHost {
   }
 
   /**
-   * Starts relaying for a frame element. Its window is bound when the frame says it is
-   * ready, under the name in its src, and only if it is that element's window: the
-   * page reads no contentWindow before then, which would make Chromium set up a
-   * script context for the element's first, empty document (for nothing: the frame
-   * is about to load a document of another origin).
+   * Gives `sink` a widget frame: the spare one when there is one (its script has
+   * started, or run, already: a widget frame costs tens of ms to parse and run), else a
+   * new one. Its window is bound when the frame says it is ready, under the name in its
+   * src, and only if it is that element's window: the page reads no contentWindow
+   * before then, which would make Chromium set up a script context for the element's
+   * first, empty document (for nothing: the frame is about to load a document of
+   * another origin).
    */
-  attach(sink: FrameSink): () => void {
+  attach(sink: FrameSink): FrameHandle {
+    const entry = this.spare ?? this.newFrame();
+    this.spare = null;
+    this.spareOpened = [];
+    this.spareWanted = true;
+    entry.sink = sink;
+    sink.place(entry.iframe);
+    if (entry.ready) this.viewsChanged(entry);
+    else if (entry.loaded) this.init(entry);
+    return {
+      update: () => this.viewsChanged(entry),
+      detach: () => {
+        entry.sink = null;
+        entry.ready = false;
+        if (this.named.get(entry.name) === entry) this.named.delete(entry.name);
+        if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
+      },
+    };
+  }
+
+  private newFrame(): FrameEntry {
+    const iframe = h("iframe", { class: "nw-frame nw-widget-frame", sandbox: "allow-scripts", title: "widgets" });
     const entry: FrameEntry = {
-      sink,
+      sink: null,
+      iframe,
       name: "",
       win: null,
       prefix: `w${PAGE_TAG}.${this.nextFrame++}.`,
+      loaded: false,
       ready: false,
       inFlight: new Set(),
       held: new Set(),
     };
     this.load(entry);
-    return () => {
-      if (this.named.get(entry.name) === entry) this.named.delete(entry.name);
-      if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
-    };
+    return entry;
+  }
+
+  /**
+   * Loads a frame ahead of need, kept hidden until an output takes it: when the
+   * notebook has widgets, the next widget output shows at once instead of after the
+   * frame's start. Once loaded, it is sent every model the kernel opens (with what it
+   * reaches), so the models a cell makes are built while the kernel still makes them,
+   * and its output, when it comes, has only views left to build. The frame that takes
+   * it keeps what it got (models it may not show: they cost memory and their updates,
+   * no more than the page's own copy).
+   */
+  private prepareSpare(): void {
+    if (this.spare || this.mirror.size === 0 || !document.body) return;
+    if (!this.spareBox) {
+      this.spareBox = h("div", { class: "nw-widget-spare", "aria-hidden": "true" });
+      this.spareBox.inert = true;
+      document.body.append(this.spareBox);
+    }
+    this.spare = this.newFrame();
+    this.spareOpened = [];
+    this.spareBox.append(this.spare.iframe);
+  }
+
+  /** The spare is of no use (the page reconnected: what it holds may be stale). */
+  private dropSpare(): void {
+    const e = this.spare;
+    if (!e) return;
+    this.spare = null;
+    e.iframe.remove();
+    if (this.named.get(e.name) === e) this.named.delete(e.name);
+    if (e.win && this.frames.get(e.win) === e) this.frames.delete(e.win);
   }
 
   /** (Re)loads the widget frame document in the element, under a new name. */
@@ -121,19 +215,43 @@ export class WidgetHost {
     this.named.delete(entry.name);
     entry.name = `${PAGE_TAG}-${this.nextName++}`;
     this.named.set(entry.name, entry);
-    entry.sink.iframe.src = `${WIDGET_FRAME_SRC}#${entry.name}`;
+    entry.iframe.src = `${WIDGET_FRAME_SRC}#${entry.name}`;
   }
 
-  /** The attached frame whose ready message this is, bound to its window. */
+  /** The frame whose ready message this is, bound to its window. */
   private bind(win: Window, data: unknown): FrameEntry | undefined {
     const ready = parseFrameMessage(data, "");
     if (ready?.type !== "nw-widget-ready") return undefined;
     const entry = this.named.get(ready.frame);
-    if (!entry || entry.sink.iframe.contentWindow !== win) return undefined;
+    if (!entry || entry.iframe.contentWindow !== win) return undefined;
     if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
     entry.win = win;
     this.frames.set(win, entry);
     return entry;
+  }
+
+  /** Sends a loaded frame its views and the models they reach (a spare: none, and the
+   * models opened since it was made). */
+  private init(e: FrameEntry): void {
+    if (!e.win) return;
+    e.inFlight.clear();
+    e.held.clear();
+    e.ready = true;
+    const views = e.sink?.views() ?? [];
+    const ids = reachable(this.mirror, e.sink ? views.map((v) => v.model_id) : this.spareOpened, new Set(), this.links);
+    for (const id of ids) e.held.add(id);
+    this.post(e.win, { type: "nw-widget-init", views, models: snapshot(this.mirror, ids), prefix: e.prefix });
+  }
+
+  private viewsChanged(e: FrameEntry): void {
+    if (!e.ready || !e.win || !e.sink) return; // its init reads the views when it comes
+    const views = e.sink.views();
+    const needs = reachable(this.mirror, views.map((v) => v.model_id), e.held, this.links);
+    if (needs.length > 0) {
+      for (const n of needs) e.held.add(n);
+      this.post(e.win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
+    }
+    this.post(e.win, { type: "nw-widget-views", views });
   }
 
   private post(win: Window, msg: ToFrame): void {
@@ -153,16 +271,23 @@ export class WidgetHost {
   private readonly frameHandlers: {
     [K in FromFrame["type"]]: (win: Window, e: FrameEntry, m: Extract<FromFrame, { type: K }>) => void;
   } = {
-    "nw-widget-ready": (win, e) => {
-      // A frame that loads again (it was moved in the DOM) starts over.
-      e.inFlight.clear();
-      e.held.clear();
-      e.ready = true;
-      const ids = reachable(this.mirror, [e.sink.modelId]);
-      for (const id of ids) e.held.add(id);
-      this.post(win, { type: "nw-widget-init", model_id: e.sink.modelId, models: snapshot(this.mirror, ids), prefix: e.prefix });
+    "nw-widget-ready": (_, e) => {
+      // A frame that loads again (it was moved in the DOM) starts over; a spare gets
+      // no views yet, only the models opened from now on.
+      e.loaded = true;
+      e.ready = false;
+      this.init(e);
     },
-    "nw-frame-height": (_, e, m) => e.sink.height(m.height),
+    "nw-frame-height": (_, e, m) => {
+      if (!e.sink) return;
+      e.sink.height(m.height);
+      if (this.spareWanted) {
+        // Not at once: frames share a renderer process, and a spare's start would
+        // compete with the views being built.
+        this.spareWanted = false;
+        whenIdle(() => this.prepareSpare());
+      }
+    },
     "nw-widget-send": (win, e, m) => {
       const model = this.mirror.get(m.comm_id);
       if (!model?.live || kernelGone(this.client.session.kernel.state)) {
@@ -189,11 +314,15 @@ export class WidgetHost {
   private onServer(m: ServerMessage): void {
     switch (m.type) {
       case "hello": {
-        this.mirror = mirrorFromHello(m.widgets);
-        if (kernelGone(m.kernel.state)) this.mirror = makeStatic(this.mirror);
+        this.setMirror(mirrorFromHello(m.widgets));
+        if (kernelGone(m.kernel.state)) this.setMirror(makeStatic(this.mirror));
         // After a reconnect, frames missed what happened meanwhile: they start over
         // from the new state (a reload of the frame document re-sends ready).
-        if (this.greeted) for (const e of this.frames.values()) this.reload(e);
+        if (this.greeted) {
+          this.dropSpare();
+          for (const e of this.frames.values()) this.reload(e);
+        }
+        this.prepareSpare(); // the notebook shows widgets: their frame starts now
         this.greeted = true;
         this.wake();
         return;
@@ -203,8 +332,11 @@ export class WidgetHost {
       case "comm_close": {
         const msg = { type: m.type, content: m.content, buffers: m.buffers };
         if (!isWidgetMessage(this.mirror, msg)) return;
-        this.mirror = applyComm(this.mirror, msg);
         const id = m.content["comm_id"] as string;
+        applyCommTo(this.mirror, msg);
+        const model = this.mirror.get(id);
+        if (model && isLink(model)) this.links.add(id);
+        else this.links.delete(id);
         const out: ToFrame = {
           type: "nw-widget-comm",
           kind: m.type,
@@ -213,13 +345,20 @@ export class WidgetHost {
           buffers: m.buffers,
           parent: m.parent,
         };
+        if (m.type === "comm_open" && this.spare && !this.spare.ready) this.spareOpened.push(id);
         for (const [win, e] of this.frames) {
           if (!e.ready) continue;
+          if (m.type === "comm_open" && e === this.spare && !e.held.has(id)) {
+            const needs = reachable(this.mirror, [id], e.held, this.links);
+            for (const n of needs) e.held.add(n);
+            if (needs.length > 0) this.post(win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
+            continue;
+          }
           if (m.type === "comm_close") {
             if (e.held.delete(id)) this.post(win, out);
             continue;
           }
-          const needs = needsFor(this.mirror, e.held, id);
+          const needs = needsFor(this.mirror, e.held, id, this.links);
           if (needs.length > 0) {
             for (const n of needs) e.held.add(n);
             this.post(win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
@@ -228,7 +367,10 @@ export class WidgetHost {
           }
           if (e.held.has(id)) this.post(win, out);
         }
-        if (m.type === "comm_open") this.wake();
+        if (m.type === "comm_open") {
+          this.prepareSpare(); // a view of it may follow
+          this.wake();
+        }
         return;
       }
       case "comm_idle":
@@ -244,7 +386,7 @@ export class WidgetHost {
   private onSession(s: SessionState): void {
     if (!kernelGone(s.kernel.state)) return;
     const before = this.mirror;
-    this.mirror = makeStatic(this.mirror);
+    this.setMirror(makeStatic(this.mirror));
     const inFlight = [...this.frames.values()].some((e) => e.inFlight.size > 0);
     if (before === this.mirror && !inFlight) return;
     for (const [win, e] of this.frames) {
@@ -254,6 +396,7 @@ export class WidgetHost {
   }
 
   private reload(e: FrameEntry): void {
+    e.loaded = false;
     e.ready = false;
     e.inFlight.clear();
     this.load(e); // a new name: the same src would be a same-document navigation

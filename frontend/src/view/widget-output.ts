@@ -1,5 +1,6 @@
-// An output with a Jupyter widget view (application/vnd.jupyter.widget-view+json): one
-// sandboxed frame per output, running ipywidgets' manager (src/widget-frame-main.ts),
+// An output with a Jupyter widget view (application/vnd.jupyter.widget-view+json): a
+// slot that the cell's widget runs (view/widget-runs.ts) fill, the first output of a run
+// with the sandboxed frame that shows the whole run's views (src/widget-frame-main.ts),
 // connected to the notebook through the widget host (view/widget-host.ts).
 //
 // Only trusted outputs run widget code; an untrusted output, or one whose model the page
@@ -9,8 +10,8 @@ import type { JSONObject, JSONValue } from "../model/protocol";
 import { WIDGET_VIEW_MIME } from "../model/widgets";
 import { ansiNodes } from "./ansi-dom";
 import { h } from "./dom";
-import { fitFrameHeight } from "./frame";
 import { widgetHost } from "./widget-host";
+import { WidgetSlot } from "./widget-runs";
 
 export { WIDGET_VIEW_MIME };
 
@@ -26,38 +27,32 @@ function textOf(value: JSONValue | undefined): string {
   return "";
 }
 
-function widgetFrame(modelId: string): { el: HTMLElement; destroy(): void } {
-  const iframe = h("iframe", { class: "nw-frame nw-widget-frame", sandbox: "allow-scripts", title: "widget" });
-  iframe.dataset["modelId"] = modelId;
-  // The host gives it its src (/static/widgets.html#<name>).
-  const detach = widgetHost()!.attach({ iframe, modelId, height: (px) => fitFrameHeight(iframe, px) });
-  return { el: iframe, destroy: detach };
+export interface WidgetOutput {
+  readonly body: HTMLElement;
+  /** The slot, once the output shows a widget (at once, or when its model comes). */
+  slot(): WidgetSlot | null;
+  destroy(): void;
 }
 
 /**
  * Renders a bundle with a widget view, or returns null (no widget view in it, the page
  * has no widget host, or the output is untrusted): the caller renders it as usual.
+ * `changed` is called when a fallback turns into a widget (its slot is new).
  */
-export function widgetOutput(data: JSONObject, trusted: boolean): { body: HTMLElement; destroy: () => void } | null {
+export function widgetOutput(data: JSONObject, trusted: boolean, changed: () => void): WidgetOutput | null {
   const host = widgetHost();
   const modelId = modelIdOf(data[WIDGET_VIEW_MIME]);
   if (!host || !modelId || !trusted) return null;
   if (host.has(modelId)) {
-    const f = widgetFrame(modelId);
-    return { body: f.el, destroy: f.destroy };
+    const slot = new WidgetSlot(modelId);
+    return { body: slot.el, slot: () => slot, destroy: () => {} };
   }
   const box = h("div", { class: "nw-widget-pending" }, h("pre", { class: "nw-text" }, ...ansiNodes(textOf(data["text/plain"]))));
-  let frame: { destroy(): void } | null = null;
+  let slot: WidgetSlot | null = null;
   const stop = host.whenModel(modelId, () => {
-    const f = widgetFrame(modelId);
-    frame = f;
-    box.replaceChildren(f.el);
+    slot = new WidgetSlot(modelId);
+    box.replaceChildren(slot.el);
+    changed();
   });
-  return {
-    body: box,
-    destroy: () => {
-      stop();
-      frame?.destroy();
-    },
-  };
+  return { body: box, slot: () => slot, destroy: stop };
 }

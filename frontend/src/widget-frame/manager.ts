@@ -40,8 +40,9 @@ export class FrameManager extends ManagerBase {
     });
   }
 
-  /** Shows `view` in `el` (as HTMLManager.display_view does). */
-  async display_view(view: Promise<DOMWidgetView> | DOMWidgetView, el: HTMLElement): Promise<void> {
+  /** Shows `view` in `el` (as HTMLManager.display_view does); the view shown (an error
+   * view when `view` failed). */
+  async display_view(view: Promise<DOMWidgetView> | DOMWidgetView, el: HTMLElement): Promise<DOMWidgetView> {
     let v: DOMWidgetView;
     try {
       v = await view;
@@ -55,6 +56,7 @@ export class FrameManager extends ManagerBase {
     Widget.attach(v.luminoWidget, el);
     this.views.add(v);
     v.once("remove", () => this.views.delete(v));
+    return v;
   }
 
   override _create_comm(target: string, modelId: string): Promise<IClassicComm> {

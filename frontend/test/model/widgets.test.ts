@@ -3,9 +3,11 @@ import { describe, test } from "node:test";
 import { parseServerMessage, type JSONObject } from "../../src/model/protocol";
 import {
   applyComm,
+  applyCommTo,
   EMPTY_MIRROR,
   isWidgetMessage,
   kernelGone,
+  linkIds,
   makeStatic,
   mirrorFromHello,
   needsFor,
@@ -14,6 +16,7 @@ import {
   stateRefs,
   type CommMessage,
   type WidgetMirror,
+  type WidgetModel,
 } from "../../src/model/widgets";
 
 const SLIDER_STATE: JSONObject = {
@@ -104,6 +107,19 @@ describe("widget mirror", () => {
     assert.equal(m.model_module, "@jupyter-widgets/controls");
     assert.equal(m.live, true);
     assert.equal(m.state["value"], 3);
+  });
+
+  test("applyCommTo changes the mirror in place and replaces the model, never changes it", () => {
+    const mirror = new Map<string, WidgetModel>();
+    assert.equal(applyCommTo(mirror, open("w")), true);
+    const before = mirror.get("w")!;
+    assert.equal(applyCommTo(mirror, update("w", { method: "update", state: { value: 7 }, buffer_paths: [] })), true);
+    assert.notEqual(mirror.get("w"), before);
+    assert.equal(before.state["value"], 3);
+    assert.equal(mirror.get("w")!.state["value"], 7);
+    assert.equal(applyCommTo(mirror, update("w", { method: "custom", content: {} })), false);
+    assert.equal(applyCommTo(mirror, { type: "comm_close", content: { comm_id: "w" }, buffers: [] }), true);
+    assert.equal(mirror.size, 0);
   });
 
   test("update and echo_update replace the keys they name, leave the rest", () => {
@@ -270,6 +286,20 @@ describe("widget reachability", () => {
     const mirror = mirrorOf({ ...sliderModels("s1", "s2", "s3"), link });
     assert.deepEqual(sorted(reachable(mirror, ["s1"])), ["link", "s1", "s1-layout", "s1-style", "s2", "s2-layout", "s2-style"]);
     assert.deepEqual(sorted(reachable(mirror, ["s3"])), ["s3", "s3-layout", "s3-style"]);
+  });
+
+  test("the links a caller keeps give what the whole mirror gives", () => {
+    const link: JSONObject = {
+      _model_name: "LinkModel",
+      _model_module: "@jupyter-widgets/controls",
+      _view_name: null,
+      source: ["IPY_MODEL_s1", "value"],
+      target: ["IPY_MODEL_s2", "value"],
+    };
+    const mirror = mirrorOf({ ...sliderModels("s1", "s2"), link });
+    assert.deepEqual(linkIds(mirror), ["link"]);
+    assert.deepEqual(sorted(reachable(mirror, ["s1"], new Set(), linkIds(mirror))), sorted(reachable(mirror, ["s1"])));
+    assert.deepEqual(sorted(reachable(mirror, ["s1"], new Set(), [])), ["s1", "s1-layout", "s1-style"]);
   });
 
   test("a later message sends first what the frame comes to reach", () => {

@@ -89,7 +89,7 @@ def output_frame_csp(*, block_remote_content: bool = False, blob_scripts: bool =
     """The frame that runs trusted output HTML and JavaScript: an opaque origin (sandbox
     without allow-same-origin) that may run inline scripts but reach no server at all,
     save for media and frames it shows. `blob_scripts` is for the widget frame (one
-    per widget view): anywidget imports a widget's ES module given as code from a Blob
+    per run of widget outputs): anywidget imports a widget's ES module given as code from a Blob
     URL."""
     remote = "" if block_remote_content else _REMOTE
     blob = " blob:" if blob_scripts else ""
