@@ -4,11 +4,14 @@ images, for markdown) out, beside it."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 
 from notewire.export.errors import ExportError
+
+if TYPE_CHECKING:
+    from notewire.export.pdf import Printer
 
 FORMATS: dict[str, str] = {"html": ".html", "pdf": ".pdf", "script": "", "markdown": ".md"}
 
@@ -41,11 +44,14 @@ def export_file(
     out: Path | None = None,
     chromium: str | None = None,
     timeout: float = 600,
+    printer: Printer | None = None,
 ) -> Path:
     """Exports the notebook at `path` to format `to` (a FORMATS key); returns the file made.
 
     `out` defaults to `path` with the format's extension; `timeout` is in seconds, for
-    each cell with `run` and for Chromium's printing. Raises ExportError.
+    each cell with `run` and for Chromium's printing. A PDF is printed by `printer` when
+    given (one Chromium for many exports), else by a Chromium started for it alone.
+    Raises ExportError.
     """
     if to not in FORMATS:
         raise ExportError(f"unknown format {to!r}: choose one of {', '.join(FORMATS)}")
@@ -64,7 +70,10 @@ def export_file(
         from notewire.export.pdf import html_to_pdf
 
         target = out or path.with_suffix(".pdf")
-        html_to_pdf(html, target, chromium=chromium, timeout=timeout)
+        if printer is not None:
+            printer.print(html, target, timeout=timeout)
+        else:
+            html_to_pdf(html, target, chromium=chromium, timeout=timeout)
         return target
     return _nbconvert_text(nb, to, path, out, no_input=no_input)
 
