@@ -44,6 +44,7 @@ import { attachCanvasComms } from "./canvas-output";
 import { attachWidgetHost } from "./widget-host";
 import { choose, confirm, prompt, showShortcuts, toast } from "./dialogs";
 import { afterPaint, h, toolButton } from "./dom";
+import { exportMenu } from "./export-menu";
 
 const USER_COLORS = ["#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d"];
 
@@ -191,6 +192,7 @@ export class NotebookPage {
       toolButton("↻", "restart the kernel (0, 0)", () => void this.restart(false), "nw-restart"),
       toolButton("↻▶", "restart the kernel and run all cells", () => void this.restart(true)),
       runMenu,
+      exportMenu(() => [this.path], "download this notebook as HTML, PDF, a script or markdown"),
       this.typeSelect,
       toolButton("?", "keyboard shortcuts (H)", () => void showShortcuts()),
     );

@@ -3,6 +3,7 @@ images, for markdown) out, beside it."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,45 +60,72 @@ def export_file(
     folder = path.resolve().parent
     if run:
         execute(nb, folder, timeout)
+    return export_notebook(
+        nb,
+        to,
+        out or path.with_suffix(FORMATS[to]),
+        folder=folder,
+        no_input=no_input,
+        chromium=chromium,
+        timeout=timeout,
+        printer=printer,
+    )
+
+
+def export_notebook(
+    nb: Any,
+    to: str,
+    target: Path,
+    *,
+    folder: Path,
+    no_input: bool = False,
+    chromium: str | None = None,
+    timeout: float = 600,
+    printer: Printer | None = None,
+) -> Path:
+    """Exports notebook `nb` (a NotebookNode, left unchanged) to format `to` as `target`;
+    returns the file made (a script's suffix is its language's, a markdown file's
+    images go to a `_files` folder beside it). `folder` is where the notebook lives:
+    markdown's relative image links are read from it. Raises ExportError."""
+    if to not in FORMATS:
+        raise ExportError(f"unknown format {to!r}: choose one of {', '.join(FORMATS)}")
     if to in ("html", "pdf"):
         from notewire.export.html import to_html
 
-        html = to_html(nb, no_input=no_input, name=path.stem, folder=str(folder))
+        html = to_html(nb, no_input=no_input, name=target.stem, folder=str(folder))
         if to == "html":
-            target = out or path.with_suffix(".html")
             target.write_text(html, encoding="utf-8")
             return target
         from notewire.export.pdf import html_to_pdf
 
-        target = out or path.with_suffix(".pdf")
         if printer is not None:
             printer.print(html, target, timeout=timeout)
         else:
             html_to_pdf(html, target, chromium=chromium, timeout=timeout)
         return target
-    return _nbconvert_text(nb, to, path, out, no_input=no_input)
+    return _nbconvert_text(nb, to, target, folder, no_input=no_input)
 
 
-def _nbconvert_text(nb: Any, to: str, path: Path, out: Path | None, *, no_input: bool) -> Path:
+def _nbconvert_text(nb: Any, to: str, target: Path, folder: Path, *, no_input: bool) -> Path:
     from nbconvert.exporters import MarkdownExporter, ScriptExporter
     from nbconvert.writers import FilesWriter
 
     exporter = (ScriptExporter if to == "script" else MarkdownExporter)(
         exclude_input=no_input, exclude_input_prompt=no_input
     )
-    stem = (out or path).stem
+    stem = target.stem
     language = nb.metadata.get("kernelspec", {}).get("language", "python")
     if "language_info" not in nb.metadata and language == "python":
         # A notebook never run names no language; notewire's is Python (else: .txt).
+        nb = copy.deepcopy(nb)
         nb.metadata["language_info"] = {"name": "python", "file_extension": ".py"}
     body, resources = exporter.from_notebook_node(
         nb,
         resources={
-            "metadata": {"name": stem, "path": str(path.resolve().parent)},
+            "metadata": {"name": stem, "path": str(folder)},
             "output_files_dir": f"{stem}_files",
         },
     )
-    target = out or path.with_suffix(resources.get("output_extension", FORMATS[to]))
     writer = FilesWriter(build_directory=str(target.parent))
-    written = writer.write(body, resources, notebook_name=target.stem)
+    written = writer.write(body, resources, notebook_name=stem)
     return Path(written)

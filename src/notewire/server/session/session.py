@@ -692,6 +692,14 @@ class NotebookSession:
 
     # --- saving --------------------------------------------------------------------
 
+    def snapshot(self) -> dict[str, Any]:
+        """The notebook as a save would write it now (its widget state included), for a
+        save or an export of what the browsers see, saved or not."""
+        notebook = schema.to_notebook(self.doc, like=self._loaded)
+        self.comms.widgets.save_into(notebook)
+        self._add_language_info(notebook)
+        return notebook
+
     async def save(self, *, force: bool = False, checkpoint: bool = False) -> None:
         """Write the document to its file, atomically. Raises Conflict (and tells the
         browsers) when the file changed on disk since it was loaded, unless `force`."""
@@ -714,9 +722,7 @@ class NotebookSession:
         if not (self.dirty or force or checkpoint):
             return
         version = self._version
-        notebook = schema.to_notebook(self.doc, like=self._loaded)
-        self.comms.widgets.save_into(notebook)
-        self._add_language_info(notebook)
+        notebook = self.snapshot()
         # Jupyter's rule: sign only when every output is trusted.
         sign = schema.outputs_trusted(self.doc)
         try:
