@@ -24,16 +24,35 @@ def read(path: Path) -> Any:
         raise ExportError(f"cannot read {path}: {e}") from e
 
 
+# Run after the last cell, then dropped: closing live figures brings each one's stored
+# picture up to date (docs/canvas-protocol.md). With no browser watching, a live figure
+# sends no frames, so a change made by a later cell reaches its output only then.
+FLUSH_LIVE_FIGURES = """\
+import sys as _nw_sys
+if "matplotlib.pyplot" in _nw_sys.modules:
+    _nw_sys.modules["matplotlib.pyplot"].close("all")
+del _nw_sys
+"""
+
+
 def execute(nb: Any, folder: Path, timeout: float) -> None:
     """Runs every cell of `nb` in place on its own kernel (metadata.kernelspec), headless."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from nbformat.v4 import new_code_cell
 
+    language = nb.metadata.get("kernelspec", {}).get("language", "python")
+    flush = language == "python"
+    if flush:
+        nb.cells.append(new_code_cell(FLUSH_LIVE_FIGURES))
     client = NotebookClient(nb, timeout=timeout, resources={"metadata": {"path": str(folder)}})
     try:
         client.execute()
     except CellExecutionError as e:
         raise ExportError(f"a cell raised while executing:\n{e}") from e
+    finally:
+        if flush:
+            nb.cells.pop()
 
 
 def export_file(
