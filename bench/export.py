@@ -12,7 +12,7 @@ figure is the wall time of the whole command, run as a subprocess from a cold Py
   HTML  notewire: `python -m notewire.cli export --to html NB -o OUT`
         nbconvert: `python -m nbconvert --to html NB --output OUT` (the lab template)
   PDF   notewire: `python -m notewire.cli export --to pdf NB -o OUT` (Debian's Chromium,
-        --print-to-pdf)
+        driven over the DevTools protocol on a pipe: Page.printToPDF)
         nbconvert: `--to webpdf`, with Playwright's launch given
         executable_path=/usr/bin/chromium (nbconvert has no option for it and would
         otherwise download its own Chromium)

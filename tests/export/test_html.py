@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Literal
 
 import nbformat
 import pytest
@@ -18,9 +19,11 @@ from .notebooks import IMAGE_OUTPUTS, sample_notebook
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def open_offline(browser: Browser, html: Path) -> tuple[object, list[str]]:
+async def open_offline(
+    browser: Browser, html: Path, color_scheme: Literal["light", "dark"] = "light"
+) -> tuple[Any, list[str]]:
     """Opens `html` with the network blocked; returns the page and every URL requested."""
-    page = await browser.new_page()
+    page = await browser.new_page(color_scheme=color_scheme)
     url = html.as_uri()
     requested: list[str] = []
 
@@ -78,6 +81,26 @@ async def test_html_is_self_contained_and_renders(tmp_path: Path, browser: Brows
         await expect(slider.locator("input[type=range]")).to_have_value("7")
     finally:
         await page.close()
+
+
+async def test_colours_follow_the_readers_light_or_dark_scheme(
+    tmp_path: Path, browser: Browser
+) -> None:
+    path = tmp_path / "sample.ipynb"
+    nbformat.write(sample_notebook(), path)
+    made = export_file(path, "html")
+    # The notebook page's own colours (frontend/src/style/theme.css).
+    for scheme, background, code in (
+        ("light", "rgb(255, 255, 255)", "rgb(246, 248, 250)"),
+        ("dark", "rgb(13, 17, 23)", "rgb(22, 27, 34)"),
+    ):
+        page, _ = await open_offline(browser, made, scheme)  # type: ignore[arg-type]
+        try:
+            await expect(page.locator("body")).to_have_css("background-color", background)
+            editor = page.locator(".jp-InputArea-editor").first
+            await expect(editor).to_have_css("background-color", code)
+        finally:
+            await page.close()
 
 
 async def test_no_input_leaves_out_code(tmp_path: Path, browser: Browser) -> None:
