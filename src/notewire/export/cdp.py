@@ -55,7 +55,16 @@ class Browser:
         self._reader = threading.Thread(target=self._read, name="chromium-cdp", daemon=True)
         self._reader.start()
         # The first reply proves the browser is up and speaks the protocol.
-        self.call("Browser.getVersion", timeout=start_timeout)
+        try:
+            self.call("Browser.getVersion", timeout=start_timeout)
+        except ExportError as e:
+            self.close(timeout=1)
+            raise ExportError(f"{executable} did not start as a headless Chromium: {e}") from e
+
+    @property
+    def pid(self) -> int:
+        """The browser's process id (also its process group's)."""
+        return self._pid
 
     def _spawn(self) -> tuple[int, int, int]:
         # The browser's two ends are moved out of the way of fds 3 and 4 first, so that

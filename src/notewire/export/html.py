@@ -6,6 +6,7 @@ inlined instead. The file makes no request."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from notewire.export.assets import asset
 from notewire.export.highlight import Highlighter
 from notewire.export.outputs import prepare
+from notewire.export.widgets import STATE_MIME
 
 # The lab template with everything that would load from a CDN taken out, and code
 # inputs highlighted without bleach (highlight.py); the inlined styles come last so that
@@ -113,9 +115,16 @@ def to_html(nb: Any, *, no_input: bool = False, name: str = "Notebook", folder: 
     libraries = prepare(nb)
     scripts = [asset("export-math.js")]
     scripts += [asset(f"export-{library}.js") for library in sorted(libraries)]
-    resources = {"metadata": {"name": name, "path": folder}, "notewire_css": asset("export.css")}
+    css = asset("export.css")
+    state = ""
+    if "widgets" in libraries:
+        css = asset("export-widgets-style.css") + "\n" + css
+        saved = nb.metadata.get("widgets", {}).get(STATE_MIME, {})
+        text = json.dumps(saved).replace("</", "<\\/")
+        state = f'<script type="{STATE_MIME}">{text}</script>\n'
+    resources = {"metadata": {"name": name, "path": folder}, "notewire_css": css}
     body, _ = _exporter(no_input).from_notebook_node(nb, resources=resources)
     head, marker, tail = body.rpartition(SCRIPTS_MARKER)
     if not marker:
         raise AssertionError("the notewire template lost its scripts marker")
-    return head + "".join(f"<script>\n{script}\n</script>\n" for script in scripts) + tail
+    return head + state + "".join(f"<script>\n{script}\n</script>\n" for script in scripts) + tail

@@ -113,16 +113,20 @@ class _ExportApi:
         notebooks = [(path, await self._notebook(request, path)) for path in paths]
         no_input = _no_input(request)
         contents = request.app.state.contents
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path, nb in notebooks:
-                name, data = await self.exports.run(
-                    functools.partial(self._export, contents, path, nb, fmt, no_input)
-                )
-                # Folders kept, so that two notebooks of one name do not collide.
-                folder = PurePosixPath(path).parent
-                archive.writestr(str(folder / name) if str(folder) != "." else name, data)
-        return _attachment(f"notebooks-{fmt}.zip", buffer.getvalue())
+        # Side by side, as many at once as the bound lets (one Chromium prints the PDFs).
+        made = await asyncio.gather(
+            *(
+                self.exports.run(functools.partial(self._export, contents, path, nb, fmt, no_input))
+                for path, nb in notebooks
+            )
+        )
+        entries = []
+        for (path, _), (name, data) in zip(notebooks, made, strict=True):
+            # Folders kept, so that two notebooks of one name do not collide.
+            folder = PurePosixPath(path).parent
+            entries.append((str(folder / name) if str(folder) != "." else name, data))
+        archive = await asyncio.to_thread(_zip, entries)  # deflating takes a while
+        return _attachment(f"notebooks-{fmt}.zip", archive)
 
     async def _notebook(self, request: Request, path: str) -> Any:
         notebooks: Notebooks | None = getattr(request.app.state, "notebooks", None)
@@ -153,11 +157,16 @@ class _ExportApi:
             if not extra:
                 return made.name, made.read_bytes()
             # Markdown with images: the file and its folder of images, zipped.
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                for file in [made, *extra]:
-                    archive.write(file, str(file.relative_to(tmp)))
-            return f"{stem}-{fmt}.zip", buffer.getvalue()
+            files = [(str(f.relative_to(tmp)), f.read_bytes()) for f in [made, *extra]]
+            return f"{stem}-{fmt}.zip", _zip(files)
+
+
+def _zip(entries: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def _format(request: Request) -> str:
