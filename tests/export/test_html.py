@@ -83,7 +83,7 @@ async def test_html_is_self_contained_and_renders(tmp_path: Path, browser: Brows
         await expect(slider.locator(".widget-label")).to_have_text("speed")
         await expect(slider.locator(".widget-readout")).to_have_text("7")
         await expect(slider.locator("[role=slider]")).to_have_attribute("aria-valuenow", "7.0")
-        await expect(page.locator('.nw-widget[data-model="IntSliderModel"]')).to_have_count(0)
+        await expect(page.locator('.nw-widget[data-model="IntSliderModel"]')).to_be_hidden()
     finally:
         await page.close()
 

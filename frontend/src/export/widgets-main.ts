@@ -32,9 +32,9 @@ class ExportManager extends ManagerBase {
 async function show(manager: ExportManager, el: HTMLElement): Promise<void> {
   const model = await manager.get_model(el.dataset.modelId ?? "");
   const view = await manager.create_view(model);
-  const fallback = Array.from(el.childNodes);
   Widget.attach(view.luminoWidget, el);
-  for (const node of fallback) node.remove(); // the static drawing, once the view is up
+  // The static drawing stays for print (style/export.css), hidden on screen.
+  el.classList.add("nw-widget-drawn");
 }
 
 async function run(): Promise<void> {

@@ -50,10 +50,12 @@ def _prepare_bundle(data: dict[str, Any], models: Any, libraries: set[str]) -> N
         model_id = str(view.get("model_id", ""))
         if model_id in models:
             # ipywidgets' own view is drawn here on load (export-widgets.js); the static
-            # drawing stays for a reader without scripts, or a module not in the bundle.
+            # drawing stays for a reader without scripts, a module not in the bundle,
+            # and print (a PDF: the live slider's track would print as a picture).
             drawn = widget_html(model_id, models) or escape(str(data.get("text/plain", "")))
             data["text/html"] = (
-                f'<div class="nw-widget-live" data-model-id="{escape(model_id)}">{drawn}</div>'
+                f'<div class="nw-widget-live" data-model-id="{escape(model_id)}">'
+                f'<div class="nw-widget-static">{drawn}</div></div>'
             )
             libraries.add("widgets")
     for mime in list(data):
