@@ -69,6 +69,7 @@ def _export(args: argparse.Namespace) -> int:
 
             try:
                 printer = stack.enter_context(Printer(args.chromium))
+                printer.prestart()
             except ExportError as e:
                 print(f"notewire export: {e}", file=sys.stderr)
                 return 1

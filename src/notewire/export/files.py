@@ -108,6 +108,14 @@ def export_notebook(
     markdown's relative image links are read from it. Raises ExportError."""
     if to not in FORMATS:
         raise ExportError(f"unknown format {to!r}: choose one of {', '.join(FORMATS)}")
+    if to == "pdf" and printer is None:
+        from notewire.export.pdf import Printer
+
+        with Printer(chromium) as own:
+            own.prestart()  # Chromium starts while the HTML is rendered
+            return export_notebook(
+                nb, to, target, folder=folder, no_input=no_input, timeout=timeout, printer=own
+            )
     if to in ("html", "pdf"):
         from notewire.export.html import to_html
 
@@ -115,12 +123,8 @@ def export_notebook(
         if to == "html":
             target.write_text(html, encoding="utf-8")
             return target
-        from notewire.export.pdf import html_to_pdf
-
-        if printer is not None:
-            printer.print(html, target, timeout=timeout)
-        else:
-            html_to_pdf(html, target, chromium=chromium, timeout=timeout)
+        assert printer is not None
+        printer.print(html, target, timeout=timeout)
         return target
     return _nbconvert_text(nb, to, target, folder, no_input=no_input)
 

@@ -9,6 +9,7 @@ its output."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import shutil
 import tempfile
 import threading
@@ -68,6 +69,15 @@ class Printer:
         self.executable = find_chromium(chromium)
         self._lock = threading.Lock()
         self._browser: Browser | None = None
+
+    def prestart(self) -> None:
+        """Starts the browser in the background, so that its start overlaps the caller's
+        rendering of the HTML; a failure is raised by the next `print`."""
+        threading.Thread(target=self._prestart, name="chromium-start", daemon=True).start()
+
+    def _prestart(self) -> None:
+        with contextlib.suppress(ExportError):
+            self._running()
 
     def _running(self) -> Browser:
         with self._lock:
