@@ -92,3 +92,32 @@ def test_a_printer_starts_a_new_chromium_when_its_own_died(tmp_path: Path, chrom
 def test_something_else_than_chromium_is_refused_clearly(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="did not start as a headless Chromium"):
         html_to_pdf("<p>x</p>", tmp_path / "x.pdf", chromium="true")
+
+
+def test_a_printed_page_reaches_no_network(tmp_path: Path, chromium: str) -> None:
+    # A notebook's HTML output may hold a script; printed on a server, it must not reach
+    # the server's network (here: a server of this test on loopback).
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as httpd:
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/leak"
+        html = (
+            "<p>page</p><script>fetch('" + url + "').then(() => 'reached', () => 'blocked')"
+            ".then((r) => { document.body.append(r);"
+            " document.documentElement.dataset.nwMath = 'done'; });</script>"
+        )
+        html_to_pdf(html, tmp_path / "x.pdf", chromium=chromium)
+        httpd.shutdown()
+
+    assert hits == []
+    assert "blocked" in poppler("pdftotext", str(tmp_path / "x.pdf"), "-")

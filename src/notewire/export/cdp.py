@@ -35,6 +35,11 @@ FLAGS = (
     "--disable-sync",
     "--mute-audio",
     "--hide-scrollbars",
+    # Nothing a printed page runs (a notebook's own HTML outputs may hold scripts) reaches
+    # the network, loopback included: every http(s) and WebSocket request goes to a
+    # proxy that is not there. An exported file needs none (file: and data: only).
+    "--proxy-server=127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
 )
 
 
