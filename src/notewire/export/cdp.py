@@ -35,6 +35,12 @@ FLAGS = (
     "--disable-sync",
     "--mute-audio",
     "--hide-scrollbars",
+    # A page opened by Target.createTarget is a background tab to Chromium, whose
+    # renderer it runs at a lower priority and throttles: on a busy machine a print then
+    # waited minutes on a few seconds of CPU. Playwright passes the same three.
+    "--disable-renderer-backgrounding",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
     # Nothing a printed page runs (a notebook's own HTML outputs may hold scripts) reaches
     # the network, loopback included: every http(s) and WebSocket request goes to a
     # proxy that is not there. An exported file needs none (file: and data: only).
