@@ -3,6 +3,7 @@
     python bench/export.py              # full run: median of 3 per figure
     python bench/export.py --quick      # smoke run: 1 each, a 100-cell 1 MB notebook
     python bench/export.py --reps 5     # more runs per figure
+    python bench/export.py --only pdf   # one figure
 
 The notebook is bench/frontend.py's `make_notebook`: 500 cells (every tenth a markdown
 cell with math), 5 MB of outputs (streams, text/plain, HTML tables, PNG images). Every
@@ -12,13 +13,15 @@ figure is the wall time of the whole command, run as a subprocess from a cold Py
   HTML  notewire: `python -m notewire.cli export --to html NB -o OUT`
         nbconvert: `python -m nbconvert --to html NB --output OUT` (the lab template)
   PDF   notewire: `python -m notewire.cli export --to pdf NB -o OUT` (Debian's Chromium,
-        --print-to-pdf)
+        driven over the DevTools protocol on a pipe: Page.printToPDF)
         nbconvert: `--to webpdf`, with Playwright's launch given
         executable_path=/usr/bin/chromium (nbconvert has no option for it and would
         otherwise download its own Chromium)
 
-Also shown: the HTML's size, and how many <script>/<link> tags in it load from the
-network (the file works offline only if none do).
+Also shown: the CPU time of each command with every process under it (Chromium's
+included), which moves far less with the machine's load than the wall time; the HTML's
+size, and how many <script>/<link> tags in it load from the network (the file works
+offline only if none do).
 
 Goal: notewire at most 0.5x nbconvert for both HTML and PDF, with an HTML that needs no
 network. Exit status 0 when every command ran, 1 otherwise.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -76,13 +80,21 @@ def commands(nb: Path, out: Path) -> dict[tuple[str, str], list[str]]:
     }
 
 
-def timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall time, and CPU time of the command and every process under it (each reaped by
+    its parent: Chromium's helpers by Chromium, Chromium by notewire or Playwright's
+    driver). The CPU time moves far less than the wall time with the machine's load."""
+    start, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    took = time.perf_counter() - start
+    took, used = time.perf_counter() - start, _children_cpu() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:6])} ... failed:\n{done.stderr[-2000:]}")
-    return took
+    return took, used
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--quick", action="store_true", help="1 run each, 100 cells, 1 MB")
     p.add_argument("--reps", type=int, help="runs per figure (default 3, quick 1)")
+    p.add_argument(
+        "--only", choices=["html", "pdf"], nargs="+", default=["html", "pdf"], help="figures"
+    )
     args = p.parse_args(argv)
     reps = args.reps or (1 if args.quick else 3)
     cells, size = (100, 1_000_000) if args.quick else (500, 5_000_000)
@@ -99,16 +114,33 @@ def main(argv: list[str] | None = None) -> int:
         nb, output_bytes = make_notebook(cells, size)
         path = folder / "big.ipynb"
         nbformat.write(nbformat.from_dict(nb), path)
-        cmds = commands(path, folder)
+        cmds = {k: c for k, c in commands(path, folder).items() if k[0] in args.only}
         times: dict[tuple[str, str], float | str] = {}
-        for key, cmd in cmds.items():
-            try:
-                timed(cmd)  # warm-up: file caches, .pyc
-                times[key] = statistics.median(timed(cmd) for _ in range(reps))
-                print(f"{key[0]} {key[1]}: {times[key]:.2f} s", file=sys.stderr, flush=True)
-            except (RuntimeError, subprocess.TimeoutExpired) as e:
-                times[key] = "FAILED"
-                print(f"{key}: {e}", file=sys.stderr)
+        cpus: dict[tuple[str, str], float] = {}
+        runs: dict[tuple[str, str], list[tuple[float, float]]] = {key: [] for key in cmds}
+        # notewire's and nbconvert's runs alternate, so that a change in the machine's
+        # load (other sessions' test suites) falls on both alike.
+        for rep in range(-1, reps):  # -1: the warm-up (file caches, .pyc)
+            for key, cmd in cmds.items():
+                if times.get(key) == "FAILED":
+                    continue
+                try:
+                    took = timed(cmd)
+                except (RuntimeError, subprocess.TimeoutExpired) as e:
+                    times[key] = "FAILED"
+                    print(f"{key}: {e}", file=sys.stderr)
+                    continue
+                if rep >= 0:
+                    runs[key].append(took)
+                print(
+                    f"{key[0]} {key[1]} run {rep}: {took[0]:.2f} s, cpu {took[1]:.2f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        for key, taken in runs.items():
+            if times.get(key) != "FAILED":
+                times[key] = statistics.median(t[0] for t in taken)
+                cpus[key] = statistics.median(t[1] for t in taken)
         sizes = {
             app: (folder / f"{stem}.html")
             for app, stem in (("notewire", "nw"), ("nbconvert", "nbc"))
@@ -119,12 +151,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("| figure | notewire | nbconvert | ratio | goal |")
         print("|---|---|---|---|---|")
-        for fmt in ("html", "pdf"):
+        for fmt in args.only:
             nw, nbc = times[(fmt, "notewire")], times[(fmt, "nbconvert")]
             ok = isinstance(nw, float) and isinstance(nbc, float)
             ratio = f"{nw / nbc:.2f}x" if ok else "-"
             shown = [f"{t:.2f} s" if isinstance(t, float) else t for t in (nw, nbc)]
             print(f"| {fmt.upper()} export time | {shown[0]} | {shown[1]} | {ratio} | ≤ 0.5x |")
+            if ok:
+                c_nw, c_nbc = cpus[(fmt, "notewire")], cpus[(fmt, "nbconvert")]
+                print(
+                    f"| {fmt.upper()} CPU time (all processes) | {c_nw:.2f} s | {c_nbc:.2f} s"
+                    f" | {c_nw / c_nbc:.2f}x | |"
+                )
         cells_ = []
         for app in ("notewire", "nbconvert"):
             html = sizes[app]

@@ -54,6 +54,7 @@ def _password(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    import contextlib
     from pathlib import Path
 
     from notewire.export import ExportError, export_file
@@ -62,22 +63,35 @@ def _export(args: argparse.Namespace) -> int:
         print("notewire export: --output takes one PATH", file=sys.stderr)
         return 2
     status = 0
-    for path in args.paths:
-        try:
-            made = export_file(
-                Path(path),
-                args.to,
-                no_input=args.no_input,
-                run=args.execute,
-                out=Path(args.output) if args.output else None,
-                chromium=args.chromium,
-                timeout=args.timeout,
-            )
-        except ExportError as e:
-            print(f"notewire export: {path}: {e}", file=sys.stderr)
-            status = 1
-            continue
-        print(f"{path} -> {made}")
+    with contextlib.ExitStack() as stack:
+        printer = None
+        if args.to == "pdf" and len(args.paths) > 1:
+            # One Chromium prints every notebook, instead of one started for each.
+            from notewire.export.pdf import Printer
+
+            try:
+                printer = stack.enter_context(Printer(args.chromium))
+                printer.prestart()
+            except ExportError as e:
+                print(f"notewire export: {e}", file=sys.stderr)
+                return 1
+        for path in args.paths:
+            try:
+                made = export_file(
+                    Path(path),
+                    args.to,
+                    no_input=args.no_input,
+                    run=args.execute,
+                    out=Path(args.output) if args.output else None,
+                    chromium=args.chromium,
+                    timeout=args.timeout,
+                    printer=printer,
+                )
+            except ExportError as e:
+                print(f"notewire export: {path}: {e}", file=sys.stderr)
+                status = 1
+                continue
+            print(f"{path} -> {made}")
     return status
 
 

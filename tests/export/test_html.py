@@ -6,21 +6,25 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Literal
 
 import nbformat
 import pytest
 from playwright.async_api import Browser, Request, Route, expect
 
 from notewire.export import export_file
+from notewire.export.assets import asset
 
 from .notebooks import IMAGE_OUTPUTS, sample_notebook
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def open_offline(browser: Browser, html: Path) -> tuple[object, list[str]]:
+async def open_offline(
+    browser: Browser, html: Path, color_scheme: Literal["light", "dark"] = "light"
+) -> tuple[Any, list[str]]:
     """Opens `html` with the network blocked; returns the page and every URL requested."""
-    page = await browser.new_page()
+    page = await browser.new_page(color_scheme=color_scheme)
     url = html.as_uri()
     requested: list[str] = []
 
@@ -73,11 +77,35 @@ async def test_html_is_self_contained_and_renders(tmp_path: Path, browser: Brows
         await expect(page.locator(".jp-OutputArea-output")).to_contain_text(
             ["ZeroDivisionError: division by zero"]
         )
-        slider = page.locator('.nw-widget[data-model="IntSliderModel"]')
-        await expect(slider).to_contain_text("speed")
-        await expect(slider.locator("input[type=range]")).to_have_value("7")
+        # ipywidgets' own slider, drawn from the saved state in place of the static one.
+        await expect(page.locator("html")).to_have_attribute("data-nw-widgets", "done")
+        slider = page.locator(".nw-widget-live .widget-slider")
+        await expect(slider.locator(".widget-label")).to_have_text("speed")
+        await expect(slider.locator(".widget-readout")).to_have_text("7")
+        await expect(slider.locator("[role=slider]")).to_have_attribute("aria-valuenow", "7.0")
+        await expect(page.locator('.nw-widget[data-model="IntSliderModel"]')).to_be_hidden()
     finally:
         await page.close()
+
+
+async def test_colours_follow_the_readers_light_or_dark_scheme(
+    tmp_path: Path, browser: Browser
+) -> None:
+    path = tmp_path / "sample.ipynb"
+    nbformat.write(sample_notebook(), path)
+    made = export_file(path, "html")
+    # The notebook page's own colours (frontend/src/style/theme.css).
+    for scheme, background, code in (
+        ("light", "rgb(255, 255, 255)", "rgb(246, 248, 250)"),
+        ("dark", "rgb(13, 17, 23)", "rgb(22, 27, 34)"),
+    ):
+        page, _ = await open_offline(browser, made, scheme)  # type: ignore[arg-type]
+        try:
+            await expect(page.locator("body")).to_have_css("background-color", background)
+            editor = page.locator(".jp-InputArea-editor").first
+            await expect(editor).to_have_css("background-color", code)
+        finally:
+            await page.close()
 
 
 async def test_no_input_leaves_out_code(tmp_path: Path, browser: Browser) -> None:
@@ -119,7 +147,9 @@ async def test_plotly_and_vega_render_offline_and_only_when_present(
     small = export_file(plain, "html")
     made = export_file(path, "html")
 
-    assert small.stat().st_size < 1_500_000  # no plot library inlined
+    for library in ("plotly", "vega"):  # inlined only where used
+        code = asset(f"export-{library}.js")[:2000]
+        assert code not in small.read_text() and code in made.read_text()
     page, requested = await open_offline(browser, made)
     try:
         await expect(page.locator("html")).to_have_attribute("data-nw-plots", "done")

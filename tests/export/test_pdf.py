@@ -3,8 +3,10 @@ pdftotext and pdfimages (scripts/test.sh installs poppler-utils)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from notewire.export import ExportError, export_file
+from notewire.export import ExportError, export_file, html_to_pdf
+from notewire.export.pdf import Printer
 
 from .notebooks import FIRST_CELL, IMAGE_OUTPUTS, sample_notebook
 
@@ -69,3 +72,52 @@ def test_a_missing_chromium_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(ExportError, match="no-such-chromium"):
         export_file(path, "pdf", chromium="no-such-chromium")
+
+
+def test_a_printer_starts_a_new_chromium_when_its_own_died(tmp_path: Path, chromium: str) -> None:
+    html = "<html><body><p>first</p><script>document.documentElement.dataset.nwMath='done'</script>"
+    with Printer(chromium) as printer:
+        printer.print(html, tmp_path / "a.pdf")
+        browser = printer._browser
+        assert browser is not None
+        os.killpg(browser.pid, signal.SIGKILL)
+        browser._reader.join(30)  # the pipe's end: the browser is seen gone
+        assert not browser.alive
+
+        printer.print(html.replace("first", "second"), tmp_path / "b.pdf")
+
+    assert "second" in poppler("pdftotext", str(tmp_path / "b.pdf"), "-")
+
+
+def test_something_else_than_chromium_is_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="did not start as a headless Chromium"):
+        html_to_pdf("<p>x</p>", tmp_path / "x.pdf", chromium="true")
+
+
+def test_a_printed_page_reaches_no_network(tmp_path: Path, chromium: str) -> None:
+    # A notebook's HTML output may hold a script; printed on a server, it must not reach
+    # the server's network (here: a server of this test on loopback).
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as httpd:
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/leak"
+        html = (
+            "<p>page</p><script>fetch('" + url + "').then(() => 'reached', () => 'blocked')"
+            ".then((r) => { document.body.append(r);"
+            " document.documentElement.dataset.nwMath = 'done'; });</script>"
+        )
+        html_to_pdf(html, tmp_path / "x.pdf", chromium=chromium)
+        httpd.shutdown()
+
+    assert hits == []
+    assert "blocked" in poppler("pdftotext", str(tmp_path / "x.pdf"), "-")

@@ -55,6 +55,7 @@ async def running_server(
     limits: OutputLimits | None = None,
     block_remote_content: bool = False,
     gateway: GatewayConfig | None = None,
+    chromium: str | None = None,
 ) -> AsyncIterator[Server]:
     limits = limits or OutputLimits(max_stream_chars=1_000_000, max_outputs=5000)
     config = NotebookServerConfig(
@@ -76,6 +77,7 @@ async def running_server(
         or SessionConfig(autosave_interval=0.2, disk_check_interval=0.1, limits=limits),
         trust_db=tmp / "trust.db",
         trust_secret=tmp / "trust-secret",
+        chromium=chromium,
     )
     app = build_app(config)
     async with serve(app, host="127.0.0.1", port=0) as url:

@@ -49,6 +49,7 @@ import { attachAnchors, followAnchor } from "./anchors";
 import { FindPanel } from "./find-panel";
 import type { NotebookNav } from "./nav";
 import { TocPanel } from "./toc-panel";
+import { exportMenu } from "./export-menu";
 
 const USER_COLORS = ["#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d"];
 
@@ -205,6 +206,7 @@ export class NotebookPage {
       toolButton("↻", "restart the kernel (0, 0)", () => void this.restart(false), "nw-restart"),
       toolButton("↻▶", "restart the kernel and run all cells", () => void this.restart(true)),
       runMenu,
+      exportMenu(() => [this.path], "download this notebook as HTML, PDF, a script or markdown"),
       this.typeSelect,
       toolButton("?", "keyboard shortcuts (H)", () => void showShortcuts()),
       toolButton("Find", "find and replace in the notebook (Ctrl-F)", () => this.find.open()),

@@ -18,6 +18,7 @@ import {
 } from "./api";
 import { askName, confirm, toast } from "./dialogs";
 import { h } from "./dom";
+import { exportMenu } from "./export-menu";
 import { acceptDrops, uploadFiles } from "./upload";
 
 const ICONS: Record<ContentModel["type"], string> = { directory: "dir", notebook: "nb", file: "file" };
@@ -86,6 +87,10 @@ export class TreePage {
   private readonly selectAll = h("input", { type: "checkbox", "aria-label": "select all" });
   private readonly heads = new Map<SortKey, HTMLTableCellElement>();
   private readonly actions: Record<string, HTMLButtonElement>;
+  private readonly exporter = exportMenu(
+    () => this.selection().filter((i) => i.type === "notebook").map((i) => i.path),
+    "export the selected notebooks as HTML, PDF, scripts or markdown (several: one zip)",
+  );
   private readonly upload: HTMLInputElement;
   private readonly selected = new Set<string>();
   private items: ContentModel[] = [];
@@ -131,6 +136,7 @@ export class TreePage {
       button("Refresh", "reload the listing", () => void this.load({ announce: true })),
       h("span", { class: "nw-tree-sep", "aria-hidden": "true" }),
       ...Object.values(this.actions),
+      this.exporter,
       h("span", { class: "nw-spacer" }),
       this.status,
       this.upload,
@@ -392,6 +398,9 @@ export class TreePage {
     a["duplicate"]!.disabled = n === 0 || sel.some((i) => i.type === "directory");
     a["shutdown"]!.disabled = !sel.some((i) => this.state(i) !== null);
     a["remove"]!.disabled = n === 0;
+    const notebooks = sel.some((i) => i.type === "notebook");
+    this.exporter.toggleAttribute("data-disabled", !notebooks);
+    if (!notebooks) this.exporter.open = false;
     const selection = JSON.stringify([...this.selected].sort());
     if (this.notice && (selection !== this.notice.selection || Date.now() > this.notice.until)) this.notice = null;
     const count = this.items.length;

@@ -8,8 +8,16 @@ This package never imports the kernel or the server.
 """
 
 from notewire.export.errors import ExportError
-from notewire.export.files import FORMATS, export_file
+from notewire.export.files import FORMATS, export_file, export_notebook
 from notewire.export.html import to_html
 from notewire.export.pdf import find_chromium, html_to_pdf
 
-__all__ = ["FORMATS", "ExportError", "export_file", "find_chromium", "html_to_pdf", "to_html"]
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "export_file",
+    "export_notebook",
+    "find_chromium",
+    "html_to_pdf",
+    "to_html",
+]

@@ -6,25 +6,35 @@ inlined instead. The file makes no request."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
 import jinja2
 from nbconvert.exporters import HTMLExporter, TemplateExporter
-from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from notewire.export.assets import asset
+from notewire.export.highlight import Highlighter
 from notewire.export.outputs import prepare
+from notewire.export.widgets import STATE_MIME
 
-# The lab template with everything that would load from a CDN taken out; the inlined
-# styles come last so that they win over lab's own.
+# The lab template with everything that would load from a CDN taken out, and code
+# inputs highlighted without bleach (highlight.py); the inlined styles come last so that
+# they win over lab's own.
 TEMPLATE = """\
 {%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block input -%}
+<div class="jp-CodeMirrorEditor jp-Editor jp-InputArea-editor" data-type="inline">
+     <div class="cm-editor cm-s-jupyter">
+{{ cell.source | highlight_code(metadata=cell.metadata) }}
+     </div>
+</div>
+{%- endblock input -%}
 {%- block html_head_css -%}
 <style type="text/css">
 {{ resources.notewire_css }}
@@ -45,19 +55,25 @@ OUTPUT_DIV = re.compile(r'<div class="([^"]*\bjp-OutputArea-output\b[^"]*)"')
 
 
 class _Exporter(HTMLExporter):
-    """HTMLExporter without its last step, which parses the whole page with
-    BeautifulSoup to give images an alt text and cells a tabindex: on a 5 MB notebook
-    that parse is most of nbconvert's time (bench/export.py). The same attributes are
-    added here to the rendered text."""
+    """HTMLExporter without its slow steps (bench/export.py, a 500-cell 5 MB notebook):
+    - its last one, which parses the whole page with BeautifulSoup to give images an alt
+      text and cells a tabindex (most of nbconvert's time): the same attributes are
+      added here to the rendered text;
+    - validating the whole notebook against its JSON schema after each of its dozen
+      preprocessors (2 s): none of them makes an invalid notebook, and the file was
+      validated when it was read;
+    - a Pygments formatter and lexer made per cell (highlight.py).
+    """
+
+    def _validate_preprocessor(self, nbc: Any, preprocessor: Any) -> None:
+        return None
 
     def from_notebook_node(
         self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[str, dict[str, Any]]:
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-        highlight = self.filters.get(
-            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
-        )
+        highlight = self.filters.get("highlight_code", Highlighter(lexer))
         resources = self._init_resources(resources)
         data_type = WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources
@@ -99,9 +115,16 @@ def to_html(nb: Any, *, no_input: bool = False, name: str = "Notebook", folder: 
     libraries = prepare(nb)
     scripts = [asset("export-math.js")]
     scripts += [asset(f"export-{library}.js") for library in sorted(libraries)]
-    resources = {"metadata": {"name": name, "path": folder}, "notewire_css": asset("export.css")}
+    css = asset("export.css")
+    state = ""
+    if "widgets" in libraries:
+        css = asset("export-widgets-style.css") + "\n" + css
+        saved = nb.metadata.get("widgets", {}).get(STATE_MIME, {})
+        text = json.dumps(saved).replace("</", "<\\/")
+        state = f'<script type="{STATE_MIME}">{text}</script>\n'
+    resources = {"metadata": {"name": name, "path": folder}, "notewire_css": css}
     body, _ = _exporter(no_input).from_notebook_node(nb, resources=resources)
     head, marker, tail = body.rpartition(SCRIPTS_MARKER)
     if not marker:
         raise AssertionError("the notewire template lost its scripts marker")
-    return head + "".join(f"<script>\n{script}\n</script>\n" for script in scripts) + tail
+    return head + state + "".join(f"<script>\n{script}\n</script>\n" for script in scripts) + tail

@@ -1,7 +1,8 @@
 """Turning a notebook's live and interactive outputs into what a static file can show,
 before nbconvert renders it:
 
-- widget views become static HTML from the saved widget state (or their text/plain);
+- widget views become a place for ipywidgets' own view, drawn from the saved widget
+  state on load, holding a static drawing of the same state (or their text/plain);
 - Plotly and Vega specs become a placeholder the inlined library draws into on load;
 - notewire canvases keep only their last picture (the `image/png` the kernel keeps
   current in the same bundle, docs/canvas-protocol.md).
@@ -10,6 +11,7 @@ before nbconvert renders it:
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any
 
 from notewire.export.widgets import VIEW_MIME, saved_models, widget_html
@@ -29,7 +31,7 @@ def _library(mime: str) -> str | None:
 def prepare(nb: Any) -> set[str]:
     """Rewrites `nb`'s outputs in place (see the module docstring).
 
-    Returns the plot libraries the rendered file needs inlined ("plotly", "vega").
+    Returns the libraries the rendered file needs inlined ("plotly", "vega", "widgets").
     """
     models = saved_models(nb.get("metadata", {}))
     libraries: set[str] = set()
@@ -45,9 +47,17 @@ def _prepare_bundle(data: dict[str, Any], models: Any, libraries: set[str]) -> N
     data.pop(CANVAS_MIME, None)
     view = data.pop(VIEW_MIME, None)
     if isinstance(view, dict):
-        drawn = widget_html(str(view.get("model_id", "")), models)
-        if drawn is not None:
-            data["text/html"] = drawn
+        model_id = str(view.get("model_id", ""))
+        if model_id in models:
+            # ipywidgets' own view is drawn here on load (export-widgets.js); the static
+            # drawing stays for a reader without scripts, a module not in the bundle,
+            # and print (a PDF: the live slider's track would print as a picture).
+            drawn = widget_html(model_id, models) or escape(str(data.get("text/plain", "")))
+            data["text/html"] = (
+                f'<div class="nw-widget-live" data-model-id="{escape(model_id)}">'
+                f'<div class="nw-widget-static">{drawn}</div></div>'
+            )
+            libraries.add("widgets")
     for mime in list(data):
         library = _library(mime)
         if library is None:

@@ -20,7 +20,7 @@ from .kernels import KernelManager, ManagerConfig
 from .notebook.trust import Notary
 from .session.registry import Notebooks
 from .session.session import SessionConfig
-from .web import kernels_api, pages
+from .web import export_api, kernels_api, pages
 from .web.app import ServerConfig, create_app
 
 
@@ -31,6 +31,7 @@ class NotebookServerConfig:
     session: SessionConfig = field(default_factory=SessionConfig)
     trust_db: Path | None = None  # None: Jupyter's signature database, shared with Jupyter
     trust_secret: Path | None = None
+    chromium: str | None = None  # prints PDF exports; None: found on PATH
 
 
 def build_app(config: NotebookServerConfig) -> Starlette:
@@ -38,6 +39,8 @@ def build_app(config: NotebookServerConfig) -> Starlette:
     kernels = config.kernels
     if kernels.cwd is None:  # kernels start next to the notebooks, not where we were run
         kernels = replace(kernels, cwd=root)
+
+    exports = export_api.Exports(config.chromium)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -59,11 +62,13 @@ def build_app(config: NotebookServerConfig) -> Starlette:
                     await notebooks.close_all()
         finally:
             notary.close()
+            await asyncio.to_thread(exports.close)
 
     return create_app(
         config.web,
         routes=[
             *kernels_api.routes(),
+            *export_api.routes(exports),
             *pages.routes(block_remote_content=config.web.block_remote_content),
         ],
         lifespan=lifespan,

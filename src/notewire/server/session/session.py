@@ -697,6 +697,18 @@ class NotebookSession:
 
     # --- saving --------------------------------------------------------------------
 
+    async def snapshot(self) -> tuple[dict[str, Any], bool]:
+        """The notebook as a save would write it now (its widget state included), for a
+        save or an export of what the browsers see, saved or not; and whether every
+        output is trusted (Jupyter's rule: a save signs only then). Only the dump is on
+        the event loop; the notebook is made from it in a thread (a second or more of
+        Python for 20,000 cells)."""
+        snap, like = schema.snapshot(self.doc), self._loaded
+        notebook, trusted = await asyncio.to_thread(schema.from_snapshot_signed, snap, like=like)
+        self.comms.widgets.save_into(notebook)
+        self._add_language_info(notebook)
+        return notebook, trusted
+
     async def save(self, *, force: bool = False, checkpoint: bool = False) -> None:
         """Write the document to its file, atomically. Raises Conflict (and tells the
         browsers) when the file changed on disk since it was loaded, unless `force`."""
@@ -719,13 +731,7 @@ class NotebookSession:
         if not (self.dirty or force or checkpoint):
             return
         version = self._version
-        # Only the dump is on the event loop; the notebook is made from it in a thread
-        # (a second or more of Python for 20,000 cells).
-        snap, like = schema.snapshot(self.doc), self._loaded
-        # sign: Jupyter's rule, only when every output is trusted.
-        notebook, sign = await asyncio.to_thread(schema.from_snapshot_signed, snap, like=like)
-        self.comms.widgets.save_into(notebook)
-        self._add_language_info(notebook)
+        notebook, sign = await self.snapshot()
         try:
             await self.store.save(notebook, force=force, sign=sign)
         except Conflict:
