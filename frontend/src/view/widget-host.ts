@@ -26,6 +26,7 @@ import {
   snapshot,
   type WidgetMirror,
 } from "../model/widgets";
+import { url } from "../net/urls";
 
 /** A frame's side of the host: what the host tells the element that shows it. */
 export interface FrameSink {
@@ -121,7 +122,7 @@ export class WidgetHost {
     this.named.delete(entry.name);
     entry.name = `${PAGE_TAG}-${this.nextName++}`;
     this.named.set(entry.name, entry);
-    entry.sink.iframe.src = `${WIDGET_FRAME_SRC}#${entry.name}`;
+    entry.sink.iframe.src = `${url(WIDGET_FRAME_SRC)}#${entry.name}`;
   }
 
   /** The attached frame whose ready message this is, bound to its window. */

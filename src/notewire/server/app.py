@@ -8,12 +8,14 @@ kernel down.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
 from .contents.paths import resolve
 from .kernels import KernelManager, ManagerConfig
@@ -22,6 +24,7 @@ from .session.registry import Notebooks
 from .session.session import SessionConfig
 from .web import kernels_api, pages
 from .web.app import ServerConfig, create_app
+from .web.auth import Authenticator
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,15 @@ class NotebookServerConfig:
     trust_secret: Path | None = None
 
 
-def build_app(config: NotebookServerConfig) -> Starlette:
+def build_app(
+    config: NotebookServerConfig,
+    *,
+    auth: Authenticator | None = None,
+    middleware: Sequence[Middleware] = (),
+    routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The notebook server. `auth`, `middleware`: see `web.app.create_app`; `routes`
+    come before the built-in ones."""
     root = config.web.root.resolve()
     kernels = config.kernels
     if kernels.cwd is None:  # kernels start next to the notebooks, not where we were run
@@ -63,8 +74,14 @@ def build_app(config: NotebookServerConfig) -> Starlette:
     return create_app(
         config.web,
         routes=[
+            *routes,
             *kernels_api.routes(),
-            *pages.routes(block_remote_content=config.web.block_remote_content),
+            *pages.routes(
+                block_remote_content=config.web.block_remote_content,
+                base_url=config.web.base_url,
+            ),
         ],
         lifespan=lifespan,
+        auth=auth,
+        middleware=middleware,
     )

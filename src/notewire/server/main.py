@@ -20,6 +20,7 @@ from urllib.parse import quote
 from .app import NotebookServerConfig, build_app
 from .kernels import KernelSpec, ManagerConfig
 from .web.app import ServerConfig
+from .web.base_url import normalize_base_url
 from .web.security import is_loopback
 from .web.serve import serve
 
@@ -48,6 +49,8 @@ def run_server(
     pool_size: int,
     password_hash: str | None,
     block_remote_content: bool = False,
+    base_url: str = "/",
+    allow_hosts: tuple[str, ...] = (),
 ) -> int:
     logging.basicConfig(level=logging.INFO, format="[notewire %(asctime)s] %(message)s")
     target = Path(path or ".").resolve()
@@ -65,6 +68,11 @@ def run_server(
             ip,
         )
     builtin = (builtin_kernel_spec(),)
+    try:
+        base_url = normalize_base_url(base_url)
+    except ValueError as exc:
+        print(f"notewire: {exc}", file=sys.stderr)
+        return 2
     config = NotebookServerConfig(
         web=ServerConfig(
             root=base,
@@ -74,10 +82,12 @@ def run_server(
             builtin_kernel_specs=builtin,
             default_kernel=kernel,
             block_remote_content=block_remote_content,
+            base_url=base_url,
+            allow_hosts=allow_hosts,
         ),
         kernels=ManagerConfig(default_kernel=kernel, pool_size=pool_size, builtin_specs=builtin),
     )
-    start = "/" if target.is_dir() and target == base else _page_for(target, base)
+    start = base_url + ("" if target.is_dir() and target == base else _page_for(target, base))
     try:
         asyncio.run(_serve(config, start, open_browser))
     except KeyboardInterrupt:
@@ -89,8 +99,8 @@ def run_server(
 def _page_for(target: Path, base: Path) -> str:
     relative = target.relative_to(base).as_posix()
     if target.is_dir():
-        return "/tree/" + quote(relative)
-    return "/notebooks/" + quote(relative)
+        return "tree/" + quote(relative)
+    return "notebooks/" + quote(relative)
 
 
 async def _serve(config: NotebookServerConfig, start: str, open_browser: bool) -> None:
@@ -99,7 +109,8 @@ async def _serve(config: NotebookServerConfig, start: str, open_browser: bool) -
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with serve(app, host=config.web.ip, port=config.web.port) as url:
+    async with serve(app, host=config.web.ip, port=config.web.port) as origin:
+        url = origin + config.web.base_url.rstrip("/")
         token = app.state.auth.token
         login = f"{url}/login?token={token}&next={quote(start)}"
         print(f"notewire is running at {url}", flush=True)
