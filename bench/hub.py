@@ -243,8 +243,7 @@ def connect(app: App, base: str, token: str, kernel: str | None) -> Any:
     if kernel is not None:
         return JupyterConn(base, token, kernel, label=app.title)
     conn = NotewireConn(base, token, "bench.ipynb", label=app.title)
-    # A run sent while the notebook is still opening can be lost (seen under load);
-    # the figure is about runs on a ready kernel.
+    # The figure is about runs on a ready kernel, not the kernel's start.
     Group([conn]).wait(lambda: conn.kernel.get("state") == "idle", 60, "notewire kernel idle")
     return conn
 

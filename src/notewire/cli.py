@@ -70,14 +70,7 @@ def build_singleuser_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--pool-size", type=int, default=1, help="kernels kept started ahead (default 1)"
     )
-    parser.add_argument(
-        "--allow-host",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a public host name the hub's proxy forwards (repeatable; the host of "
-        "JUPYTERHUB_PUBLIC_URL is allowed already)",
-    )
+    add_allow_host(parser, "; the host of JUPYTERHUB_PUBLIC_URL is allowed already")
     parser.add_argument(
         "--block-remote-content",
         action="store_true",
@@ -215,13 +208,17 @@ def add_proxy_options(parser: argparse.ArgumentParser) -> None:
         help="serve every page, API and socket under this URL prefix, as a proxy "
         "forwards it (e.g. /user/alice/; default /)",
     )
+    add_allow_host(parser)
+
+
+def add_allow_host(parser: argparse.ArgumentParser, more: str = "") -> None:
     parser.add_argument(
         "--allow-host",
         action="append",
         default=[],
         metavar="NAME",
         help="a public host name a proxy forwards (repeatable); other Host headers "
-        "stay refused (the DNS-rebinding defence)",
+        f"stay refused (the DNS-rebinding defence){more}",
     )
 
 

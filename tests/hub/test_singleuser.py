@@ -97,6 +97,19 @@ async def test_a_hub_user_lands_in_notewire_runs_a_cell_and_is_seen_active(
             return m["last_activity"] if m and m["last_activity"] > before else None
 
         await poll(moved, 30, "last_activity after the cell ran")
+
+        # Logging out clears notewire's cookie and sends the browser to the hub's logout.
+        mine = await context.cookies(f"{hub.url}/user/alice/")  # not the hub's _xsrf
+        cookies = {c["name"]: c["value"] for c in mine}
+        assert any(name.startswith("notewire-session") for name in cookies)
+        reply = await context.request.post(
+            f"{hub.url}/user/alice/logout",
+            headers={"X-XSRFToken": cookies["_xsrf"]},
+            max_redirects=0,
+        )
+        assert reply.status == 303 and reply.headers["location"] == "/hub/logout"
+        left = [c["name"] for c in await context.cookies()]
+        assert not any(name.startswith("notewire-session") for name in left), left
     finally:
         await context.close()
 
@@ -164,3 +177,4 @@ async def test_stopping_the_server_from_the_hub_ends_notewire_and_its_kernels(hu
     await poll(lambda: server_model(hub, "alice") is None, 60, "the hub sees the server stopped")
     gone, alive = await asyncio.to_thread(psutil.wait_procs, [server, kernel], 30)
     assert alive == [], f"still running: {alive}"
+    assert token not in hub.log.read_text(errors="replace")  # nobody logged it

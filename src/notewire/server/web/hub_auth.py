@@ -43,7 +43,7 @@ from starlette.types import Scope
 
 from ..hub.api import HubApi, HubApiError
 from ..hub.env import HubEnv
-from .auth import Auth, User, require_auth, safe_next
+from .auth import USER_SCOPE_KEY, Auth, User, require_auth, safe_next
 
 __all__ = ["HubAuth", "has_access"]
 
@@ -174,7 +174,7 @@ class HubAuth:
 
     async def login(self, request: Request) -> Response:
         next_url = safe_next(request.query_params.get("next"), self.base_url)
-        if isinstance(request.scope.get("notewire.user"), User):
+        if isinstance(request.scope.get(USER_SCOPE_KEY), User):
             return RedirectResponse(next_url, status_code=303)
         now = time.monotonic()
         while self._pending and (
