@@ -19,8 +19,10 @@ Both open the same notebook (one cell, kernelspec `python3`: ipykernel for both)
      browser goes through the server's OAuth login to the notebook page. Usable: the
      kernel reports idle and a key typed into the cell's editor is in its text. Time
      from the navigation's start (wall clock around Playwright's calls). The server is
-     stopped through the hub's API between spawns (not timed). The first spawn (the
-     browser's cache cold) is shown apart; the median is of the --spawns after it.
+     stopped through the hub's API between spawns (not timed). The apps take turns
+     (alternating order), so a change of this machine's load falls on both alike. The
+     first spawn (the browser's cache cold) is shown apart; the median is of the
+     --spawns after it.
   b. execute("pass") round trip through the proxy: the clients of bench/server.py
      (notewire: the notebook WebSocket, a run done when the cell's run state is done
      in the Yjs copy; JupyterLab: jupyter_server's kernel WebSocket, done at the
@@ -188,26 +190,37 @@ async def spawn_once(page: Any, hub: Hub, app: App, timeout_ms: float) -> float:
     return time.perf_counter() - t0
 
 
-async def bench_spawns(browser: Any, hub: Hub, app: App, args: argparse.Namespace) -> list[float]:
+async def logged_in_page(browser: Any, hub: Hub, app: App) -> tuple[Any, Any]:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{hub.url}/hub/login?next={quote('/hub/home')}")
+    await page.fill("#username_input", app.user)
+    await page.fill("#password_input", "any")
+    await page.click("#login_submit")
+    await page.wait_for_url(f"{hub.url}/hub/home")
+    return context, page
+
+
+async def bench_spawns(browser: Any, hub: Hub, args: argparse.Namespace) -> dict[str, list[float]]:
+    """a, for both apps in turn (alternating order each round), so that a change in
+    this machine's load falls on both alike."""
+    pages = {name: await logged_in_page(browser, hub, app) for name, app in APPS.items()}
+    times: dict[str, list[float]] = {name: [] for name in APPS}
     try:
-        page = await context.new_page()
-        await page.goto(f"{hub.url}/hub/login?next={quote('/hub/home')}")
-        await page.fill("#username_input", app.user)
-        await page.fill("#password_input", "any")
-        await page.click("#login_submit")
-        await page.wait_for_url(f"{hub.url}/hub/home")
-        times = []
         for i in range(args.spawns + 1):
-            prepare_home(hub, app)
-            t = await spawn_once(page, hub, app, args.timeout * 1000)
-            times.append(t)
-            print(f"  a. {app.title} spawn {i}: {t:.2f} s", flush=True)
-            await page.goto("about:blank")
-            await stop_server(hub, app.user)
+            order = list(APPS) if i % 2 == 0 else list(reversed(APPS))
+            for name in order:
+                app, page = APPS[name], pages[name][1]
+                prepare_home(hub, app)
+                t = await spawn_once(page, hub, app, args.timeout * 1000)
+                times[name].append(t)
+                print(f"  a. {app.title} spawn {i}: {t:.2f} s", flush=True)
+                await page.goto("about:blank")
+                await stop_server(hub, app.user)
         return times
     finally:
-        await context.close()
+        for context, _ in pages.values():
+            await context.close()
 
 
 class _Served:
@@ -293,7 +306,7 @@ def row(label: str, nw: float, peer: float, unit: str, goal: float | None) -> st
 
 
 def table(figures: list[Figure]) -> str:
-    head = f"{'':<58}{'notewire':>11}{'peer':>11}{'ratio':>8}  goal"
+    head = f"{'medians':<58}{'notewire':>11}{'peer':>11}{'ratio':>8}  goal"
     lines = [head, "-" * len(head)]
     for f in figures:
         nw, peer = statistics.median(f.notewire), statistics.median(f.peer)
@@ -314,7 +327,7 @@ async def run(args: argparse.Namespace) -> int:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True)
             try:
-                spawns = {n: await bench_spawns(browser, hub, a, args) for n, a in APPS.items()}
+                spawns = await bench_spawns(browser, hub, args)
             finally:
                 await browser.close()
         executes = await bench_executes(hub, args)
