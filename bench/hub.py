@@ -56,6 +56,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 import nbformat
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from server import Group, JupyterConn, NotewireConn, bench_pass, cpu_seconds
 
 from frontend import CHROMIUM, BenchError, run_main
@@ -206,18 +207,24 @@ async def bench_spawns(browser: Any, hub: Hub, args: argparse.Namespace) -> dict
     this machine's load falls on both alike."""
     pages = {name: await logged_in_page(browser, hub, app) for name, app in APPS.items()}
     times: dict[str, list[float]] = {name: [] for name in APPS}
+    failed = dict.fromkeys(APPS, 0)
     try:
         for i in range(args.spawns + 1):
             order = list(APPS) if i % 2 == 0 else list(reversed(APPS))
             for name in order:
                 app, page = APPS[name], pages[name][1]
                 prepare_home(hub, app)
-                t = await spawn_once(page, hub, app, args.timeout * 1000)
-                times[name].append(t)
-                print(f"  a. {app.title} spawn {i}: {t:.2f} s", flush=True)
+                try:
+                    t = await spawn_once(page, hub, app, args.timeout * 1000)
+                except PlaywrightTimeout as e:  # counted and shown, not hidden
+                    failed[name] += 1
+                    print(f"  a. {app.title} spawn {i}: FAILED {e.message.splitlines()[0]}")
+                else:
+                    times[name].append(t)
+                    print(f"  a. {app.title} spawn {i}: {t:.2f} s", flush=True)
                 await page.goto("about:blank")
                 await stop_server(hub, app.user)
-        return times
+        return times, failed
     finally:
         for context, _ in pages.values():
             await context.close()
@@ -327,7 +334,7 @@ async def run(args: argparse.Namespace) -> int:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True)
             try:
-                spawns = await bench_spawns(browser, hub, args)
+                spawns, failed = await bench_spawns(browser, hub, args)
             finally:
                 await browser.close()
         executes = await bench_executes(hub, args)
@@ -339,7 +346,9 @@ async def run(args: argparse.Namespace) -> int:
             unit="s",
             notes=[
                 f"first spawn (cold browser cache): notewire {spawns['notewire'][0]:.2f} s, "
-                f"JupyterLab {spawns['jupyterlab'][0]:.2f} s"
+                f"JupyterLab {spawns['jupyterlab'][0]:.2f} s",
+                f"spawns not usable within --timeout: notewire {failed['notewire']}, "
+                f"JupyterLab {failed['jupyterlab']}",
             ],
         ),
         Figure(
