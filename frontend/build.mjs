@@ -33,7 +33,7 @@ async function buildTests() {
     sourcemap: "inline",
     outExtension: { ".js": ".mjs" },
     logLevel: "warning",
-    define: { WIDGET_FRAME_SRC: '"/static/widgets.html"' },
+    define: { WIDGET_FRAME_SRC: '"static/widgets.html"' },
   });
 }
 
@@ -191,7 +191,8 @@ async function buildBundle({ dev }) {
     logLevel: "warning",
     define: {
       "process.env.NODE_ENV": dev ? '"development"' : '"production"',
-      WIDGET_FRAME_SRC: JSON.stringify(`/static/widgets.html?v=${frameShellHash}`),
+      // Below the base URL: the page puts it under the server's (src/net/urls.ts).
+      WIDGET_FRAME_SRC: JSON.stringify(`static/widgets.html?v=${frameShellHash}`),
     },
   });
   const exportMeta = await buildExport({ dev });
@@ -224,7 +225,9 @@ function assetsOf(metas) {
   return { entries, preloads };
 }
 
-/** An HTML shell from html/ with its {{asset}} and {{preload:asset}} filled in. */
+/** An HTML shell from html/ with its {{asset}} and {{preload:asset}} filled in. Links are
+ * written from the site's root (`/static/...`); the server serves each shell with them
+ * under its base URL (src/notewire/server/web/pages.py, render_shell). */
 function renderShell(name, { entries, preloads }) {
   const html = readFileSync(join(here, "html", name), "utf8");
   return html.replace(/\{\{(preload:)?(\S+?)\}\}/g, (_, preload, asset) => {

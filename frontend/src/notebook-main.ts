@@ -1,6 +1,7 @@
 import { NotebookPage } from "./view/notebook-page";
+import { pagePath } from "./net/urls";
 
-const prefix = "/notebooks/";
-const raw = location.pathname.startsWith(prefix) ? location.pathname.slice(prefix.length) : "";
+const below = pagePath(location.pathname) ?? "";
+const raw = below.startsWith("notebooks/") ? below.slice("notebooks/".length) : "";
 const path = raw.split("/").map(decodeURIComponent).join("/");
 new NotebookPage(document.getElementById("app")!, path);

@@ -1,7 +1,8 @@
 import { TreePage } from "./view/tree-page";
+import { pagePath } from "./net/urls";
 
-const prefix = "/tree/";
-const raw = location.pathname.startsWith(prefix) ? location.pathname.slice(prefix.length) : "";
+const below = pagePath(location.pathname) ?? "";
+const raw = below.startsWith("tree/") ? below.slice("tree/".length) : "";
 const decode = (s: string) => {
   try {
     return decodeURIComponent(s);

@@ -36,7 +36,50 @@ def _main_job(args: argparse.Namespace) -> int:
         block_remote_content=args.block_remote_content,
         gateway_url=args.gateway_url,
         gateway_token=args.gateway_token,
+        base_url=args.base_url,
+        allow_hosts=tuple(args.allow_host),
     )
+
+
+def _singleuser(args: argparse.Namespace) -> int:
+    from notewire.server.hub.singleuser import SingleUserOptions, run_singleuser
+
+    return run_singleuser(
+        SingleUserOptions(
+            root=args.root,
+            ip=args.ip,
+            port=args.port,
+            kernel=args.kernel,
+            pool_size=args.pool_size,
+            allow_hosts=tuple(args.allow_host),
+            block_remote_content=args.block_remote_content,
+        )
+    )
+
+
+def build_singleuser_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="notewire singleuser",
+        description="notewire as a JupyterHub single-user server: set "
+        "c.Spawner.cmd = ['notewire', 'singleuser'] in the hub's configuration. The "
+        "address, URL prefix and login come from the JUPYTERHUB_* environment the "
+        "spawner sets; users log in through the hub.",
+    )
+    parser.add_argument("--root", help="the folder notebooks are served from (default: here)")
+    parser.add_argument("--ip", help="address to listen on (default: JUPYTERHUB_SERVICE_URL's)")
+    parser.add_argument("--port", type=int, help="port (default: JUPYTERHUB_SERVICE_URL's)")
+    parser.add_argument("--kernel", default="notewire", help="default kernelspec (notewire)")
+    parser.add_argument(
+        "--pool-size", type=int, default=1, help="kernels kept started ahead (default 1)"
+    )
+    add_allow_host(parser, "; the host of JUPYTERHUB_PUBLIC_URL is allowed already")
+    parser.add_argument(
+        "--block-remote-content",
+        action="store_true",
+        help="load no image, audio, video or frame from other sites in notebooks",
+    )
+    parser.set_defaults(func=_singleuser)
+    return parser
 
 
 def _password(args: argparse.Namespace) -> int:
@@ -133,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         "this machine and opens it in a browser.",
         epilog="Other commands: `notewire kernel install|run` (the notewire Jupyter kernel), "
         "`notewire password` (hash a password for --password-hash), "
-        "`notewire export --to html|pdf|script|markdown PATH...`.",
+        "`notewire export --to html|pdf|script|markdown PATH...`, "
+        "`notewire singleuser` (under JupyterHub).",
     )
     parser.add_argument(
         "path", nargs="?", help="a notebook to open, or the folder to serve (default: here)"
@@ -178,8 +222,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="the gateway's auth token; prefer NOTEWIRE_GATEWAY_AUTH_TOKEN or "
         "JUPYTER_GATEWAY_AUTH_TOKEN, which other users cannot read in the process list",
     )
+    add_proxy_options(parser)
     parser.set_defaults(func=_main_job)
     return parser
+
+
+def add_proxy_options(parser: argparse.ArgumentParser) -> None:
+    """Serving behind a proxy: `notewire` and `notewire singleuser` take these."""
+    parser.add_argument(
+        "--base-url",
+        default="/",
+        help="serve every page, API and socket under this URL prefix, as a proxy "
+        "forwards it (e.g. /user/alice/; default /)",
+    )
+    add_allow_host(parser)
+
+
+def add_allow_host(parser: argparse.ArgumentParser, more: str = "") -> None:
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a public host name a proxy forwards (repeatable); other Host headers "
+        f"stay refused (the DNS-rebinding defence){more}",
+    )
 
 
 def build_kernel_parser() -> argparse.ArgumentParser:
@@ -206,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     # can still be opened as ./kernel.
     if argv[:1] == ["kernel"]:
         args = build_kernel_parser().parse_args(argv[1:])
+    elif argv[:1] == ["singleuser"]:
+        args = build_singleuser_parser().parse_args(argv[1:])
     elif argv[:1] == ["export"]:
         args = build_export_parser().parse_args(argv[1:])
     elif argv[:1] == ["password"]:

@@ -49,6 +49,7 @@ class NotebookClient:
         self._changed = asyncio.Condition()
         self._remote = False
         self._reader: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()  # document updates on their way
         self._subscription: pycrdt.Subscription | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -164,7 +165,9 @@ class NotebookClient:
             self._send_soon(pycrdt.create_update_message(event.update))
 
     def _send_soon(self, data: bytes | str) -> None:
-        asyncio.get_running_loop().create_task(self.ws.send(data))
+        task = asyncio.get_running_loop().create_task(self.ws.send(data))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
 
     # --- waiting -------------------------------------------------------------------
 
@@ -239,6 +242,10 @@ class NotebookClient:
     # --- commands ------------------------------------------------------------------
 
     async def send(self, body: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
+        # Document updates made before this command go first: a run of a cell just
+        # added must not reach the server before the cell does.
+        if self._sending:
+            await asyncio.gather(*self._sending)
         await self.ws.send(encode_json(body, buffers))
 
     async def run(self, cell_ids: Sequence[str]) -> None:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
@@ -128,7 +128,8 @@ class Session:
         self.tabs.append(tab)
         page.on("console", lambda m: tab.console.append(_console_line(m)))
         page.on("pageerror", lambda e: tab.errors.append(f"{e.name}: {e.message}\n{e.stack}"))
-        await page.goto(f"{server.url}/login?token={server.token}&next={quote(path)}")
+        base = urlsplit(server.url).path  # the server's base URL, less its last "/"
+        await page.goto(f"{server.url}/login?token={server.token}&next={quote(base + path)}")
         return tab
 
     async def notebook(

@@ -56,7 +56,10 @@ async def running_server(
     block_remote_content: bool = False,
     gateway: GatewayConfig | None = None,
     chromium: str | None = None,
+    base_url: str = "/",
+    allow_hosts: tuple[str, ...] = (),
 ) -> AsyncIterator[Server]:
+    """`url` is the server's URL under its base URL, with no trailing slash."""
     limits = limits or OutputLimits(max_stream_chars=1_000_000, max_outputs=5000)
     config = NotebookServerConfig(
         web=ServerConfig(
@@ -66,6 +69,8 @@ async def running_server(
             builtin_kernel_specs=(builtin_kernel_spec(),),
             default_kernel="notewire",
             block_remote_content=block_remote_content,
+            base_url=base_url,
+            allow_hosts=allow_hosts,
         ),
         kernels=ManagerConfig(
             default_kernel="notewire",
@@ -80,5 +85,6 @@ async def running_server(
         chromium=chromium,
     )
     app = build_app(config)
-    async with serve(app, host="127.0.0.1", port=0) as url:
+    async with serve(app, host="127.0.0.1", port=0) as origin:
+        url = origin + config.web.base_url.rstrip("/")
         yield Server(root=root, url=url, token=app.state.auth.token, app=app, limits=limits)

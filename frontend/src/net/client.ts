@@ -18,6 +18,7 @@ import {
 } from "../model/protocol";
 import { applyServerMessage, initialSession, setConnection, type SessionState } from "../model/session";
 import { binaryFrame, decodeFrame, encodeMessage, FRAME_AWARENESS, FRAME_SYNC } from "./frames";
+import { socketUrl } from "./urls";
 
 /** The part of the browser's WebSocket this client uses. */
 export interface SocketLike {
@@ -451,10 +452,9 @@ function encodeNotebookPath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");
 }
 
-/** The WebSocket URL of a notebook, on the page's own host. */
-export function notebookSocketURL(path: string, location: { protocol: string; host: string }): string {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/api/notebooks/${encodeNotebookPath(path)}/ws`;
+/** The WebSocket URL of a notebook, on the page's own host, under the base URL. */
+export function notebookSocketURL(path: string, location: { protocol: string; host: string }, base?: string): string {
+  return socketUrl(`api/notebooks/${encodeNotebookPath(path)}/ws`, location, base);
 }
 
 /** `url` (a notebook's WebSocket URL) for the notebook now at `path`. */

@@ -1,6 +1,7 @@
 // The REST calls the pages make. Unsafe methods carry the `_xsrf` cookie's value in
 // X-XSRFToken (the server's double-submit check).
 import type { JSONObject, JSONValue } from "../model/protocol";
+import { loginUrl, url as urlUnderBase } from "../net/urls";
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -41,10 +42,8 @@ export async function api<T = JSONValue>(method: string, url: string, body?: JSO
     headers["Content-Type"] = "application/json";
     payload = JSON.stringify(body);
   }
-  const res = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
-  if (res.status === 401 || res.status === 403) {
-    if (res.status === 401) location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
-  }
+  const res = await fetch(urlUnderBase(url), { method, headers, body: payload, credentials: "same-origin" });
+  if (res.status === 401) location.href = loginUrl(location.pathname + location.search);
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {

@@ -6,6 +6,7 @@
 import { ApiError, encodePath } from "./api";
 import { toast } from "./dialogs";
 import { h, toolButton } from "./dom";
+import { url } from "../net/urls";
 
 export const EXPORT_FORMATS = [
   { fmt: "html", label: "HTML", title: "one self-contained HTML file that works offline" },
@@ -17,9 +18,9 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number]["fmt"];
 
 /** The URL of an export: one notebook's file, or several notebooks' zip. */
 export function exportURL(fmt: ExportFormat, paths: readonly string[]): string {
-  if (paths.length === 1) return `/api/export/${fmt}/${encodePath(paths[0]!)}`;
+  if (paths.length === 1) return url(`api/export/${fmt}/${encodePath(paths[0]!)}`);
   const query = paths.map((p) => `path=${encodeURIComponent(p)}`).join("&");
-  return `/api/export/${fmt}?${query}`;
+  return url(`api/export/${fmt}?${query}`);
 }
 
 function filename(res: Response, fallback: string): string {

@@ -6,6 +6,7 @@
 // are drawn there too, by renderers the frame loads from /static/ when it needs them.
 import type { JSONValue } from "../model/protocol";
 import { h } from "./dom";
+import { url } from "../net/urls";
 
 export interface FrameContent {
   readonly html?: string;
@@ -43,7 +44,7 @@ export function sandboxFrame(content: FrameContent): { el: HTMLElement; destroy(
   const iframe = h("iframe", {
     class: "nw-frame",
     sandbox: "allow-scripts",
-    src: "/static/sandbox.html",
+    src: url("static/sandbox.html"),
     title: "output",
     loading: "lazy",
   });

@@ -6,6 +6,7 @@ import { encodePath } from "./api";
 import { h } from "./dom";
 import { sanitize } from "./sanitize";
 import { renderMath } from "./tex";
+import { url } from "../net/urls";
 
 const md = new MarkdownIt({ html: true, linkify: true });
 
@@ -49,7 +50,7 @@ function fixLinks(root: DocumentFragment, ctx: MarkdownContext): void {
         img.setAttribute("src", `data:${entry[0]};base64,${entry[1]}`);
       } else img.removeAttribute("src");
     } else if (src && !/^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(src)) {
-      img.setAttribute("src", `/files/${encodePath(ctx.dir ? `${ctx.dir}/${src}` : src)}`);
+      img.setAttribute("src", url(`files/${encodePath(ctx.dir ? `${ctx.dir}/${src}` : src)}`));
     }
   }
 }

@@ -50,6 +50,7 @@ import { FindPanel } from "./find-panel";
 import type { NotebookNav } from "./nav";
 import { TocPanel } from "./toc-panel";
 import { exportMenu } from "./export-menu";
+import { url } from "../net/urls";
 
 const USER_COLORS = ["#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d"];
 
@@ -868,7 +869,7 @@ export class NotebookPage {
     if (m.type === "moved") {
       this.path = m.path;
       this.nameEl.textContent = m.path.split("/").pop() ?? m.path;
-      history.replaceState(history.state, "", `/notebooks/${encodePath(m.path)}${location.search}${location.hash}`);
+      history.replaceState(history.state, "", `${url(`notebooks/${encodePath(m.path)}`)}${location.search}${location.hash}`);
       this.showSession(this.client.session); // the title
       return;
     }

@@ -20,6 +20,7 @@ import { askName, confirm, toast } from "./dialogs";
 import { h } from "./dom";
 import { exportMenu } from "./export-menu";
 import { acceptDrops, uploadFiles } from "./upload";
+import { url } from "../net/urls";
 
 const ICONS: Record<ContentModel["type"], string> = { directory: "dir", notebook: "nb", file: "file" };
 const POLL_MS = 3000;
@@ -31,9 +32,9 @@ function join(dir: string, name: string): string {
 }
 
 function href(item: Pick<ContentModel, "type" | "path">): string {
-  if (item.type === "directory") return `/tree/${encodePath(item.path)}`;
-  if (item.type === "notebook") return `/notebooks/${encodePath(item.path)}`;
-  return `/files/${encodePath(item.path)}`;
+  if (item.type === "directory") return url(`tree/${encodePath(item.path)}`);
+  if (item.type === "notebook") return url(`notebooks/${encodePath(item.path)}`);
+  return url(`files/${encodePath(item.path)}`);
 }
 
 function message(e: unknown): string {
@@ -181,7 +182,7 @@ export class TreePage {
     });
     const main = h("main", { class: "nw-main nw-tree" }, table);
     acceptDrops(main, (files) => void this.uploadHere(files));
-    root.append(h("header", { class: "nw-header" }, h("a", { class: "nw-home", href: "/tree/" }, "notewire"), this.crumbs), toolbar, main);
+    root.append(h("header", { class: "nw-header" }, h("a", { class: "nw-home", href: url("tree/") }, "notewire"), this.crumbs), toolbar, main);
     document.addEventListener("keydown", (ev) => {
       // From nowhere in particular, the arrows go to the listing.
       if (ev.target === document.body && (ev.key === "ArrowDown" || ev.key === "ArrowUp")) {
@@ -212,7 +213,7 @@ export class TreePage {
     const crumb = (label: string, path: string, last: boolean) =>
       last
         ? h("span", { class: "nw-crumb", "aria-current": "page" }, label)
-        : h("a", { class: "nw-crumb", href: `/tree/${encodePath(path)}` }, label);
+        : h("a", { class: "nw-crumb", href: url(`tree/${encodePath(path)}`) }, label);
     const links: Node[] = [crumb("Home", "", parts.length === 0)];
     parts.forEach((p, i) => {
       links.push(h("span", { class: "nw-crumb-sep", "aria-hidden": "true" }, "/"));
@@ -319,7 +320,7 @@ export class TreePage {
           h(
             "tr",
             { class: "nw-tree-error" },
-            h("td", { colspan: "5", role: "alert" }, this.error, " ", h("a", { href: `/tree/${encodePath(up)}` }, "Go up a folder")),
+            h("td", { colspan: "5", role: "alert" }, this.error, " ", h("a", { href: url(`tree/${encodePath(up)}`) }, "Go up a folder")),
           ),
         );
       } else if (items.length === 0) {
@@ -542,7 +543,7 @@ export class TreePage {
 
   private goUp(): void {
     if (!this.dir) return;
-    location.href = `/tree/${encodePath(this.dir.split("/").slice(0, -1).join("/"))}`;
+    location.href = url(`tree/${encodePath(this.dir.split("/").slice(0, -1).join("/"))}`);
   }
 
   // --- actions ---------------------------------------------------------------------
@@ -662,16 +663,16 @@ export class TreePage {
 
   private async download(items: ContentModel[]): Promise<void> {
     for (const item of items) {
-      const url = `/files/${encodePath(item.path)}`;
+      const file = url(`files/${encodePath(item.path)}`);
       try {
         // Ask first: a missing file would otherwise replace this page with an error.
-        const res = await fetch(url, { method: "HEAD", credentials: "same-origin" });
+        const res = await fetch(file, { method: "HEAD", credentials: "same-origin" });
         if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
       } catch (e) {
         toast(`Cannot download “${item.name}”: ${this.gone(e, item.name)}`);
         continue;
       }
-      const a = h("a", { href: url, download: item.name, hidden: true });
+      const a = h("a", { href: file, download: item.name, hidden: true });
       document.body.appendChild(a);
       a.click();
       a.remove();

@@ -30,6 +30,7 @@ import {
   type WidgetMirror,
   type WidgetModel,
 } from "../model/widgets";
+import { url } from "../net/urls";
 
 /** What shows a widget frame (a run of widget outputs, view/widget-runs.ts). */
 export interface FrameSink {
@@ -215,7 +216,7 @@ export class WidgetHost {
     this.named.delete(entry.name);
     entry.name = `${PAGE_TAG}-${this.nextName++}`;
     this.named.set(entry.name, entry);
-    entry.iframe.src = `${WIDGET_FRAME_SRC}#${entry.name}`;
+    entry.iframe.src = `${url(WIDGET_FRAME_SRC)}#${entry.name}`;
   }
 
   /** The frame whose ready message this is, bound to its window. */

@@ -43,7 +43,8 @@ export function loadWidgetModule(name: string, known: Readonly<Record<string, un
   w.define ??= defineFor(known);
   module = new Promise((resolve, reject) => {
     const script = document.createElement("script");
-    script.src = `/static/nbextensions/${name}/index.js`;
+    // Relative to this frame's own URL ({base}static/widgets.html): under the base URL.
+    script.src = new URL(`nbextensions/${name}/index.js`, document.baseURI).href;
     loading.set(script, { resolve, reject });
     script.addEventListener("error", () => reject(new Error(`widget module ${name} is not installed on the server`)));
     script.addEventListener("load", () => reject(new Error(`${name}/index.js defined no AMD module`))); // no-op once resolved

@@ -8,12 +8,14 @@ kernel down.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
 from .contents.paths import resolve
 from .kernels import KernelManager, ManagerConfig
@@ -22,6 +24,7 @@ from .session.registry import Notebooks
 from .session.session import SessionConfig
 from .web import export_api, kernels_api, pages
 from .web.app import ServerConfig, create_app
+from .web.auth import Authenticator
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,15 @@ class NotebookServerConfig:
     chromium: str | None = None  # prints PDF exports; None: found on PATH
 
 
-def build_app(config: NotebookServerConfig) -> Starlette:
+def build_app(
+    config: NotebookServerConfig,
+    *,
+    auth: Authenticator | None = None,
+    middleware: Sequence[Middleware] = (),
+    routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The notebook server. `auth`, `middleware`: see `web.app.create_app`; `routes`
+    come before the built-in ones."""
     root = config.web.root.resolve()
     kernels = config.kernels
     if kernels.cwd is None:  # kernels start next to the notebooks, not where we were run
@@ -67,9 +78,15 @@ def build_app(config: NotebookServerConfig) -> Starlette:
     return create_app(
         config.web,
         routes=[
+            *routes,
             *kernels_api.routes(),
             *export_api.routes(exports),
-            *pages.routes(block_remote_content=config.web.block_remote_content),
+            *pages.routes(
+                block_remote_content=config.web.block_remote_content,
+                base_url=config.web.base_url,
+            ),
         ],
         lifespan=lifespan,
+        auth=auth,
+        middleware=middleware,
     )

@@ -21,6 +21,7 @@ from .app import NotebookServerConfig, build_app
 from .kernels import KernelSpec, ManagerConfig
 from .kernels.gateway import gateway_from_env
 from .web.app import ServerConfig
+from .web.base_url import normalize_base_url
 from .web.security import is_loopback
 from .web.serve import serve
 
@@ -51,6 +52,8 @@ def run_server(
     block_remote_content: bool = False,
     gateway_url: str | None = None,
     gateway_token: str | None = None,
+    base_url: str = "/",
+    allow_hosts: tuple[str, ...] = (),
 ) -> int:
     logging.basicConfig(level=logging.INFO, format="[notewire %(asctime)s] %(message)s")
     try:
@@ -73,6 +76,11 @@ def run_server(
             ip,
         )
     builtin = (builtin_kernel_spec(),)
+    try:
+        base_url = normalize_base_url(base_url)
+    except ValueError as exc:
+        print(f"notewire: {exc}", file=sys.stderr)
+        return 2
     config = NotebookServerConfig(
         web=ServerConfig(
             root=base,
@@ -82,6 +90,8 @@ def run_server(
             builtin_kernel_specs=builtin,
             default_kernel=kernel,
             block_remote_content=block_remote_content,
+            base_url=base_url,
+            allow_hosts=allow_hosts,
         ),
         kernels=ManagerConfig(
             default_kernel=kernel, pool_size=pool_size, builtin_specs=builtin, gateway=gateway
@@ -89,7 +99,7 @@ def run_server(
     )
     if gateway is not None:
         log.info("kernels run on the gateway at %s", gateway.url)
-    start = "/" if target.is_dir() and target == base else _page_for(target, base)
+    start = base_url + ("" if target.is_dir() and target == base else _page_for(target, base))
     try:
         asyncio.run(_serve(config, start, open_browser))
     except KeyboardInterrupt:
@@ -101,8 +111,8 @@ def run_server(
 def _page_for(target: Path, base: Path) -> str:
     relative = target.relative_to(base).as_posix()
     if target.is_dir():
-        return "/tree/" + quote(relative)
-    return "/notebooks/" + quote(relative)
+        return "tree/" + quote(relative)
+    return "notebooks/" + quote(relative)
 
 
 async def _serve(config: NotebookServerConfig, start: str, open_browser: bool) -> None:
@@ -111,7 +121,8 @@ async def _serve(config: NotebookServerConfig, start: str, open_browser: bool) -
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with serve(app, host=config.web.ip, port=config.web.port) as url:
+    async with serve(app, host=config.web.ip, port=config.web.port) as origin:
+        url = origin + config.web.base_url.rstrip("/")
         token = app.state.auth.token
         login = f"{url}/login?token={token}&next={quote(start)}"
         print(f"notewire is running at {url}", flush=True)

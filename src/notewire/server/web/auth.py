@@ -7,13 +7,15 @@
 - Non-browser clients send `Authorization: token <t>` (or `Bearer <t>`) instead.
 - A session cookie holds a random id kept server-side (a cookie from another server,
   or from before a restart, means nothing here). It is HttpOnly, SameSite=Strict,
-  Path=/, Secure on https, and named after the server's port, because browsers share
-  cookies between ports of one host.
+  Path=<base URL>, Secure on https, and named after the server's port, because browsers
+  share cookies between ports of one host.
 - A password, when configured, is stored only as `scrypt:n:r:p:salt:hash`
   (`hash_password`); the login form accepts it or the token.
 
 Secrets are compared with `hmac.compare_digest` and never logged or put into pages.
-The middleware in `security.py` enforces all of this on every route.
+The middleware in `security.py` enforces all of this on every route, through the
+`Authenticator` seam: `Auth` here, or `hub_auth.HubAuth` under JupyterHub, which logs
+users in through the hub and keeps its sessions in an `Auth`.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from typing import Literal, Protocol
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.requests import Request, cookie_parser
@@ -40,6 +42,7 @@ __all__ = [
     "XSRF_COOKIE",
     "XSRF_HEADER",
     "Auth",
+    "Authenticator",
     "NotAuthenticated",
     "User",
     "hash_password",
@@ -104,6 +107,22 @@ class NotAuthenticated(PermissionError):
     pass
 
 
+class Authenticator(Protocol):
+    """What the security middleware asks of an authentication scheme."""
+
+    secure_cookies: bool
+    base_url: str
+
+    async def authenticate(self, scope: Scope) -> User | None:
+        """The user of an HTTP or WebSocket scope, or None."""
+        ...
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """Its public `/login` (where unauthenticated pages are sent, with `next=`)
+        and its `/logout`."""
+        ...
+
+
 def require_auth(scope: Scope) -> User:
     """The user the security middleware found for this HTTP or WebSocket scope.
 
@@ -133,12 +152,14 @@ class Auth:
         secure_cookies: bool = False,
         session_lifetime: float = 30 * 24 * 3600.0,
         max_sessions: int = 10_000,
+        base_url: str = "/",
     ) -> None:
         if len(token) < 16:
             raise ValueError("the token must be at least 16 characters")
         self._token = token
         self._password_hash = password_hash
         self.secure_cookies = secure_cookies
+        self.base_url = base_url
         self._lifetime = session_lifetime
         self._max_sessions = max_sessions
         self._sessions: dict[str, float] = {}  # id -> expiry (time.monotonic)
@@ -188,7 +209,62 @@ class Auth:
             return False
         return True
 
-    def authenticate(self, scope: Scope) -> User | None:
+    def routes(self) -> Sequence[BaseRoute]:
+        return login_routes(self)
+
+    # The browser's side of a session, for this module's login form and for other
+    # ways of logging in that keep their sessions here (hub_auth).
+
+    def secure(self, request: Request) -> bool:
+        return self.secure_cookies or request.url.scheme == "https"
+
+    def set_xsrf_cookie(self, request: Request, response: Response, value: str) -> None:
+        response.set_cookie(
+            XSRF_COOKIE,
+            value,
+            path=self.base_url,
+            samesite="strict",
+            secure=self.secure(request),
+        )
+
+    def log_in(self, request: Request, next_url: str) -> tuple[Response, str]:
+        """A redirect to `next_url` that starts a new session (a fresh id at each
+        login: no session fixation); returns it and the session id."""
+        response = RedirectResponse(next_url, status_code=303)
+        old = request.cookies.get(self.session_cookie(request.scope))
+        if old:
+            self.end_session(old)
+        session_id = self.new_session()
+        response.set_cookie(
+            self.session_cookie(request.scope),
+            session_id,
+            path=self.base_url,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure(request),
+        )
+        xsrf, fresh = _xsrf_value(request)
+        if fresh:
+            self.set_xsrf_cookie(request, response, xsrf)
+        return response, session_id
+
+    def log_out(self, request: Request, session_id: str, to: str) -> Response:
+        """A redirect to `to` that ends the session and clears its cookie."""
+        self.end_session(session_id)
+        response = RedirectResponse(to, status_code=303)
+        response.delete_cookie(
+            self.session_cookie(request.scope),
+            path=self.base_url,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure(request),
+        )
+        return response
+
+    async def authenticate(self, scope: Scope) -> User | None:
+        return self.authenticate_now(scope)
+
+    def authenticate_now(self, scope: Scope) -> User | None:
         """The user of an HTTP or WebSocket scope, from its Authorization header or its
         session cookie; never from the query string. A wrong Authorization header
         fails even beside a good cookie."""
@@ -205,6 +281,14 @@ class Auth:
         return None
 
 
+def _xsrf_value(request: Request) -> tuple[str, bool]:
+    """The browser's `_xsrf` value, or a new one (and True: set it)."""
+    value = request.cookies.get(XSRF_COOKIE)
+    if value and len(value) >= 16:
+        return value, False
+    return secrets.token_urlsafe(32), True
+
+
 def _cookies(headers: Headers) -> dict[str, str]:
     found: dict[str, str] = {}
     for header in headers.getlist("cookie"):
@@ -215,17 +299,20 @@ def _cookies(headers: Headers) -> dict[str, str]:
 # --- the login page ------------------------------------------------------------------
 
 
-def safe_next(value: str | None) -> str:
-    """A redirect target confined to this server: a path starting with a single `/`,
-    no scheme, host, backslash or control character (CVE-2019-10255, CVE-2023-39968,
-    CVE-2025-61669). Anything else becomes `/`. A `token` query parameter is dropped."""
+def safe_next(value: str | None, base_url: str = "/") -> str:
+    """A redirect target confined to this server and its base URL: a path starting
+    with `base_url` (and a single `/`), no scheme, host, backslash, control character
+    or dot segment (CVE-2019-10255, CVE-2023-39968, CVE-2025-61669). Anything else
+    becomes `base_url`. A `token` query parameter is dropped."""
     if not value or not value.startswith("/") or value.startswith("//"):
-        return "/"
+        return base_url
     if "\\" in value or any(ord(c) < 0x20 or c == "\x7f" for c in value):
-        return "/"
+        return base_url
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return "/"
+    if parts.scheme or parts.netloc or not parts.path.startswith(base_url):
+        return base_url
+    if any(p in (".", "..") for p in unquote(parts.path).split("/")):
+        return base_url  # the browser would resolve them out of the prefix
     path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "token"]
     return path + (f"?{urlencode(query)}" if query else "")
@@ -236,7 +323,7 @@ _PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main>
 <h1>notewire</h1>
-{error}<form method="post" action="/login">
+{error}<form method="post" action="{action}">
 <input type="hidden" name="_xsrf" value="{xsrf}">
 <input type="hidden" name="next" value="{next}">
 <label>{label} <input type="password" name="password" autocomplete="current-password"
@@ -253,55 +340,27 @@ class _Login:
         self.auth = auth
         self.label = "Password or token" if auth.has_password else "Token"
 
-    def _xsrf(self, request: Request) -> tuple[str, bool]:
-        value = request.cookies.get(XSRF_COOKIE)
-        if value and len(value) >= 16:
-            return value, False
-        return secrets.token_urlsafe(32), True
-
-    def _secure(self, request: Request) -> bool:
-        return self.auth.secure_cookies or request.url.scheme == "https"
-
-    def _set_xsrf(self, request: Request, response: Response, value: str) -> None:
-        response.set_cookie(
-            XSRF_COOKIE, value, path="/", samesite="strict", secure=self._secure(request)
-        )
-
     def _form(
         self, request: Request, next_url: str, error: str = "", status: int = 200
     ) -> Response:
-        xsrf, fresh = self._xsrf(request)
+        xsrf, fresh = _xsrf_value(request)
         body = _PAGE.format(
             error=f'<p role="alert">{html.escape(error)}</p>\n' if error else "",
             xsrf=html.escape(xsrf),
             next=html.escape(next_url),
             label=self.label,
+            action=html.escape(self.auth.base_url + "login"),
         )
         response = HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
         if fresh:
-            self._set_xsrf(request, response, xsrf)
+            self.auth.set_xsrf_cookie(request, response, xsrf)
         return response
 
     def _logged_in(self, request: Request, next_url: str) -> Response:
-        response = RedirectResponse(next_url, status_code=303)
-        old = request.cookies.get(self.auth.session_cookie(request.scope))
-        if old:
-            self.auth.end_session(old)  # a fresh id at each login: no session fixation
-        response.set_cookie(
-            self.auth.session_cookie(request.scope),
-            self.auth.new_session(),
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=self._secure(request),
-        )
-        xsrf, fresh = self._xsrf(request)
-        if fresh:
-            self._set_xsrf(request, response, xsrf)
-        return response
+        return self.auth.log_in(request, next_url)[0]
 
     async def get(self, request: Request) -> Response:
-        next_url = safe_next(request.query_params.get("next"))
+        next_url = safe_next(request.query_params.get("next"), self.auth.base_url)
         token = request.query_params.get("token")
         if token is not None:
             if self.auth.check_token(token):
@@ -316,12 +375,12 @@ class _Login:
         async for chunk in request.stream():
             body += chunk
             if len(body) > _MAX_LOGIN_FORM:
-                return self._form(request, "/", "The form is too large.", 413)
+                return self._form(request, self.auth.base_url, "The form is too large.", 413)
         try:
             fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except (UnicodeDecodeError, ValueError):
-            return self._form(request, "/", "The form could not be read.", 400)
-        next_url = safe_next(fields.get("next"))
+            return self._form(request, self.auth.base_url, "The form could not be read.", 400)
+        next_url = safe_next(fields.get("next"), self.auth.base_url)
         cookie = request.cookies.get(XSRF_COOKIE, "")
         sent = fields.get("_xsrf", "")
         if not (cookie and sent and hmac.compare_digest(cookie.encode(), sent.encode())):
@@ -335,16 +394,7 @@ class _Login:
         user = require_auth(request.scope)
         if user.session_id is None:
             return Response(status_code=204)
-        self.auth.end_session(user.session_id)
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(
-            self.auth.session_cookie(request.scope),
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=self._secure(request),
-        )
-        return response
+        return self.auth.log_out(request, user.session_id, self.auth.base_url + "login")
 
 
 def login_routes(auth: Auth) -> Sequence[BaseRoute]:

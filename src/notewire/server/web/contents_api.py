@@ -94,8 +94,8 @@ def _notebooks(request: Request) -> Notebooks | None:
     return getattr(request.app.state, "notebooks", None)
 
 
-def _location(api_path: str) -> str:
-    return "/api/contents/" + quote(api_path)
+def _location(request: Request, api_path: str) -> str:
+    return request.scope.get("root_path", "") + "/api/contents/" + quote(api_path)
 
 
 class _ContentsApi:
@@ -127,14 +127,14 @@ class _ContentsApi:
                     kind, ext = body.get("type", "file"), body.get("ext", "")
                     model = await self._run(c.new_untitled, path, type=kind, ext=ext)
                 return JSONResponse(
-                    model, status_code=201, headers={"Location": _location(model["path"])}
+                    model, status_code=201, headers={"Location": _location(request, model["path"])}
                 )
             case "PUT":
                 body = await json_body(request)
                 expect = request.headers.get("if-match")
                 expect = expect.strip().strip('"') if expect else None
                 model, created = await self._run(c.save, path, body, expect_hash=expect)
-                headers = {"Location": _location(model["path"])} if created else None
+                headers = {"Location": _location(request, model["path"])} if created else None
                 return JSONResponse(model, status_code=201 if created else 200, headers=headers)
             case "PATCH":
                 body = await json_body(request)

@@ -3,19 +3,26 @@
 The pages are static shells built by the frontend (`frontend/`, bundled into
 `notewire/static/`); everything they show comes from the REST API and the notebook
 WebSocket. Assets are public (they hold nothing secret); the pages need a login.
+
+The built shells link their assets as `/static/...`; each is served with those links
+under the base URL and with the base URL in a `<meta name="notewire-base-url">`, from
+which the frontend builds every URL it asks for (frontend/src/net/urls.ts). Scripts
+load their chunks, fonts and frames relative to their own URLs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import os
 import re
+from html import escape
 from pathlib import Path
 
 import anyio
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
@@ -33,6 +40,7 @@ installed, or <code>npm ci &amp;&amp; npm run build</code> in <code>frontend/</c
 # The notebook page's sanitizer drops remote media when the server blocks them (the CSP
 # would refuse them anyway); it reads the setting from this tag, put in the page's head.
 _REMOTE_CONTENT_META = '<meta name="notewire-remote-content" content="{}">'
+_BASE_URL_META = '<meta name="notewire-base-url" content="{}">'
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -52,10 +60,30 @@ def _hash_of(page: Path, mtime_ns: int, size: int) -> str:
     return shell_hash(page.read_bytes())
 
 
+def render_shell(html: str, *, base_url: str, remote_content: str | None = None) -> str:
+    """A built shell as served: asset links under `base_url`, and the settings the
+    page reads in its head."""
+    metas = [_BASE_URL_META.format(escape(base_url))]
+    if remote_content is not None:
+        metas.append(_REMOTE_CONTENT_META.format(remote_content))
+    html = html.replace('="/static/', f'="{escape(base_url)}static/')
+    return html.replace("<head>", "<head>\n" + "\n".join(metas), 1)
+
+
+@functools.lru_cache(maxsize=16)
+def _rendered(
+    page: Path, mtime_ns: int, size: int, base_url: str, remote_content: str | None
+) -> str:
+    return render_shell(
+        page.read_text(encoding="utf-8"), base_url=base_url, remote_content=remote_content
+    )
+
+
 def _page(  # type: ignore[no-untyped-def]
     name: str,
     csp: str | None = None,
     *,
+    base_url: str,
     versioned: bool = False,
     remote_content: str | None = None,
 ):
@@ -69,16 +97,16 @@ def _page(  # type: ignore[no-untyped-def]
 
     async def endpoint(request: Request) -> Response:
         page = STATIC / name
-        if not page.is_file():
+        try:
+            stat = await anyio.Path(page).stat()
+        except FileNotFoundError:
             return HTMLResponse(_NOT_BUILT, status_code=503)
+        html = await asyncio.to_thread(
+            _rendered, page, stat.st_mtime_ns, stat.st_size, base_url, remote_content
+        )
         wanted = request.query_params.get("v")
         if versioned and wanted and wanted == _current_hash(page):
-            return FileResponse(page, headers={**headers, "Cache-Control": IMMUTABLE})
-        if remote_content is None:
-            return FileResponse(page, headers=headers)
-        meta = _REMOTE_CONTENT_META.format(remote_content)
-        html = await anyio.Path(page).read_text(encoding="utf-8")
-        html = html.replace("<head>", f"<head>\n{meta}", 1)
+            return HTMLResponse(html, headers={**headers, "Cache-Control": IMMUTABLE})
         return HTMLResponse(html, headers=headers)
 
     return endpoint
@@ -111,12 +139,16 @@ class Assets(StaticFiles):
         return response
 
 
-def routes(*, block_remote_content: bool = False) -> list[BaseRoute]:
+def routes(*, block_remote_content: bool = False, base_url: str = "/") -> list[BaseRoute]:
     """`block_remote_content`: the notebook page's sanitizer and the output frames'
     CSP refuse media and frames from other origins (the pages' CSP is the security
-    middleware's)."""
-    tree = _page("tree.html")
-    notebook = _page("notebook.html", remote_content="block" if block_remote_content else "allow")
+    middleware's). `base_url`: the prefix the pages link their assets under."""
+    tree = _page("tree.html", base_url=base_url)
+    notebook = _page(
+        "notebook.html",
+        base_url=base_url,
+        remote_content="block" if block_remote_content else "allow",
+    )
     frame_csp = output_frame_csp(block_remote_content=block_remote_content)
     widget_csp = output_frame_csp(block_remote_content=block_remote_content, blob_scripts=True)
     return [
@@ -124,10 +156,14 @@ def routes(*, block_remote_content: bool = False) -> list[BaseRoute]:
         Route("/tree/{path:path}", tree, methods=["GET"]),
         Route("/notebooks/{path:path}", notebook, methods=["GET"]),
         # Output frames get a policy of their own: the page's would stop their scripts.
-        Route("/static/sandbox.html", _page("sandbox.html", frame_csp), methods=["GET"]),
+        Route(
+            "/static/sandbox.html",
+            _page("sandbox.html", frame_csp, base_url=base_url),
+            methods=["GET"],
+        ),
         Route(
             "/static/widgets.html",
-            _page("widgets.html", widget_csp, versioned=True),
+            _page("widgets.html", widget_csp, base_url=base_url, versioned=True),
             methods=["GET"],
         ),
         widget_modules.route(),  # installed third-party widget JavaScript

@@ -3,10 +3,12 @@
 `SecurityMiddleware`, for HTTP and WebSocket scopes alike, in this order:
 
 1. **Host** (DNS rebinding): when the server listens on loopback, the Host header
-   must name a loopback address or `localhost` (any port), or a configured host.
+   must name a loopback address or `localhost` (any port), or a configured host
+   (`--allow-host`: the public names a proxy forwards; every other name stays refused).
 2. **Authentication**, deny by default: only `public_paths` (the login page, static
    assets) run without a user. An unauthenticated page request is redirected to
-   /login, an API request gets a JSON 401, a WebSocket is refused before accept.
+   the authenticator's login (`<base URL>login?next=`), an API request gets a JSON
+   401, a WebSocket is refused before accept.
    The user is put in `scope["notewire.user"]` (see `auth.require_auth`).
 3. **Origin**: on every WebSocket, and on every request not authenticated by an
    Authorization header, a present Origin must be this server's own origin
@@ -44,7 +46,7 @@ from starlette.requests import cookie_parser
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import USER_SCOPE_KEY, XSRF_COOKIE, XSRF_HEADER, Auth, User, safe_next
+from .auth import USER_SCOPE_KEY, XSRF_COOKIE, XSRF_HEADER, Authenticator, User, safe_next
 from .errors import error_response
 
 __all__ = [
@@ -143,13 +145,15 @@ def host_name(host: str) -> str | None:
 class SecurityPolicy:
     """`public_paths`: exact paths, or prefixes when they end in `/`. `check_host`:
     enforce the Host allow-list (loopback names plus `allow_hosts`).
-    `block_remote_content`: the pages' CSP refuses media and frames from other origins."""
+    `block_remote_content`: the pages' CSP refuses media and frames from other origins.
+    `behind_proxy`: `https://<Host>` is an own origin too (TLS ended at a proxy)."""
 
     public_paths: tuple[str, ...] = ("/login", "/static/")
     allow_origins: frozenset[str] = frozenset()
     allow_hosts: frozenset[str] = frozenset()
     check_host: bool = True
     block_remote_content: bool = False
+    behind_proxy: bool = False
 
     @classmethod
     def for_server(
@@ -160,14 +164,17 @@ class SecurityPolicy:
         allow_origins: Iterable[str] = (),
         allow_hosts: Iterable[str] = (),
         block_remote_content: bool = False,
+        check_host: bool | None = None,
+        behind_proxy: bool = False,
     ) -> SecurityPolicy:
         hosts = frozenset(h.lower() for h in allow_hosts)
         return cls(
             public_paths=tuple(public_paths),
             allow_origins=frozenset(allow_origins),
             allow_hosts=hosts,
-            check_host=is_loopback(ip) or bool(hosts),
+            check_host=(is_loopback(ip) or bool(hosts)) if check_host is None else check_host,
             block_remote_content=block_remote_content,
+            behind_proxy=behind_proxy,
         )
 
     def is_public(self, path: str) -> bool:
@@ -194,8 +201,13 @@ class SecurityPolicy:
         if origin in self.allow_origins or (allow_null and origin == "null"):
             return True
         host = headers.get("host")
+        if host is None:
+            return False
         scheme = _HTTP_SCHEME.get(scope.get("scheme", "http"), "http")
-        return host is not None and origin.lower() == f"{scheme}://{host}".lower()
+        own = {f"{scheme}://{host}".lower()}
+        if self.behind_proxy:  # TLS may end at the proxy: the browser saw https
+            own.add(f"https://{host}".lower())
+        return origin.lower() in own
 
 
 def _route_path(scope: Scope) -> str:
@@ -228,7 +240,7 @@ def _cookie(headers: Headers, name: str) -> str | None:
 
 
 class SecurityMiddleware:
-    def __init__(self, app: ASGIApp, *, auth: Auth, policy: SecurityPolicy) -> None:
+    def __init__(self, app: ASGIApp, *, auth: Authenticator, policy: SecurityPolicy) -> None:
         self.app = app
         self.auth = auth
         self.policy = policy
@@ -246,7 +258,7 @@ class SecurityMiddleware:
         if not self.policy.host_allowed(headers):
             await _deny(scope, receive, send, 403, "this Host is not allowed", "host")
             return
-        user = self.auth.authenticate(scope)
+        user = await self.auth.authenticate(scope)
         scope[USER_SCOPE_KEY] = user
         if user is None and not self.policy.is_public(path):
             await self._unauthenticated(scope, receive, send, path)
@@ -272,8 +284,10 @@ class SecurityMiddleware:
     async def _unauthenticated(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not _is_api(path):
             query = scope.get("query_string", b"").decode("latin-1")
-            target = safe_next(quote(path) + (f"?{query}" if query else ""))
-            response = RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+            base = self.auth.base_url
+            target = safe_next(quote(scope["path"]) + (f"?{query}" if query else ""), base)
+            login = f"{base}login?{urlencode({'next': target})}"
+            response = RedirectResponse(login, status_code=303)
             await response(scope, receive, send)
             return
         await _deny(scope, receive, send, 401, "authentication required", "unauthenticated")
@@ -304,7 +318,8 @@ class SecurityMiddleware:
                     https = scope.get("scheme") == "https"
                     secure = "; Secure" if self.auth.secure_cookies or https else ""
                     value = secrets.token_urlsafe(32)
-                    cookie = f"{XSRF_COOKIE}={value}; Path=/; SameSite=Strict{secure}"
+                    where = self.auth.base_url
+                    cookie = f"{XSRF_COOKIE}={value}; Path={where}; SameSite=Strict{secure}"
                     out.append("set-cookie", cookie)
             await send(message)
 
