@@ -32,23 +32,21 @@ Both open the same notebook (one cell, kernelspec `python3`: ipykernel for both)
 
 Goal: notewire at most 0.5x JupyterLab on each figure.
 
-The gateway half (bench/gateway.py, issue 14 section 3) joins this run through
-`extra_figures`: a module `gateway` beside this file with
-`async def figures(args) -> list[Figure]` is run after these, and its rows are printed
-in the same table.
+The gateway half (bench/gateway.py, issue 14 section 3) runs after these and prints
+in the same table: c. execute("pass") with the kernel on a Jupyter Kernel Gateway,
+notewire against jupyter_server in front of the same gateway (`--no-gateway` skips it).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,17 +76,29 @@ class Figure:
     notes: list[str] = field(default_factory=list)
 
 
-ExtraFigures = Callable[[argparse.Namespace], Awaitable[list[Figure]]]
+async def gateway_figures(args: argparse.Namespace) -> list[Figure]:
+    """bench/gateway.py's execute("pass") round trip, as a row of this table."""
+    from gateway import measure_gateway_pass
 
-
-def extra_figures() -> list[ExtraFigures]:
-    """The hook for other halves of this benchmark: `figures` of bench/gateway.py, when
-    that module is there."""
-    try:
-        gateway = importlib.import_module("gateway")
-    except ModuleNotFoundError:
+    results = await asyncio.to_thread(
+        measure_gateway_pass, passes=args.passes, rounds=args.rounds, timeout=args.timeout
+    )
+    nw, js = results["notewire"].get("a"), results["jupyter_server"].get("a")
+    if not (nw and js):
+        errors = [
+            f"{k}: {v['error']}" for k, v in results.items() if isinstance(v, dict) and "error" in v
+        ]
+        print("gateway half FAILED:", "; ".join(errors))
         return []
-    return [gateway.figures]
+    return [
+        Figure(
+            'c. execute("pass"), kernel on a gateway',
+            nw["samples_s"],
+            js["samples_s"],
+            peer_title="jupyter_server",
+            notes=[f"p90: notewire {ms(nw['p90_s'])}, jupyter_server {ms(js['p90_s'])}"],
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -361,8 +371,8 @@ async def run(args: argparse.Namespace) -> int:
             ],
         ),
     ]
-    for more in extra_figures():
-        figures.extend(await more(args))
+    if not args.no_gateway:
+        figures.extend(await gateway_figures(args))
     print(f"\nload average: {os.getloadavg()}")
     print(table(figures))
     return 0
@@ -380,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--passes", type=int, default=200, help="executes per app (200)")
     p.add_argument("--rounds", type=int, default=4, help="alternating batches (4)")
     p.add_argument("--timeout", type=float, default=120, help="seconds per spawn at most")
+    p.add_argument("--no-gateway", action="store_true", help="skip the gateway half (c)")
     args = p.parse_args(argv)
     if args.quick:
         args.spawns, args.passes, args.rounds = 2, 20, 2
