@@ -381,7 +381,7 @@ async def test_restart_the_kernel_from_the_page(server: Server, session: Session
     await expect(tab.cell(1).locator(".nw-prompt")).to_have_text("[2]")
     await expect(tab.cell(1).locator(".nw-error")).to_have_count(0)
     await tab.kernel_idle()
-    await page.locator(".nw-menu summary").click()
+    await page.locator(".nw-menu summary", has_text="Run").click()
     await page.evaluate(WATCH_KERNEL)
     await page.get_by_role("button", name="restart the kernel, then run all cells").click()
     await dialog.get_by_role("button", name="Restart and run all").click()
