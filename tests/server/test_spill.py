@@ -62,6 +62,19 @@ async def test_a_burst_past_the_cap_loses_no_line(small_cap: Server) -> None:
         viewed = await http.get(_full_url("burst.ipynb", burst), params={"view": "1"})
         assert viewed.headers["content-disposition"].startswith("inline")
 
+
+    # Closed and opened again (as after a restart of the server): the file stays, and
+    # the output still says it was trimmed.
+    notebooks = server.app.state.notebooks
+    await notebooks.close(notebooks.get("burst.ipynb"))
+    async with (
+        server.client("burst.ipynb") as nb,
+        httpx.AsyncClient(base_url=server.url, headers=headers) as http,
+    ):
+        assert int(nb.outputs(burst)[0]["dropped_chars"]) > 0
+        again = await http.get(_full_url("burst.ipynb", burst))
+        assert again.text == response.text
+
         # Running the cell again removes the file; a cell that fits keeps none.
         spilled = files.spill_file(server.root / "burst.ipynb", burst)
         assert spilled.is_file()

@@ -133,7 +133,7 @@ class OutputSpill:
 
     async def flush(self) -> None:
         """Wait until everything handed over so far is on disk."""
-        if self._thread is None:
+        if self._thread is None or self._closed:
             return
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._put(("flush", done), 0)
@@ -184,6 +184,8 @@ class OutputSpill:
                     self._do(op)
                 except OSError as exc:
                     log.warning("keeping the full output of %s failed: %s", self._notebook, exc)
+                except Exception:  # the thread must live on: the event loop may wait on it
+                    log.exception("keeping the full output of %s failed", self._notebook)
 
     def _do(self, op: tuple[Any, ...]) -> None:
         match op:
