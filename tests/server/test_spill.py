@@ -62,7 +62,6 @@ async def test_a_burst_past_the_cap_loses_no_line(small_cap: Server) -> None:
         viewed = await http.get(_full_url("burst.ipynb", burst), params={"view": "1"})
         assert viewed.headers["content-disposition"].startswith("inline")
 
-
     # Closed and opened again (as after a restart of the server): the file stays, and
     # the output still says it was trimmed.
     notebooks = server.app.state.notebooks
