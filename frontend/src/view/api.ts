@@ -21,6 +21,13 @@ export function xsrfToken(cookie: string = document.cookie): string | null {
   return null;
 }
 
+/** Where the full stream output of a cell that outgrew its cap is served (text/plain);
+ * `view`: shown in the browser rather than downloaded. */
+export function fullOutputUrl(notebook: string, cellId: string, view = false): string {
+  const url = `/api/notebooks/${encodePath(notebook)}/outputs/${encodeURIComponent(cellId)}/full`;
+  return view ? `${url}?view=1` : url;
+}
+
 /** A path under the server root as URL segments ("a b/c.ipynb" -> "a%20b/c.ipynb"). */
 export function encodePath(path: string): string {
   return path

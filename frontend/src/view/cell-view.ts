@@ -23,6 +23,7 @@ import { clear, h, type Disposable } from "./dom";
 import { estimateCellHeight } from "../model/estimate";
 import { createEditor, type CellEditor, type EditorSnapshot, type KernelHelp } from "./editor";
 import { renderMarkdown } from "./markdown";
+import { fullOutputUrl } from "./api";
 import { OutputArea } from "./outputs";
 import type { Placed } from "./cell-list";
 import { outputText, type Match } from "../model/notebook-search";
@@ -32,6 +33,8 @@ export interface CellHost {
   awareness(): Awareness;
   readonly help: KernelHelp;
   readonly dir: string;
+  /** The notebook's path under the root. */
+  readonly path: string;
   /** True while this markdown cell shows its source. */
   isUnrendered(id: string): boolean;
   /** True while the user edits this cell (the active cell in edit mode). */
@@ -363,6 +366,7 @@ export class CellView implements Disposable {
         trusted: () => this.info.trusted,
         dir: this.host.dir,
         reply: (r, v) => this.host.reply(r, v),
+        fullOutput: (view) => fullOutputUrl(this.host.path, this.id, view),
       });
       this.outputsSlot.appendChild(this.outputs.el);
     }

@@ -395,6 +395,9 @@ export class NotebookPage {
       get dir() {
         return page.path.includes("/") ? page.path.slice(0, page.path.lastIndexOf("/")) : "";
       },
+      get path() {
+        return page.path;
+      },
       isUnrendered: (id) => this.keys.unrendered.has(id),
       isEditing: (id) => this.keys.mode === "edit" && this.keys.active === id,
       editorFocused: (id) => {

@@ -25,6 +25,8 @@ export interface OutputContext {
   readonly dir: string;
   /** Answers an input() prompt. */
   reply(request: string, value: string): void;
+  /** The URL of the cell's full stream output, kept by the server past the cap. */
+  fullOutput(view: boolean): string;
 }
 
 interface OutputView extends Disposable {
@@ -132,8 +134,12 @@ class StreamView implements OutputView {
   private readonly tail = h("span");
   private readonly note = h("div", { class: "nw-dropped" });
   private drawn: StreamRendered = EMPTY_STREAM;
+  private dropped = 0;
 
-  constructor(private readonly map: OutputMap) {
+  constructor(
+    private readonly map: OutputMap,
+    private readonly ctx: OutputContext,
+  ) {
     const name = map.get("name") === "stderr" ? "stderr" : "stdout";
     this.el = h("div", { class: `nw-output nw-stream nw-${name}` }, this.note, h("pre", {}, this.lines, this.tail));
     this.update();
@@ -146,7 +152,7 @@ class StreamView implements OutputView {
   update(): void {
     const out = readOutput(this.map);
     if (out.output_type !== "stream") return;
-    this.note.textContent = out.dropped_chars > 0 ? `… ${out.dropped_chars.toLocaleString()} earlier characters dropped` : "";
+    if (out.dropped_chars !== this.dropped) this.showDropped(out.dropped_chars);
     const patch = planStream(this.drawn, out.text);
     if (patch.reset) clear(this.lines);
     for (let i = 0; i < patch.drop; i++) this.lines.lastChild?.remove();
@@ -154,6 +160,22 @@ class StreamView implements OutputView {
     clear(this.tail);
     this.tail.append(...segmentNodes(patch.tail));
     this.drawn = patch.next;
+  }
+
+  /** The marker over a trimmed stream, with the links to the full output the server
+   * kept (docs/notebook-protocol.md, section 3). */
+  private showDropped(dropped: number): void {
+    this.dropped = dropped;
+    clear(this.note);
+    if (dropped <= 0) return;
+    const show = { href: this.ctx.fullOutput(true), target: "_blank", rel: "noopener" };
+    const download = { href: this.ctx.fullOutput(false), download: "" };
+    this.note.append(
+      `… ${dropped.toLocaleString()} earlier characters not shown: `,
+      h("a", show, "show all"),
+      " · ",
+      h("a", download, "download full output"),
+    );
   }
 
   destroy(): void {}
@@ -307,7 +329,7 @@ export class OutputArea implements Disposable {
       for (const map of next) {
         let view = this.views.get(map);
         if (!view) {
-          view = streamChunks(map) !== null && map.get("output_type") === "stream" ? new StreamView(map) : new RichView(map, this.ctx, this.widgetCame);
+          view = streamChunks(map) !== null && map.get("output_type") === "stream" ? new StreamView(map, this.ctx) : new RichView(map, this.ctx, this.widgetCame);
           this.views.set(map, view);
           this.dirty.delete(map);
         }

@@ -94,6 +94,21 @@ def test_document_only_keys_are_not_saved_and_dropped_text_is_noted() -> None:
     serialize_notebook(to_notebook(doc))
 
 
+def test_the_dropped_note_reads_back_as_dropped_chars() -> None:
+    """A trimmed stream saved and opened again shows its marker (and the link to the
+    full output) again, and is saved with one note, not two."""
+    nb = parse_notebook(jupyter_bytes(full_notebook()))
+    doc = new_document(nb, trusted=True)
+    with doc.transaction():
+        cells_array(doc)[1]["outputs"][0]["dropped_chars"] = 1200
+    saved = to_notebook(doc)
+    again = new_document(saved, trusted=True)
+    output = cells_array(again)[1]["outputs"][0]
+    assert output["dropped_chars"] == 1200
+    assert "".join(output["text"]) == "héllo\n"
+    assert to_notebook(again)["cells"][1]["outputs"][0] == saved["cells"][1]["outputs"][0]
+
+
 def test_helpers() -> None:
     nb = parse_notebook(jupyter_bytes(full_notebook()))
     doc = new_document(nb, trusted=True)

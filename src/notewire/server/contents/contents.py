@@ -35,6 +35,8 @@ __all__ = ["CHECKPOINT_ID", "Contents", "Model"]
 
 Model = dict[str, Any]
 Kind = Literal["notebook", "file", "directory"]
+# nbformat's cell id: 1-64 of these, so a file name that stays in the spill folder.
+_CELL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 CHECKPOINT_ID = "checkpoint"  # one checkpoint per file, as in Jupyter's FileCheckpoints
 _COPY_SUFFIX = re.compile(r"-Copy\d*$")
 _EMPTY_NOTEBOOK = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
@@ -201,6 +203,21 @@ class Contents:
         if not stat.S_ISREG(st.st_mode):
             raise NotFound(f"{api_path!r} is not a file")
         return path
+
+    def spill_path(self, api_path: str, cell_id: str) -> Path:
+        """The full stream output of cell `cell_id` of the notebook at `api_path`, kept
+        by session/spill.py when the cell outgrew its cap. Raises NotFound when there
+        is none (or the id could not be a cell's)."""
+        path = self.download_path(api_path)
+        if not _CELL_ID.fullmatch(cell_id):
+            raise NotFound(f"no such cell: {cell_id!r}")
+        spilled = files.spill_file(path, cell_id)
+        try:
+            if stat.S_ISREG(os.lstat(spilled).st_mode):
+                return spilled
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        raise NotFound(f"no full output kept for cell {cell_id!r}")
 
     # --- writing ---------------------------------------------------------------------
 
@@ -372,6 +389,8 @@ class Contents:
                 folder = new.parent / files.CHECKPOINT_DIR
                 os.makedirs(folder, exist_ok=True)
                 os.replace(checkpoint, files.checkpoint_path(new))
+        if new.is_file():
+            files.move_spill(old, new)
         return self._model(new, os.stat(new))
 
     def delete(self, api_path: str, *, recursive: bool = False) -> None:
@@ -388,6 +407,7 @@ class Contents:
             os.unlink(path)
             with contextlib.suppress(NotFound):
                 files.delete_checkpoint(path)
+            files.delete_spill(path)
             return
         if not recursive and set(os.listdir(path)) - {files.CHECKPOINT_DIR}:
             raise Conflict(f"folder {api_path!r} is not empty")

@@ -42,10 +42,14 @@ __all__ = [
     "copy_atomic",
     "create_checkpoint",
     "delete_checkpoint",
+    "delete_spill",
     "fsync_folder",
+    "move_spill",
     "read_checkpoint",
     "read_stamped",
     "restore_checkpoint",
+    "spill_file",
+    "spill_folder",
     "remove_stale_temps",
     "temp_name",
     "write_atomic",
@@ -306,6 +310,38 @@ def delete_checkpoint(path: Path) -> None:
         os.unlink(checkpoint_path(path))
     except (FileNotFoundError, NotADirectoryError):
         raise NotFound(f"no checkpoint for {path.name!r}") from None
+
+
+# --- spilled output (session/spill.py) -------------------------------------------------
+
+SPILL_SUFFIX = ".outputs"
+
+
+def spill_folder(path: Path) -> Path:
+    """Where the full stream output of the notebook at `path` is kept when its cells
+    outgrow the per-cell cap: `<folder>/.ipynb_checkpoints/<stem>.outputs/`."""
+    return path.parent / CHECKPOINT_DIR / f"{path.stem}{SPILL_SUFFIX}"
+
+
+def spill_file(path: Path, cell_id: str) -> Path:
+    return spill_folder(path) / f"{cell_id}.txt"
+
+
+def delete_spill(path: Path) -> None:
+    """Remove the spill folder of the notebook at `path` (never through a symlink)."""
+    folder = spill_folder(path)
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        if stat.S_ISDIR(os.lstat(folder).st_mode):
+            shutil.rmtree(folder)
+
+
+def move_spill(old: Path, new: Path) -> None:
+    """The notebook moved from `old` to `new`: its spill folder goes along."""
+    folder = spill_folder(old)
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.lstat(folder).st_mode):
+            os.makedirs(new.parent / CHECKPOINT_DIR, exist_ok=True)
+            os.replace(folder, spill_folder(new))
 
 
 def checkpoint_modified(path: Path) -> float | None:

@@ -11,6 +11,7 @@ the public API's, so an upgrade that changes them fails there, not in users' han
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -86,6 +87,18 @@ def _insert_text(txn: Any, m: Any, key: str, text: str) -> None:
         shared.insert(txn, 0, text)
 
 
+# What a save puts before a trimmed stream's text (schema._output_to_file); read back as
+# `dropped_chars` on load, so the page shows its marker, and the link to the full output
+# the server kept (session/spill.py), again.
+_DROPPED_NOTE = re.compile(r"\[notewire: (\d{1,15}) earlier characters were dropped\]\n")
+
+
+def without_dropped_note(text: Any) -> tuple[int, Any]:
+    """`(dropped_chars, text)` from a saved stream text that may begin with that note."""
+    note = _DROPPED_NOTE.match(text) if isinstance(text, str) else None
+    return (int(note.group(1)), text[note.end() :]) if note else (0, text)
+
+
 def _insert_output(txn: Any, m: Any, output: Any, safe: Safe) -> None:
     if not isinstance(output, dict):  # the schema check refuses these; never crash here
         return
@@ -93,6 +106,9 @@ def _insert_output(txn: Any, m: Any, output: Any, safe: Safe) -> None:
     for key, value in output.items():
         if key == "text" and stream:
             text = "".join(value) if isinstance(value, list) else value
+            dropped, text = without_dropped_note(text)
+            if dropped and "dropped_chars" not in output:
+                m.insert(txn, "dropped_chars", dropped)
             chunks = m.insert_array_prelim(txn, key)
             if text:
                 chunks.insert(txn, 0, text)

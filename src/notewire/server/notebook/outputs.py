@@ -108,6 +108,7 @@ class _Stream:
 class _Cell:
     stream: _Stream | None = None
     clear_pending: bool = False
+    dropped_text: bool = False  # a stream of the cell lost text since its last clear
     displays: dict[str, list[int]] = field(default_factory=dict)  # display_id -> positions
 
 
@@ -161,6 +162,12 @@ class OutputWriter:
             if len(texts) > 1:
                 stream = Stream(name=stream.name, text="".join(texts))
             self._apply(cell_id, stream)
+
+    def dropped_text(self, cell_id: str) -> bool:
+        """Whether the cell's streams dropped text since its outputs were last cleared
+        (session/spill.py then keeps the full stream)."""
+        state = self._cells.get(cell_id)
+        return state is not None and state.dropped_text
 
     def clear(self, cell_id: str) -> None:
         """Clear the cell's outputs now (and forget a pending `clear_output(wait=True)`)."""
@@ -259,6 +266,7 @@ class OutputWriter:
         if "outputs_dropped" in cell:
             del cell["outputs_dropped"]
         state.stream = None
+        state.dropped_text = False
         self._unindex_cell(cell_id, state)
 
     def _forget(self, cell_id: str) -> None:
@@ -309,6 +317,7 @@ class OutputWriter:
             self._rewrite_open_line(stream, chunks, text)
         if stream.total > self._limits.max_stream_chars:
             self._trim_text(stream, chunks, last)
+            state.dropped_text = True
         if len(stream.chunks) > self._limits.max_chunks:
             self._compact(stream, chunks)
 

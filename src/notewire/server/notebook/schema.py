@@ -23,7 +23,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
-from .build import insert_cells
+from .build import insert_cells, without_dropped_note
 from .ipynb import new_cell_id
 from .pieces import loads_in_pieces
 
@@ -106,6 +106,9 @@ def output_map(output: dict[str, Any]) -> Map:
         text = output["text"]
         if output.get("output_type") == "stream":
             text = "".join(text) if isinstance(text, list) else text
+            dropped, text = without_dropped_note(text)
+            if dropped:
+                fields["dropped_chars"] = dropped
             fields["text"] = Array([text] if text else [])
         else:
             fields["text"] = json_safe(text)

@@ -41,6 +41,7 @@ from .freed_memory import release_freed_memory
 from .kernel import KernelStatus, NotebookKernel, input_request_json
 from .peers import Peer, Peers
 from .runner import RunQueue
+from .spill import OutputSpill, SpillLimits
 from .storage import Conflict, NotebookStore
 from .widget_cells import WidgetCells
 
@@ -61,6 +62,7 @@ class SessionConfig:
     autosave_interval: float = 10.0  # seconds between saves of unsaved changes
     disk_check_interval: float = 2.0  # seconds between looks at the file on disk
     limits: OutputLimits = field(default_factory=OutputLimits)
+    spill: SpillLimits = field(default_factory=SpillLimits)  # the full output kept on disk
 
 
 # Why a session closed, as the browsers' close frame says it (docs/notebook-protocol.md).
@@ -175,6 +177,10 @@ class NotebookSession:
             on_status=self._on_kernel_status,
         )
         self.queue = RunQueue(self.kernel, self, self._on_input_request)
+        # A stream may hold up to twice the cap raw (`\r`, ANSI) before it spills anyway.
+        self.spill = OutputSpill(
+            store.os_path, hold_chars=2 * config.limits.max_stream_chars, limits=config.spill
+        )
         self._commands: dict[str, Callable[[Peer, JsonFrame], Awaitable[None]]] = {
             "run": self._cmd_run,
             "interrupt": self._cmd_interrupt,
@@ -244,6 +250,7 @@ class NotebookSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await main
         self._stop_observing()
+        await self.spill.close()
         # The document is freed now, not when the last reference to this session goes.
         self.doc, self._writer, self._loaded = pycrdt.Doc(), None, None
         await release_freed_memory()
@@ -263,6 +270,7 @@ class NotebookSession:
         folder is left alone (docs/notebook-protocol.md, section 2.1); a kernel started
         later (restart, change of kernel) starts in the new folder."""
         self.store.moved(path, os_path)
+        self.spill.moved(os_path)
         self.kernel.cwd = self.store.folder
         self.peers.send_json({"type": "moved", "path": path})
 
@@ -271,6 +279,7 @@ class NotebookSession:
         told (they keep their copy, and can save it again). `close()` comes next."""
         self._file_deleted = True
         self.close_reason = DELETED
+        self.spill.delete_all()
         self.peers.send_json({"type": "deleted"})
 
     def _kernel_name(self) -> str | None:
@@ -383,6 +392,7 @@ class NotebookSession:
             return
         timing = {"iopub.status.busy": _now()}
         self._timing[cell_id] = timing
+        self.spill.discard(cell_id)
         with self.doc.transaction():
             if len(cell.get("outputs") or ()):
                 self._writer.clear(cell_id)
@@ -391,6 +401,7 @@ class NotebookSession:
 
     def finish_cell(self, cell_id: str, reply: Incoming | None, state: str) -> None:
         self._end_input(cell_id)
+        self.spill.run_ended(cell_id)
         self._notify_progress()
         self._run_ended.set()
         timing = self._timing.pop(cell_id, {})
@@ -421,6 +432,7 @@ class NotebookSession:
     def fail_cell(self, cell_id: str, ename: str, evalue: str) -> None:
         assert self._writer is not None
         self._end_input(cell_id)
+        self.spill.run_ended(cell_id)
         self._notify_progress()
         self._run_ended.set()
         with self.doc.transaction():
@@ -453,6 +465,8 @@ class NotebookSession:
             if cell_id is not None or isinstance(content, UpdateDisplayData):
                 assert self._writer is not None
                 self._writer.apply(cell_id or "", content)
+                if cell_id is not None:
+                    self._spill_output(cell_id, content)
         elif isinstance(content, ExecuteInput) and cell_id is not None:
             # Kept until the cell finishes; the count shows then (the cell says running).
             timing = self._timing.get(cell_id)
@@ -463,6 +477,13 @@ class NotebookSession:
                 self.comms.kernel_idle(parent)
             elif content.execution_state == "restarting":
                 self.comms.kernel_gone()
+
+    def _spill_output(self, cell_id: str, content: object) -> None:
+        assert self._writer is not None
+        if isinstance(content, Stream):
+            self.spill.stream(cell_id, content.text, self._writer.dropped_text(cell_id))
+        elif isinstance(content, ClearOutput):
+            self.spill.discard(cell_id)
 
     def _add_language_info(self, notebook: dict[str, Any]) -> None:
         """Save the running kernel's `language_info` in the notebook's metadata, as
@@ -731,6 +752,8 @@ class NotebookSession:
         if not (self.dirty or force or checkpoint):
             return
         version = self._version
+        # The spill's mark and the document's dump are taken in one step (no await between).
+        mark = self.spill.mark()
         notebook, sign = await self.snapshot()
         try:
             await self.store.save(notebook, force=force, sign=sign)
@@ -744,11 +767,22 @@ class NotebookSession:
             raise
         self._conflict = False
         self._saved_version = version
+        self._sweep_spill(notebook, mark)
         self._last_saved = _now()
         if checkpoint:
             await self.store.write_checkpoint()
         self.peers.send_json(self.save_status())
         self._notify_progress()
+
+    def _sweep_spill(self, notebook: dict[str, Any], mark: int) -> None:
+        """Spill files of cells deleted or cleared (by a browser) go with the save."""
+        keep = set()
+        for cell in notebook.get("cells", ()):
+            if "id" not in cell:
+                return  # nbformat < 4.5: no ids to tell the cells by; keep all
+            if any(o.get("output_type") == "stream" for o in cell.get("outputs", ())):
+                keep.add(cell["id"])
+        self.spill.keep_only(keep, since=mark)
 
     def _gone_on_disk(self) -> None:
         """Another program deleted the file: close as a delete through notewire does."""

@@ -89,6 +89,14 @@ def _string(body: dict[str, Any], key: str) -> str:
     return value
 
 
+# A file served as it is: never run, sniffed or cached (also outputs_api.py).
+DOWNLOAD_HEADERS = {
+    "Content-Security-Policy": SANDBOX_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
 def _notebooks(request: Request) -> Notebooks | None:
     """The open notebooks, when this app has any (the bare contents app has not)."""
     return getattr(request.app.state, "notebooks", None)
@@ -178,11 +186,7 @@ class _ContentsApi:
             os_path,
             filename=os_path.name,
             content_disposition_type="attachment",
-            headers={
-                "Content-Security-Policy": SANDBOX_CSP,
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "no-store",
-            },
+            headers=DOWNLOAD_HEADERS,
         )
 
 

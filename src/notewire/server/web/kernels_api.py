@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from ..kernels import KernelError
 from ..session.session import KERNEL_SHUT_DOWN, NotebookSession
 from .notebook_ws import notebook_socket
+from .outputs_api import full_output
 
 
 def _kernel_model(session: NotebookSession) -> dict[str, Any] | None:
@@ -98,5 +99,6 @@ def routes() -> list[Route | WebSocketRoute]:
         Route("/api/kernels/{kernel_id}", kernel, methods=["GET", "DELETE"]),
         Route("/api/kernels/{kernel_id}/{action}", kernel_action, methods=["POST"]),
         Route("/api/notebooks", list_notebooks, methods=["GET"]),
+        Route("/api/notebooks/{path:path}/outputs/{cell_id}/full", full_output, methods=["GET"]),
         WebSocketRoute("/api/notebooks/{path:path}/ws", notebook_socket),
     ]
