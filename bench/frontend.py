@@ -70,7 +70,6 @@ import platform
 import random
 import re
 import shutil
-import signal
 import socket
 import statistics
 import struct
@@ -84,6 +83,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from server import stop_group
 
 CHROMIUM = os.environ.get("NOTEWIRE_CHROMIUM", "/usr/bin/chromium")
 NOTEBOOK = "bench.ipynb"
@@ -372,17 +373,7 @@ class App:
     def stop(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # its own group: nothing but its kernels
-        except (ProcessLookupError, PermissionError):
-            pass
+        stop_group(self.proc)
         self.proc = None
 
     def log_tail(self, lines: int = 25) -> str:

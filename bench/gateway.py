@@ -37,7 +37,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -58,6 +57,7 @@ from server import (  # noqa: E402  (bench/ is not a package)
     http_json,
     machine,
     private_env,
+    stop_group,
 )
 
 GOAL = 0.5
@@ -74,17 +74,7 @@ class Gateway:
     log_path: Path
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        try:  # its kernels: they watch their parent, but leave nothing behind
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        stop_group(self.proc)
 
 
 @dataclass

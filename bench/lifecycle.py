@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from server import private_env
 
 from notewire.client import NotebookClient
 
@@ -351,15 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         args.sizes = [1000, 5000] if quick else [1000, 5000, 10000, 20000]
 
     scratch = Path(tempfile.mkdtemp(prefix="notewire-lifebench-"))
-    env = dict(os.environ)
-    for var, sub in (
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("IPYTHONDIR", "ipython"),
-    ):
-        env[var] = str(scratch / sub)
-    env.pop("JUPYTER_TOKEN", None)
+    env = private_env(scratch, inherit_bytecode_env=True)
     if args.server_src:
         env["PYTHONPATH"] = str(Path(args.server_src).resolve())
     srv = Server(scratch, env, args.timeout)

@@ -1530,6 +1530,22 @@ def guarded(bench: Bench, step: Callable[[Bench, argparse.Namespace], None], arg
         return False
 
 
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stops a server started in its own process group: SIGTERM, then SIGKILL after 20 s,
+    then the group, so that its kernels go too."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # its own group: nothing but its kernels
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def private_env(scratch: Path, *, inherit_bytecode_env: bool = False) -> dict[str, str]:
     """This environment with private Jupyter folders under `scratch`: no user config can
     change a limit, no trust database or runtime file of the user's is touched.
