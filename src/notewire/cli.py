@@ -53,7 +53,23 @@ def _singleuser(args: argparse.Namespace) -> int:
             pool_size=args.pool_size,
             allow_hosts=tuple(args.allow_host),
             block_remote_content=args.block_remote_content,
+            gateway_url=args.gateway_url,
+            gateway_token=args.gateway_token,
         )
+    )
+
+
+def add_gateway_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gateway-url",
+        help="run every kernel on this Jupyter Kernel Gateway or Enterprise Gateway "
+        "(http(s)://host:port) instead of on this machine (default: NOTEWIRE_GATEWAY_URL "
+        "or JUPYTER_GATEWAY_URL)",
+    )
+    parser.add_argument(
+        "--gateway-token",
+        help="the gateway's auth token; prefer NOTEWIRE_GATEWAY_AUTH_TOKEN or "
+        "JUPYTER_GATEWAY_AUTH_TOKEN, which other users cannot read in the process list",
     )
 
 
@@ -78,6 +94,7 @@ def build_singleuser_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load no image, audio, video or frame from other sites in notebooks",
     )
+    add_gateway_options(parser)  # kernels near the data, for every user of the hub
     parser.set_defaults(func=_singleuser)
     return parser
 
@@ -211,17 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="load no image, audio, video or frame from other sites in notebooks (by "
         "default https: ones load, as in JupyterLab); for offline or locked-down use",
     )
-    parser.add_argument(
-        "--gateway-url",
-        help="run every kernel on this Jupyter Kernel Gateway or Enterprise Gateway "
-        "(http(s)://host:port) instead of on this machine (default: NOTEWIRE_GATEWAY_URL "
-        "or JUPYTER_GATEWAY_URL)",
-    )
-    parser.add_argument(
-        "--gateway-token",
-        help="the gateway's auth token; prefer NOTEWIRE_GATEWAY_AUTH_TOKEN or "
-        "JUPYTER_GATEWAY_AUTH_TOKEN, which other users cannot read in the process list",
-    )
+    add_gateway_options(parser)
     add_proxy_options(parser)
     parser.set_defaults(func=_main_job)
     return parser

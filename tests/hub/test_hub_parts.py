@@ -110,3 +110,23 @@ def test_singleuser_outside_a_hub_says_what_is_missing() -> None:
     )
     assert done.returncode == 2
     assert "JUPYTERHUB_USER is not set" in done.stderr
+
+
+def test_singleuser_takes_its_kernels_gateway_from_the_spawners_environment() -> None:
+    # A hub whose users' kernels run near the data sets the gateway in the spawner's
+    # environment; a wrong one stops the server with the reason, before it binds.
+    done = subprocess.run(
+        [sys.executable, "-m", "notewire", "singleuser"],
+        env={
+            **ENV,
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(SRC),
+            "NOTEWIRE_GATEWAY_URL": "ftp://gateway.example.org",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "a gateway URL must be http(s)://" in done.stderr
+    assert "ftp://gateway.example.org" in done.stderr

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from ..app import NotebookServerConfig, build_app
 from ..kernels import ManagerConfig
+from ..kernels.gateway import gateway_from_env
 from ..main import builtin_kernel_spec
 from ..web.app import ServerConfig
 from ..web.base_url import normalize_base_url
@@ -51,6 +52,8 @@ class SingleUserOptions:
     pool_size: int = 1
     allow_hosts: tuple[str, ...] = ()
     block_remote_content: bool = False
+    gateway_url: str | None = None  # else NOTEWIRE_GATEWAY_URL / JUPYTER_GATEWAY_URL
+    gateway_token: str | None = None
 
 
 def _version() -> str:
@@ -85,6 +88,7 @@ def run_singleuser(options: SingleUserOptions) -> int:
     try:
         env = HubEnv.from_environ(os.environ)
         base_url = normalize_base_url(env.prefix)
+        gateway = gateway_from_env(options.gateway_url, options.gateway_token)
     except (HubEnvError, ValueError) as exc:
         print(f"notewire singleuser: {exc}", file=sys.stderr)
         return 2
@@ -116,7 +120,10 @@ def run_singleuser(options: SingleUserOptions) -> int:
             public_paths=("/login", "/oauth_callback", "/static/", PROBE),
         ),
         kernels=ManagerConfig(
-            default_kernel=options.kernel, pool_size=options.pool_size, builtin_specs=builtin
+            default_kernel=options.kernel,
+            pool_size=options.pool_size,
+            builtin_specs=builtin,
+            gateway=gateway,
         ),
     )
     try:
