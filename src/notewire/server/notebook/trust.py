@@ -83,11 +83,7 @@ class Notary:
 
     def checking(self, signature: str | None) -> Future[bool]:
         """`is_recorded`'s answer, to come from the database thread."""
-        if signature is None:
-            done: Future[bool] = Future()
-            done.set_result(False)
-            return done
-        return self._on_db(self._check, signature)
+        return _resolved(False) if signature is None else self._on_db(self._check, signature)
 
     def sign(self, nb: dict[str, Any]) -> None:
         """Record this notebook as trusted. Blocks: on the event loop, compute the
@@ -97,11 +93,7 @@ class Notary:
     def recording(self, signature: str | None) -> Future[None]:
         """Records `signature` (from `signature`) as trusted on the database thread: done
         when committed."""
-        if signature is None:
-            done: Future[None] = Future()
-            done.set_result(None)
-            return done
-        return self._on_db(self._store, signature)
+        return _resolved(None) if signature is None else self._on_db(self._store, signature)
 
     def unsign(self, nb: dict[str, Any]) -> None:
         """Forget this notebook's signature."""
@@ -130,6 +122,12 @@ class Notary:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _resolved(value: T) -> Future[T]:
+    done: Future[T] = Future()
+    done.set_result(value)
+    return done
 
 
 def _signable(nb: dict[str, Any]) -> dict[str, Any]:
