@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -82,3 +84,17 @@ def test_default_paths_are_jupyters_data_dir(
         notary.sign(parse_notebook(jupyter_bytes(full_notebook())))
     assert (tmp_path / "jupyter" / "nbsignatures.db").is_file()
     assert (tmp_path / "jupyter" / "notebook_secret").is_file()
+
+
+@pytest.mark.asyncio
+async def test_the_database_works_off_the_callers_thread(paths: tuple[Path, Path]) -> None:
+    # sqlite binds a connection to the thread that opened it; the Notary's lives on a
+    # thread of its own, so the event loop awaits its commits and any thread may ask.
+    nb = parse_notebook(jupyter_bytes(full_notebook()))
+    with Notary(*paths) as notary:
+        signature = await asyncio.to_thread(notary.signature, nb)
+        await asyncio.wrap_future(notary.recording(signature))
+        assert await asyncio.wrap_future(notary.checking(signature))
+        with ThreadPoolExecutor(1) as other:
+            assert other.submit(notary.is_trusted, nb).result()
+        assert not await asyncio.wrap_future(notary.checking(None))
