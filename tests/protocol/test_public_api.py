@@ -42,6 +42,7 @@ def test_submodules_are_the_expected_ones() -> None:
         "content",
         "errors",
         "frames",
+        "glscene",
         "jsonutil",
         "messages",
         "websocket",
