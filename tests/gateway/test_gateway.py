@@ -17,7 +17,7 @@ from PIL import Image
 
 from notewire.client import NotebookClient
 from notewire.server.kernels import GatewayConfig
-from notewire.server.kernels.gateway import GatewayKernel
+from notewire.server.kernels.gateway.kernel import GatewayKernel
 from tests.canvas.test_server_canvas import PLOT, next_frame, say
 from tests.server.notebook_server import Server, running_server, write_notebook
 

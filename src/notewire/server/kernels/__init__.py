@@ -23,7 +23,7 @@ from .errors import (
     NoSuchKernelSpec,
     UnknownKernel,
 )
-from .gateway import GatewayConfig, GatewayError
+from .gateway import GatewayConfig
 from .handle import KernelConfig, KernelHandle, KernelState, wait_ready
 from .launcher import LaunchConfig
 from .local import LocalKernels
@@ -38,7 +38,6 @@ __all__ = [
     "ExecutionResult",
     "ExitCause",
     "GatewayConfig",
-    "GatewayError",
     "Incoming",
     "InvalidKernelSpec",
     "KernelBackend",

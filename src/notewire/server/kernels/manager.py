@@ -26,7 +26,7 @@ from typing import Self
 
 from .backend import KernelBackend, KernelSpecs, RunningKernel
 from .errors import NoSuchKernelSpec, UnknownKernel
-from .gateway import GatewayConfig, GatewayKernels
+from .gateway import GatewayConfig
 from .handle import KernelConfig, shutdown_all
 from .local import LocalKernels
 from .pool import KernelPool
@@ -55,6 +55,8 @@ class ManagerConfig:
 
 def make_backend(config: ManagerConfig) -> KernelBackend:
     if config.gateway is not None:
+        from .gateway.backend import GatewayKernels  # httpx and websockets: only for one
+
         return GatewayKernels(config.gateway, kernel=config.kernel)
     return LocalKernels(config.kernel, dirs=config.kernel_dirs, builtin=config.builtin_specs)
 

@@ -9,18 +9,9 @@ over its kernel WebSocket, behind the same seam as local kernels (../backend.py)
     backend.py   GatewayKernels, the backend the KernelManager uses
 """
 
-from .backend import GatewayKernels
+# Only the configuration here: the rest needs httpx and websockets (about 80 ms to
+# import), which a server whose kernels are local never uses. Import those from their
+# modules (backend, kernel, rest) where a gateway is in use.
 from .config import GatewayConfig, gateway_from_env
-from .kernel import GatewayKernel, GatewayLoss
-from .rest import GatewayError, GatewayRefused, GatewayUnreachable
 
-__all__ = [
-    "GatewayConfig",
-    "GatewayError",
-    "GatewayKernel",
-    "GatewayKernels",
-    "GatewayLoss",
-    "GatewayRefused",
-    "GatewayUnreachable",
-    "gateway_from_env",
-]
+__all__ = ["GatewayConfig", "gateway_from_env"]
