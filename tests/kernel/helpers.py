@@ -57,6 +57,13 @@ def collect(
             return run
 
 
+def wait_for_welcome(kc: BlockingKernelClient) -> None:
+    """Output is only seen once the iopub subscription is live (JEP 65): the kernel
+    answers so early that a client can be faster than its own SUB socket."""
+    while kc.get_iopub_msg(timeout=TIMEOUT)["msg_type"] != "iopub_welcome":
+        pass
+
+
 def execute(kc: BlockingKernelClient, code: str, timeout: float = TIMEOUT, **kwargs: Any) -> Run:
     return collect(kc, kc.execute(code, **kwargs), timeout)
 

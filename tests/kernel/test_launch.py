@@ -13,7 +13,7 @@ from pathlib import Path
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
-from tests.kernel.helpers import TIMEOUT, collect
+from tests.kernel.helpers import TIMEOUT, collect, wait_for_welcome
 
 
 def test_jupyter_run_passes_the_file_to_the_kernel_and_it_starts(tmp_path: Path) -> None:
@@ -68,6 +68,8 @@ def test_kernel_exits_when_its_launcher_is_killed(tmp_path: Path) -> None:
         kc.start_channels()
         try:
             # An answered execute means the kernel proper runs (and watches its launcher).
+            # Its output is only seen once this client's iopub subscription is live.
+            wait_for_welcome(kc)
             assert collect(kc, kc.execute("1")).content["status"] == "ok"
             launcher.kill()
             launcher.wait(timeout=TIMEOUT)

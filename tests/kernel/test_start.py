@@ -10,7 +10,7 @@ import zmq
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
-from tests.kernel.helpers import TIMEOUT, collect
+from tests.kernel.helpers import TIMEOUT, collect, wait_for_welcome
 
 
 @pytest.fixture
@@ -34,13 +34,6 @@ def _shell_replies(kc: BlockingKernelClient, n: int) -> list[dict]:
     return [kc.get_shell_msg(timeout=TIMEOUT) for _ in range(n)]
 
 
-def _wait_for_welcome(kc: BlockingKernelClient) -> None:
-    """Output is only seen once the iopub subscription is live (JEP 65): the kernel
-    answers kernel_info so early that a client can be faster than its own SUB socket."""
-    while kc.get_iopub_msg(timeout=TIMEOUT)["msg_type"] != "iopub_welcome":
-        pass
-
-
 def test_requests_sent_during_start_are_answered_in_order(
     starting: BlockingKernelClient,
 ) -> None:
@@ -59,7 +52,7 @@ def test_requests_sent_during_start_are_answered_in_order(
     assert early["implementation"] == "notewire"
     assert early["language_info"]["name"] == "python"
 
-    _wait_for_welcome(kc)
+    wait_for_welcome(kc)
     later = collect(kc, kc.kernel_info())
     assert later.content == early
     run = collect(kc, kc.execute("print(x + 1)"))
@@ -93,7 +86,7 @@ def test_an_interrupt_during_start_does_not_kill_the_kernel() -> None:
         info_id = kc.kernel_info()
         assert kc.get_shell_msg(timeout=TIMEOUT)["parent_header"]["msg_id"] == info_id
         km.interrupt_kernel()
-        _wait_for_welcome(kc)
+        wait_for_welcome(kc)
         run = collect(kc, kc.execute("print('still here')"))
         assert run.content["status"] == "ok"
         assert run.stdout() == "still here\n"
@@ -115,5 +108,5 @@ def test_a_failing_cell_sent_during_start_aborts_the_ones_behind_it(
     for reply in replies[1:]:
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "ExecutionAborted"
-    _wait_for_welcome(kc)
+    wait_for_welcome(kc)
     assert collect(kc, kc.execute("print('runs again')")).stdout() == "runs again\n"

@@ -261,7 +261,13 @@ class NotebookKernel:
         cell_id = self._parents.get(parent) if parent else None
         content = incoming.content
         if isinstance(content, Status):
-            if self.status.state in ("idle", "busy"):
+            # Only busy and idle come from the kernel's own word. Its `starting` (one per
+            # process) may overtake nothing: ipykernel's reaches us after the first
+            # replies, and taken as the state it would close every widget comm.
+            if self.status.state in ("idle", "busy") and content.execution_state in (
+                "idle",
+                "busy",
+            ):
                 self._set_status(state=content.execution_state)
             execution = self._executions.get(parent or "")
             if execution is not None and content.execution_state == "idle":
