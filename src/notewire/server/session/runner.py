@@ -12,12 +12,12 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 
 from notewire.protocol.content import InputRequest
 
 from ..kernels import Incoming, KernelClosed, KernelDied, KernelError
 from .kernel import NotebookKernel
+from .run_cells import RunCells
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,9 @@ InputHandler = Callable[[Incoming, str], None]  # the input_request, its cell id
 
 
 class RunQueue:
-    """`state` is the session's access to the document (see session.DocumentState)."""
+    """`state` is where runs are written into the document."""
 
-    def __init__(self, kernel: NotebookKernel, state: Any, on_input: InputHandler) -> None:
+    def __init__(self, kernel: NotebookKernel, state: RunCells, on_input: InputHandler) -> None:
         self._kernel = kernel
         self._state = state
         self._on_input = on_input

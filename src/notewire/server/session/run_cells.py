@@ -1,0 +1,141 @@
+"""The document's side of running cells: what the run queue writes into a cell.
+
+A run writes its cell in three transactions (queued, started, finished) and only the
+keys whose value changes: each change of a map key leaves a tombstone in the Yjs
+document and costs every browser a frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pycrdt
+
+from notewire.protocol.content import DisplayData, Error
+
+from ..kernels import Incoming
+from ..notebook import schema
+from ..notebook.outputs import OutputWriter
+from .spill import OutputSpill
+
+
+def update(cell: pycrdt.Map, **values: Any) -> None:
+    """Set the keys whose value differs (an unchanged write still costs a tombstone)."""
+    for key, value in values.items():
+        if cell.get(key) != value:
+            cell[key] = value
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class RunCells:
+    """The run queue's view of the document. `on_end(cell_id)` is called when a run
+    ends, however it ends. The session hands over each new document (`use`)."""
+
+    def __init__(self, doc: pycrdt.Doc, spill: OutputSpill, on_end: Callable[[str], None]) -> None:
+        self._doc = doc
+        self._writer: OutputWriter | None = None
+        self._spill = spill
+        self._on_end = on_end
+        self._timing: dict[str, dict[str, str]] = {}  # of the running cell, by cell id
+        self._index: dict[str, int] = {}  # where each cell was last found
+
+    def use(self, doc: pycrdt.Doc, writer: OutputWriter | None) -> None:
+        self._doc, self._writer = doc, writer
+        self._index = {}
+
+    def _cell(self, cell_id: str) -> pycrdt.Map | None:
+        # Browsers insert, delete and move cells at any time: check the remembered
+        # place, and search only when the cell is no longer there.
+        cells = schema.cells_array(self._doc)
+        index = self._index.get(cell_id)
+        if index is not None and index < len(cells):
+            cell = cells[index]
+            if cell.get("id") == cell_id:
+                return cell
+        index = schema.cell_index(self._doc, cell_id)
+        if index is None:
+            self._index.pop(cell_id, None)
+            return None
+        self._index[cell_id] = index
+        return cells[index]
+
+    def is_code_cell(self, cell_id: str) -> bool:
+        cell = self._cell(cell_id)
+        return cell is not None and cell.get("cell_type") == "code"
+
+    def cell_source(self, cell_id: str) -> str | None:
+        cell = self._cell(cell_id)
+        return None if cell is None else schema.cell_source(cell)
+
+    def set_run_state(self, cell_id: str, state: str) -> None:
+        cell = self._cell(cell_id)
+        if cell is not None:
+            update(cell, run_state=state)
+
+    def start_cell(self, cell_id: str) -> None:
+        assert self._writer is not None
+        cell = self._cell(cell_id)
+        if cell is None:
+            return
+        timing = {"iopub.status.busy": now()}
+        self._timing[cell_id] = timing
+        self._spill.discard(cell_id)
+        with self._doc.transaction():
+            if len(cell.get("outputs") or ()):
+                self._writer.clear(cell_id)
+            update(cell, execution_count=None, run_state="running", trusted=True)
+            _set_timing(cell, timing)
+
+    def saw_execute_input(self, cell_id: str, date: str) -> None:
+        """Kept until the cell finishes; the count shows then (the cell says running)."""
+        timing = self._timing.get(cell_id)
+        if timing is not None:
+            timing["iopub.execute_input"] = date
+
+    def finish_cell(self, cell_id: str, reply: Incoming | None, state: str) -> None:
+        self._on_end(cell_id)
+        timing = self._timing.pop(cell_id, {})
+        cell = self._cell(cell_id)
+        if cell is None:
+            return
+        with self._doc.transaction():
+            update(cell, run_state=state)
+            if reply is not None:
+                self._show_pages(cell_id, reply)
+                count = reply.msg.content.get("execution_count")
+                if isinstance(count, int):
+                    update(cell, execution_count=count)
+                timing["shell.execute_reply"] = reply.msg.header.date
+                timing["iopub.status.idle"] = now()
+                _set_timing(cell, timing)
+
+    def _show_pages(self, cell_id: str, reply: Incoming) -> None:
+        """`?`, `??` and %page send their text as a "page" payload of the reply; like
+        JupyterLab, show it as an output of the cell."""
+        assert self._writer is not None
+        for payload in reply.msg.content.get("payload") or ():
+            if isinstance(payload, dict) and payload.get("source") == "page":
+                data = payload.get("data")
+                if isinstance(data, dict) and data:
+                    self._writer.apply(cell_id, DisplayData(data=data))
+
+    def fail_cell(self, cell_id: str, ename: str, evalue: str) -> None:
+        assert self._writer is not None
+        self._on_end(cell_id)
+        self._timing.pop(cell_id, None)
+        with self._doc.transaction():
+            self._writer.apply(
+                cell_id, Error(ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+            )
+            self.set_run_state(cell_id, "error")
+
+
+def _set_timing(cell: pycrdt.Map, timing: dict[str, str]) -> None:
+    metadata = dict(cell.get("metadata") or {})
+    metadata["execution"] = dict(timing)
+    cell["metadata"] = metadata
