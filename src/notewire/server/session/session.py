@@ -41,6 +41,7 @@ from .freed_memory import release_freed_memory
 from .kernel import KernelStatus, NotebookKernel, input_request_json
 from .peers import Peer, Peers
 from .runner import RunQueue
+from .save_pacing import SavePacing
 from .spill import OutputSpill, SpillLimits
 from .storage import Conflict, NotebookStore
 from .widget_cells import WidgetCells
@@ -61,6 +62,7 @@ class CommandError(Exception):
 class SessionConfig:
     autosave_interval: float = 10.0  # seconds between saves of unsaved changes
     disk_check_interval: float = 2.0  # seconds between looks at the file on disk
+    run_save_spacing: float = 1.0  # seconds at least between saves at the ends of runs
     limits: OutputLimits = field(default_factory=OutputLimits)
     spill: SpillLimits = field(default_factory=SpillLimits)  # the full output kept on disk
 
@@ -824,27 +826,36 @@ class NotebookSession:
         await release_freed_memory()
 
     async def _autosave(self) -> None:
-        """Save unsaved changes every `autosave_interval`, and as soon as the queue runs
-        dry (the output of a finished run is on disk at once, not up to an interval
-        later; a queue of many cells is saved once, at its end); reload a file that
-        changed on disk while nothing here is unsaved; report a conflict when both
-        changed."""
+        """Save unsaved changes every `autosave_interval`, and soon after the queue runs
+        dry (save_pacing.py: the output of a finished run is on disk within about a
+        second, not an interval later; runs that keep ending are saved together);
+        reload a file that changed on disk while nothing here is unsaved; report a
+        conflict when both changed."""
         clock = asyncio.get_running_loop().time
-        last_save = clock()
+        pacing = SavePacing(self.config.autosave_interval, self.config.run_save_spacing, clock)
+        last_look = clock()
         while True:
-            run_ended = await self._run_end_within(self.config.disk_check_interval)
-            queue_idle = self.queue.running is None and not self.queue.queued
-            due = clock() - last_save >= self.config.autosave_interval or (run_ended and queue_idle)
+            if await self._run_end_within(pacing.next_look(self.config.disk_check_interval)):
+                pacing.run_ended(self.queue.running is None and not self.queue.queued)
             if self._conflict or self._file_deleted:
                 continue
+            due = pacing.due()
+            if not due and clock() - last_look < self.config.disk_check_interval:
+                continue  # a run ended, its save waits: the disk was looked at lately
             try:
                 async with self._saving:  # never look at the file while we write it
                     if self._file_deleted:
                         continue
+                    last_look = clock()
                     await self._look_at_disk()
-                    if not self._file_deleted and self.dirty and not self._conflict and due:
-                        last_save = clock()
-                        await self._save(force=False, checkpoint=False)
+                    if self._file_deleted or self._conflict or not due:
+                        continue
+                    if not self.dirty:
+                        pacing.nothing_to_save()
+                        continue
+                    began = pacing.began()
+                    await self._save(force=False, checkpoint=False)
+                    pacing.ended(began)
             except Conflict:
                 continue
             except FileNotFoundError:
