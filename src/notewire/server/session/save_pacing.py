@@ -11,6 +11,7 @@ on disk at most that long after it ended.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 COST_FACTOR = 10  # a run-end save waits at least this many times the last save's cost
@@ -22,6 +23,7 @@ class SavePacing:
         self._spacing = spacing  # seconds between saves that follow ends of runs
         self._clock = clock
         self._last = clock()  # when the last save began (or the session opened)
+        self._last_save = -math.inf  # the same, before any save: the first is never held
         self._cost = 0.0  # how long the last save took
         self._run_pending = False  # a run ended with the queue dry, unsaved since
 
@@ -36,12 +38,14 @@ class SavePacing:
         """Seconds to wait for the next run end before looking again."""
         if not self._run_pending:
             return longest
-        return min(longest, max(0.0, self._last + self._gap() - self._clock()))
+        return min(longest, max(0.0, self._last_save + self._gap() - self._clock()))
 
     def due(self) -> bool:
         """Whether unsaved changes are to be written now."""
-        since = self._clock() - self._last
-        return since >= self._interval or (self._run_pending and since >= self._gap())
+        now = self._clock()
+        if now - self._last >= self._interval:
+            return True
+        return self._run_pending and now - self._last_save >= self._gap()
 
     def nothing_to_save(self) -> None:
         self._run_pending = False
@@ -49,7 +53,7 @@ class SavePacing:
     def began(self) -> float:
         """A save begins now (whether it succeeds or not); returns the time."""
         self._run_pending = False
-        self._last = self._clock()
+        self._last = self._last_save = self._clock()
         return self._last
 
     def ended(self, began: float) -> None:
