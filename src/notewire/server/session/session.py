@@ -846,6 +846,7 @@ class NotebookSession:
             if await self._run_end_within(pacing.next_look(self.config.disk_check_interval)):
                 pacing.run_ended(self.queue.running is None and not self.queue.queued)
             if self._conflict or self._file_deleted:
+                pacing.nothing_to_save()  # until the conflict is settled
                 continue
             due = pacing.due()
             if not due and clock() - last_look < self.config.disk_check_interval:
