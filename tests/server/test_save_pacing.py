@@ -51,3 +51,15 @@ def test_the_interval_saves_whatever_the_runs() -> None:
     assert not pacing.due()
     clock.now += 0.1
     assert pacing.due()
+
+
+def test_a_dropped_run_end_save_is_not_waited_for() -> None:
+    # A conflict stops autosave: the run's save is dropped, and nothing waits for it.
+    clock = Clock()
+    pacing = SavePacing(interval=10.0, spacing=1.0, clock=clock)
+    pacing.ended(pacing.began())
+    pacing.run_ended(queue_idle=True)
+    clock.now += 5.0
+    assert pacing.next_look(2.0) == 0.0
+    pacing.nothing_to_save()
+    assert pacing.next_look(2.0) == 2.0 and not pacing.due()
