@@ -99,6 +99,29 @@ async def test_a_finished_run_is_saved_at_once_and_a_queue_once(tmp_path: Path) 
             assert saves(nb, start) == 1
 
 
+async def test_runs_that_keep_ending_are_saved_together(tmp_path: Path) -> None:
+    # After the save of a finished run, the next run-end save waits `run_save_spacing`
+    # (an hour here): the runs after the first are only on disk when saved by hand.
+    config = SessionConfig(autosave_interval=3600, disk_check_interval=0.1, run_save_spacing=3600)
+    root = tmp_path / "root"
+    root.mkdir()
+    write_notebook(root / "r.ipynb", cells=["print('run')"])
+    async with running_server(root, tmp_path, session=config) as server:
+        async with server.client("r.ipynb") as nb:
+            cell = str(nb.cells[0]["id"])
+            start = len(nb.messages)
+            await nb.run_and_wait([cell])
+            await nb.wait_until(lambda: saves(nb, start) >= 1)  # the first: at once
+            start = len(nb.messages)
+            for _ in range(5):
+                await nb.run_and_wait([cell])
+            await nb.send({"type": "save"})
+            await nb.wait_until(lambda: saves(nb, start) >= 1)
+            assert saves(nb, start) == 1  # the save by hand alone
+            saved = await server.saved("r.ipynb")
+            assert saved.cells[0].execution_count == 6
+
+
 def saves(nb: NotebookClient, start: int) -> int:
     """Saves done since message `start` (each ends with a clean save status)."""
     return sum(1 for m in nb.messages[start:] if m["type"] == "save" and not m["dirty"])

@@ -76,20 +76,33 @@ class Header:
                 raise MalformedMessage(
                     f"{what} needs a non-empty string {name!r}, got {d.get(name)!r}"
                 )
-        strings = {}
-        for name in ("session", "username", "date", "version"):
-            value = d.get(name, "")
-            if not isinstance(value, str):
-                raise MalformedMessage(f"{what} field {name!r} must be a string, got {value!r}")
-            strings[name] = value
-        extra = {k: v for k, v in d.items() if k not in _HEADER_FIELDS}
+        session = d.get("session", "")
+        username = d.get("username", "")
+        date = d.get("date", "")
+        version = d.get("version", "")
+        if not (
+            type(session) is str
+            and type(username) is str
+            and type(date) is str
+            and type(version) is str
+        ):
+            for name in ("session", "username", "date", "version"):
+                value = d.get(name, "")
+                if not isinstance(value, str):
+                    raise MalformedMessage(f"{what} field {name!r} must be a string, got {value!r}")
+        # Every message passes here: the usual header has no other key to keep.
+        extra = (
+            {}
+            if d.keys() <= _HEADER_FIELDS
+            else {k: v for k, v in d.items() if k not in _HEADER_FIELDS}
+        )
         return cls(
             msg_id=d["msg_id"],
             msg_type=d["msg_type"],
-            session=strings["session"],
-            username=strings["username"] or DEFAULT_USERNAME,
-            date=strings["date"],
-            version=strings["version"] or PROTOCOL_VERSION,
+            session=session,
+            username=username or DEFAULT_USERNAME,
+            date=date,
+            version=version or PROTOCOL_VERSION,
             extra=extra,
         )
 

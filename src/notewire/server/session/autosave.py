@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from .peers import Peers
 from .run_cells import now
 from .runner import RunQueue
+from .save_pacing import SavePacing
 from .spill import OutputSpill
 from .storage import Conflict, NotebookStore
 
@@ -59,11 +60,13 @@ class FileKeeper:
         *,
         autosave_interval: float,
         disk_check_interval: float,
+        run_save_spacing: float,
         on_saved: Callable[[], None],
     ) -> None:
         self._session = session
         self._autosave_interval = autosave_interval
         self._disk_check_interval = disk_check_interval
+        self._run_save_spacing = run_save_spacing
         self._on_saved = on_saved
         self.saved_version = 0
         self.last_saved: str | None = None
@@ -163,29 +166,39 @@ class FileKeeper:
         return True
 
     async def run(self) -> None:
-        """Save unsaved changes every `autosave_interval`, and as soon as the queue runs
-        dry (the output of a finished run is on disk at once, not up to an interval
-        later; a queue of many cells is saved once, at its end); reload a file that
-        changed on disk while nothing here is unsaved; report a conflict when both
-        changed."""
+        """Save unsaved changes every `autosave_interval`, and soon after the queue runs
+        dry (save_pacing.py: the output of a finished run is on disk within about a
+        second, not an interval later; runs that keep ending are saved together);
+        reload a file that changed on disk while nothing here is unsaved; report a
+        conflict when both changed."""
         clock = asyncio.get_running_loop().time
-        last_save = clock()
+        pacing = SavePacing(self._autosave_interval, self._run_save_spacing, clock)
+        last_look = clock()
         path = self._session.store.path
+        queue = self._session.queue
         while True:
-            run_ended = await self._run_end_within(self._disk_check_interval)
-            queue = self._session.queue
-            queue_idle = queue.running is None and not queue.queued
-            due = clock() - last_save >= self._autosave_interval or (run_ended and queue_idle)
+            if await self._run_end_within(pacing.next_look(self._disk_check_interval)):
+                pacing.run_ended(queue.running is None and not queue.queued)
             if self.conflict or self.deleted:
+                pacing.nothing_to_save()  # until the conflict is settled
                 continue
+            due = pacing.due()
+            if not due and clock() - last_look < self._disk_check_interval:
+                continue  # a run ended, its save waits: the disk was looked at lately
             try:
                 async with self._saving:  # never look at the file while we write it
                     if self.deleted:
                         continue
+                    last_look = clock()
                     await self._look_at_disk()
-                    if not self.deleted and self.dirty and not self.conflict and due:
-                        last_save = clock()
-                        await self._save(force=False, checkpoint=False)
+                    if self.deleted or self.conflict or not due:
+                        continue
+                    if not self.dirty:
+                        pacing.nothing_to_save()
+                        continue
+                    began = pacing.began()
+                    await self._save(force=False, checkpoint=False)
+                    pacing.ended(began)
             except Conflict:
                 continue
             except FileNotFoundError:

@@ -7,6 +7,7 @@ document and costs every browser a frame.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,9 +23,15 @@ from .spill import OutputSpill
 
 
 def update(cell: pycrdt.Map, **values: Any) -> None:
-    """Set the keys whose value differs (an unchanged write still costs a tombstone)."""
+    """Set the keys whose value differs (an unchanged write still costs a tombstone).
+    A missing key counts as None, as `get` has it (a read by key is one transaction
+    where `get` takes two)."""
     for key, value in values.items():
-        if cell.get(key) != value:
+        try:
+            same = cell[key] == value
+        except KeyError:
+            same = value is None
+        if not same:
             cell[key] = value
 
 
@@ -51,12 +58,14 @@ class RunCells:
     def _cell(self, cell_id: str) -> pycrdt.Map | None:
         # Browsers insert, delete and move cells at any time: check the remembered
         # place, and search only when the cell is no longer there.
+        # (Each pycrdt access is a transaction: the remembered place costs two.)
         cells = schema.cells_array(self._doc)
         index = self._index.get(cell_id)
-        if index is not None and index < len(cells):
-            cell = cells[index]
-            if cell.get("id") == cell_id:
-                return cell
+        if index is not None:
+            with contextlib.suppress(IndexError, KeyError, TypeError):
+                cell = cells[index]
+                if cell["id"] == cell_id:
+                    return cell
         index = schema.cell_index(self._doc, cell_id)
         if index is None:
             self._index.pop(cell_id, None)

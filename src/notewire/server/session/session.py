@@ -57,6 +57,7 @@ _COMM_TYPES = frozenset(("comm_open", "comm_msg", "comm_close"))
 class SessionConfig:
     autosave_interval: float = 10.0  # seconds between saves of unsaved changes
     disk_check_interval: float = 2.0  # seconds between looks at the file on disk
+    run_save_spacing: float = 1.0  # seconds at least between saves at the ends of runs
     limits: OutputLimits = field(default_factory=OutputLimits)
     spill: SpillLimits = field(default_factory=SpillLimits)  # the full output kept on disk
 
@@ -150,6 +151,7 @@ class NotebookSession:
             self,
             autosave_interval=config.autosave_interval,
             disk_check_interval=config.disk_check_interval,
+            run_save_spacing=config.run_save_spacing,
             on_saved=self._notify_progress,
         )
 

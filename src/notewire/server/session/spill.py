@@ -64,6 +64,10 @@ class OutputSpill:
         self._spilling: dict[str, int] = {}  # cell id -> when it began to spill (a mark)
         self._marks = 0
         self._closed = False
+        # Whether a spill folder from before was there when first looked for: a stat
+        # per run of a cell would cost more than the rest of the spill's bookkeeping.
+        # Only this notebook's writer thread makes one afterwards.
+        self._folder_seen: bool | None = None
         # Shared with the writer thread, under `_cond`.
         self._cond = threading.Condition()
         self._ops: deque[tuple[Any, ...]] = deque()
@@ -124,6 +128,7 @@ class OutputSpill:
             self._put(("move", notebook), 0)
         else:
             self._notebook = notebook  # no writer thread: the attribute is ours
+            self._folder_seen = None  # the new name may have a folder of its own
 
     def delete_all(self) -> None:
         """The notebook was deleted: so are its spill files; nothing is written again."""
@@ -146,11 +151,15 @@ class OutputSpill:
             await asyncio.to_thread(self._thread.join)
 
     def _has_files(self) -> bool:
-        """Whether there may be files to change: the writer runs, or a folder is there
-        from before (one stat; most notebooks never spill and start no thread)."""
+        """Whether there may be files to change: the writer runs, or a folder was there
+        from before (one stat, once; most notebooks never spill and start no thread)."""
         if self._closed:
             return False
-        return self._thread is not None or os.path.isdir(files.spill_folder(self._notebook))
+        if self._thread is not None:
+            return True
+        if self._folder_seen is None:
+            self._folder_seen = os.path.isdir(files.spill_folder(self._notebook))
+        return self._folder_seen
 
     def _put(self, op: tuple[Any, ...], size: int) -> None:
         with self._cond:

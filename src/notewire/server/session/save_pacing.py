@@ -1,0 +1,60 @@
+"""When autosave writes a notebook: every interval, and soon after a run ends.
+
+A run that ends with the queue dry is saved at once, so that its output is on disk
+(a queue of many cells is saved once, at its end). Runs that keep ending one after the
+other (a user running cells in turn, a client that runs a cell in a loop) are
+coalesced: after one such save the next waits `spacing` seconds, or ten times what the
+last save cost, whichever is longer, so a big notebook is not rewritten per cell and
+saving never takes more than a tenth of the server's time. Output of a finished run is
+on disk at most that long after it ended.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+COST_FACTOR = 10  # a run-end save waits at least this many times the last save's cost
+
+
+class SavePacing:
+    def __init__(self, interval: float, spacing: float, clock: Callable[[], float]) -> None:
+        self._interval = interval  # seconds between saves of any unsaved change
+        self._spacing = spacing  # seconds between saves that follow ends of runs
+        self._clock = clock
+        self._last = clock()  # when the last save began (or the session opened)
+        self._last_save = -math.inf  # the same, before any save: the first is never held
+        self._cost = 0.0  # how long the last save took
+        self._run_pending = False  # a run ended with the queue dry, unsaved since
+
+    def run_ended(self, queue_idle: bool) -> None:
+        if queue_idle:
+            self._run_pending = True
+
+    def _gap(self) -> float:
+        return max(self._spacing, COST_FACTOR * self._cost)
+
+    def next_look(self, longest: float) -> float:
+        """Seconds to wait for the next run end before looking again."""
+        if not self._run_pending:
+            return longest
+        return min(longest, max(0.0, self._last_save + self._gap() - self._clock()))
+
+    def due(self) -> bool:
+        """Whether unsaved changes are to be written now."""
+        now = self._clock()
+        if now - self._last >= self._interval:
+            return True
+        return self._run_pending and now - self._last_save >= self._gap()
+
+    def nothing_to_save(self) -> None:
+        self._run_pending = False
+
+    def began(self) -> float:
+        """A save begins now (whether it succeeds or not); returns the time."""
+        self._run_pending = False
+        self._last = self._last_save = self._clock()
+        return self._last
+
+    def ended(self, began: float) -> None:
+        self._cost = self._clock() - began
