@@ -372,8 +372,11 @@ export class OutputArea implements Disposable {
     // Reading scrollHeight after the browser laid out (ResizeObserver), never mid-render.
     const over = this.list.scrollHeight > this.list.clientHeight + 1;
     this.more.hidden = !(over || this.expanded);
-    if (this.scrollTo && over) this.list.scrollTop = this.scrollTo;
-    this.scrollTo = 0;
+    // Once laid out (a cell skipped off screen has no size yet).
+    if (this.scrollTo && this.list.clientHeight > 0) {
+      if (over) this.list.scrollTop = this.scrollTo;
+      this.scrollTo = 0;
+    }
   }
 
   /**
