@@ -1,10 +1,15 @@
-"""A long notebook in Chromium: only the cells near the screen have an editor (each
-editor's listeners cost every keystroke something), and a cell whose editor went and
-came back while the user scrolled keeps what the user would miss: its text, cursor and
-undo history, and its edits still reach the other browsers."""
+"""A long notebook in Chromium: only the cells near the screen have an editor and
+outputs (each editor's listeners, and every element in the page, cost every keystroke
+something), and a cell whose editor or outputs went and came back while the user
+scrolled keeps what the user would miss: its text, cursor and undo history, its edits
+still reach the other browsers, its outputs are shown as the user left them and stay
+where the browser's find reaches them."""
 
 from __future__ import annotations
 
+import re
+
+import nbformat
 import pytest
 from playwright.async_api import expect
 
@@ -104,3 +109,37 @@ async def test_editors_far_from_the_screen_go_and_come_back_with_their_history(
     await tab.page.keyboard.type("!")
     await other.wait_sources([SOURCES[0], SOURCES[1] + "zz!", *SOURCES[2:]])
     assert tab.errors == [] and other.errors == []
+
+
+async def test_outputs_far_from_the_screen_go_and_come_back_as_left(
+    server: Server, session: Session
+) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "notewire", "display_name": "notewire"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in SOURCES]
+    for i, cell in enumerate(nb.cells):
+        # Cell 1's output is taller than the output area shows ("show all").
+        lines = 200 if i == 1 else 1
+        text = "".join(f"out {i} line {j}\n" for j in range(lines))
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    (server.root / "outs.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
+    tab = await session.notebook(server, "outs.ipynb")
+    outputs = tab.cell(1).locator(".nw-outputs")
+    await tab.cell(1).locator(".nw-show-all").click()
+    await expect(outputs).to_have_class(re.compile("nw-expanded"))
+
+    # Down to the end: the outputs in the page stay few; cell 1's are gone, their text
+    # left where the browser's find looks.
+    most = await tab.page.evaluate(PAGE.replace(".cm-editor", ".nw-outputs"), True)
+    assert most <= MAX_EDITORS, f"{most} output areas in the page while scrolling down"
+    await expect(outputs).to_have_count(0)
+    await expect(tab.cell(1).locator(".nw-findable[hidden='until-found']")).to_contain_text(
+        "out 1 line 199"
+    )
+
+    # And back up: shown in full again, as the user left them.
+    await tab.page.evaluate(PAGE, False)
+    await expect(outputs).to_have_class(re.compile("nw-expanded"))
+    await expect(outputs).to_contain_text("out 1 line 199")
+    await expect(tab.cell(CELLS - 1).locator(".nw-outputs")).to_have_count(0)
+    assert tab.errors == []

@@ -9,8 +9,10 @@
 //
 // Only the cells near the screen have their editor and outputs built (`makeLive`, then
 // `buildEditor`, one editor a frame), and those that leave it go back to their light
-// form (`makeLight`): the editors in the page, whose listeners every keystroke pays for,
-// are those near the screen and the one being edited, however far the user has scrolled.
+// form (`makeLight`: no editor, and outputs only where they hold state): the editors and
+// outputs in the page, which every keystroke pays for (listeners, paint, garbage
+// collection), are those near the screen and the one being edited, however far the
+// user has scrolled.
 import { h } from "./dom";
 
 /** Cells per chunk. */
@@ -25,7 +27,7 @@ const LIVE_MARGIN_PX = 1200;
  */
 const EDITOR_MARGIN_PX = 600;
 /**
- * Live cells go back to their light form (no editor) once this far from the screen:
+ * Live cells go back to their light form (view/cell-view.ts) once this far from the screen:
  * farther than they are built, so that scrolling back and forth a little builds
  * nothing again.
  */

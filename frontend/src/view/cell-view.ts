@@ -4,7 +4,9 @@
 // When it leaves the screen again the editor goes (`makeLight`: every editor has
 // document-wide listeners and observers that each keystroke pays for), and what the user
 // would miss of it is kept for the next one: the undo history, the selection and the
-// find query. The outputs stay built.
+// find query. Its outputs go too, unless they hold state of their own (see
+// `dropOutputs`): a reader who paged through the notebook otherwise left every output
+// in the page, and each keystroke's paint, layerize and garbage collection grew with it.
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import {
@@ -24,7 +26,7 @@ import { estimateCellHeight } from "../model/estimate";
 import { createEditor, type CellEditor, type EditorSnapshot, type KernelHelp } from "./editor";
 import { renderMarkdown } from "./markdown";
 import { fullOutputUrl } from "./api";
-import { OutputArea } from "./outputs";
+import { OutputArea, type OutputsState } from "./outputs";
 import type { Placed } from "./cell-list";
 import { outputText, type Match } from "../model/notebook-search";
 import { rangeOfMatch, showFound } from "./text-highlight";
@@ -61,8 +63,10 @@ export class CellView implements Disposable {
   private rendered: HTMLElement | null = null;
   private staticSource: HTMLElement | null = null;
   private outputs: OutputArea | null = null;
-  /** The outputs are built (once built, they stay). */
+  /** The outputs are built. */
   private live = false;
+  /** How the user left the outputs last dropped (`dropOutputs`), for the next build. */
+  private outputsState: OutputsState | null = null;
   /** The cell is near the screen: its outputs are built, its editor is wanted. */
   private near = false;
   /**
@@ -158,10 +162,34 @@ export class CellView implements Disposable {
     if (editor && (editor.view.dom.contains(document.activeElement) || this.host.isEditing(this.id))) return false;
     this.near = false;
     this.editorOn = false;
-    if (!editor) return true;
-    this.dropEditor();
-    this.showInput();
+    if (editor) {
+      this.dropEditor();
+      this.showInput();
+    }
+    this.dropOutputs();
     return true;
+  }
+
+  /**
+   * Takes the built outputs out of the page (the cell is far off screen), keeping how
+   * the user left them (shown in full, scrolled). The cell keeps its height: it is
+   * skipped by the browser (`content-visibility`), which remembers the height it was
+   * last drawn at, and its outputs are built again before it comes near the screen.
+   * Outputs with state of their own stay: an input() prompt, and those drawn by code
+   * (live figures, widgets, sandboxed HTML and scripts: frames and canvases).
+   */
+  private dropOutputs(): void {
+    const area = this.outputs;
+    if (!this.live || this.pendingInput || area?.holdsState()) return;
+    if (area) {
+      this.outputsState = area.state();
+      area.destroy();
+      area.el.remove();
+      this.outputs = null;
+    }
+    this.live = false;
+    this.el.classList.remove("nw-live");
+    this.scheduleFindable();
   }
 
   /** Editor for the cell now, live or not (keyboard focus needs it). */
@@ -238,6 +266,15 @@ export class CellView implements Disposable {
     }
     if (text !== this.findableText) this.findable.textContent = text;
     this.findableText = text;
+  }
+
+  /** Fills the findable text when the page is idle (the outputs are not built). */
+  private scheduleFindable(): void {
+    if (this.findableIdle) return;
+    this.findableIdle = requestIdleCallback(() => {
+      this.findableIdle = 0;
+      this.prepareFindable();
+    });
   }
 
   private dropFindable(): void {
@@ -351,12 +388,7 @@ export class CellView implements Disposable {
     }
     if (!this.live) {
       this.estimate(this.source.toString());
-      if (this.findable && !this.findableIdle) {
-        this.findableIdle = requestIdleCallback(() => {
-          this.findableIdle = 0;
-          this.prepareFindable();
-        });
-      }
+      if (this.findable) this.scheduleFindable();
       return;
     }
     if (this.outputs) {
@@ -369,6 +401,8 @@ export class CellView implements Disposable {
         fullOutput: (view) => fullOutputUrl(this.host.path, this.id, view),
       });
       this.outputsSlot.appendChild(this.outputs.el);
+      if (this.outputsState) this.outputs.restore(this.outputsState);
+      this.outputsState = null;
     }
     this.outputs.setOutputsDropped(this.info.outputs_dropped);
     this.outputs.setInput(this.pendingInput);

@@ -231,6 +231,15 @@ class RichView implements OutputView {
   }
 }
 
+/** What an output drawn by code is shown in (view/frame.ts, widget-output.ts, canvas-output.ts, gl-output.ts). */
+const STATEFUL = "iframe, canvas, .nw-widget-slot, .nw-widget-pending, .nw-canvas-output, .nw-gl-output";
+
+/** How the user left an output area: what a rebuilt one restores (view/cell-view.ts). */
+export interface OutputsState {
+  readonly expanded: boolean;
+  readonly scrollTop: number;
+}
+
 export class OutputArea implements Disposable {
   readonly el = h("div", { class: "nw-outputs" });
   private readonly list = h("div", { class: "nw-output-list" });
@@ -243,6 +252,8 @@ export class OutputArea implements Disposable {
   private structural = true;
   private frame = 0;
   private expanded = false;
+  /** A scroll position to restore once the list has been laid out (`restore`). */
+  private scrollTo = 0;
   private readonly resize: ResizeObserver;
   private input: InputRequest | null = null;
   private outputsDropped = 0;
@@ -361,6 +372,30 @@ export class OutputArea implements Disposable {
     // Reading scrollHeight after the browser laid out (ResizeObserver), never mid-render.
     const over = this.list.scrollHeight > this.list.clientHeight + 1;
     this.more.hidden = !(over || this.expanded);
+    // Once laid out (a cell skipped off screen has no size yet).
+    if (this.scrollTo && this.list.clientHeight > 0) {
+      if (over) this.list.scrollTop = this.scrollTo;
+      this.scrollTo = 0;
+    }
+  }
+
+  /**
+   * Whether the outputs hold state that building them again would lose: an input()
+   * prompt, or anything drawn by code (widgets, live figures, sandboxed HTML and
+   * scripts), which lives in frames and canvases.
+   */
+  holdsState(): boolean {
+    return this.input !== null || this.list.querySelector(STATEFUL) !== null;
+  }
+
+  state(): OutputsState {
+    return { expanded: this.expanded, scrollTop: this.list.scrollTop };
+  }
+
+  /** Puts a new area back the way `state` found an earlier one. */
+  restore(s: OutputsState): void {
+    if (s.expanded) this.expand();
+    this.scrollTo = s.scrollTop;
   }
 
   /** Shows (or removes, with null) an input() prompt under the outputs. */
