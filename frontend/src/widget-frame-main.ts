@@ -89,10 +89,12 @@ async function init(m: Extract<ToFrame, { type: "nw-widget-init" }>): Promise<vo
 
 const handlers: { [K in ToFrame["type"]]: (m: Extract<ToFrame, { type: K }>) => void } = {
   "nw-widget-init": (m) => {
+    post({ type: "nw-widget-ack" });
     if (!manager) void init(m);
   },
   "nw-widget-models": (m) => void manager?.loadSnapshot(m.models),
   "nw-widget-views": (m) => {
+    post({ type: "nw-widget-ack" });
     if (manager) void arrange(manager, m.views);
   },
   "nw-widget-comm": (m) => {

@@ -387,6 +387,52 @@ async def test_a_reload_renders_every_widget_with_no_request_to_the_kernel(
     assert tab.errors == []
 
 
+async def test_after_a_reconnect_a_shown_widget_follows_the_kernel_again(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "reconnect.ipynb",
+        cells=["import ipywidgets as w\ns = w.IntSlider(value=1)\ns", "s.value = 5"],
+    )
+    tab = await session.notebook(server, "reconnect.ipynb")
+    await run_cell(tab, 0)
+    readout = widget(tab, 0).locator(".widget-readout")
+    await expect(readout).to_have_text("1", timeout=KERNEL_TIMEOUT_MS)
+    # The connection drops and comes back: the page's frames start over from the new
+    # hello (their document loads again, under a new name in its URL's fragment).
+    await tab.page.evaluate("() => window.notewire.page.client.socket.close()")
+    await expect(tab.page.locator("#app")).not_to_have_attribute("data-connection", "connected")
+    await tab.connected()
+    await run_cell(tab, 1)
+    await expect(readout).to_have_text("5", timeout=KERNEL_TIMEOUT_MS)
+    assert tab.errors == []
+
+
+async def test_a_spare_frame_that_does_not_answer_is_replaced_by_a_fresh_one(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "dead-spare.ipynb",
+        cells=["import ipywidgets as w\nw.IntSlider(value=1)", "w.IntSlider(value=2)"],
+    )
+    tab = await session.notebook(server, "dead-spare.ipynb")
+    await run_cell(tab, 0)
+    await expect(widget(tab, 0).locator(".widget-readout")).to_have_text(
+        "1", timeout=KERNEL_TIMEOUT_MS
+    )
+    # The notebook has widgets: a spare frame is loaded for the next output. Its
+    # document goes away (whether or not it said it is ready): it will never answer.
+    spare = tab.page.locator(".nw-widget-spare iframe")
+    await expect(spare).to_have_count(1, timeout=KERNEL_TIMEOUT_MS)
+    await spare.evaluate("(f) => { f.src = 'about:blank'; }")
+    await run_cell(tab, 1)
+    # The output takes the spare, which does not answer: a fresh frame shows the view.
+    await expect(widget(tab, 1).locator(".widget-readout")).to_have_text(
+        "2", timeout=KERNEL_TIMEOUT_MS
+    )
+    assert tab.errors == []
+
+
 @pytest.mark.parametrize("kernel", ["notewire", "python3"])
 async def test_a_button_callback_prints_into_its_cell(
     server: Server, session: Session, kernel: str

@@ -2,6 +2,7 @@
 // the kernel, a pending input() prompt, open comms, the save state and a conflict.
 // `applyServerMessage` is a pure reducer over the server's JSON messages.
 import type { CommPayload, InputRequest, KernelStatus, SaveStatus, ServerMessage } from "./protocol";
+import { WIDGET_TARGET } from "./widgets";
 
 export type ConnectionState =
   /** Opening the socket (the first time, or again after a drop). */
@@ -87,6 +88,10 @@ export function applyServerMessage(state: SessionState, msg: ServerMessage): Ses
     case "input_done":
       return state.input?.request === msg.request ? { ...state, input: null } : state;
     case "comm_open": {
+      // A widget model's comm is the widget host's (model/widgets.ts keeps them), as
+      // hello.comms leaves them out: a cell of 100 sliders opens 302 of them, and each
+      // would copy this map and wake every comm's output for nothing.
+      if (msg.content["target_name"] === WIDGET_TARGET) return state;
       const comms = new Map(state.comms);
       comms.set(commId(msg), { content: msg.content, metadata: msg.metadata, buffers: msg.buffers });
       return { ...state, comms };

@@ -50,6 +50,9 @@ export type ToFrame =
 export type FromFrame =
   /** The frame's script runs; `frame` is the name the page gave it (its URL's fragment). */
   | { readonly type: "nw-widget-ready"; readonly frame: string }
+  /** The frame got a message that gives it views (`nw-widget-init`, `nw-widget-views`):
+   * it is alive (the page replaces a frame that does not answer). */
+  | { readonly type: "nw-widget-ack" }
   | { readonly type: "nw-frame-height"; readonly height: number }
   | {
       readonly type: "nw-widget-send";
@@ -82,6 +85,8 @@ export function parseFrameMessage(data: unknown, prefix: string): FromFrame | nu
       const frame = data["frame"];
       return typeof frame === "string" ? { type: "nw-widget-ready", frame } : null;
     }
+    case "nw-widget-ack":
+      return { type: "nw-widget-ack" };
     case "nw-frame-height": {
       const h = data["height"];
       return typeof h === "number" && Number.isFinite(h) ? { type: "nw-frame-height", height: h } : null;

@@ -12,6 +12,9 @@
 //   comm_idle for that msg_id goes back to it alone (ipywidgets sends the next change
 //   of a model only after the kernel is idle from the last);
 // - when the kernel goes away, the models turn static and nothing stays in flight.
+// A frame that shows views answers each message that gives it views
+// (`nw-widget-ack`); one that does not answer in time (a spare whose document went
+// away, a start that failed) is replaced by a fresh one, as a frame is on a reconnect.
 import type { NotebookClient } from "../net/client";
 import type { ServerMessage } from "../model/protocol";
 import type { SessionState } from "../model/session";
@@ -54,13 +57,16 @@ export interface FrameHandle {
 interface FrameEntry {
   /** Null while the frame is a spare, loaded ahead of need. */
   sink: FrameSink | null;
-  readonly iframe: HTMLIFrameElement;
+  /** A new element each time the frame is renewed (`renew`). */
+  iframe: HTMLIFrameElement;
   /** The name in the fragment of its src (`/static/widgets.html?v=<hash>#<name>`), which its
    * ready message says; a new one at each load. */
   name: string;
   /** The frame's window, once it said it is ready. */
   win: Window | null;
-  readonly prefix: string;
+  /** A new one each time the frame is renewed: the msg_ids of the document before may
+   * still be answered by the server. */
+  prefix: string;
   /** It said it is ready (its script runs). */
   loaded: boolean;
   /** It was sent its init: it shows views and gets comm traffic. */
@@ -69,7 +75,14 @@ interface FrameEntry {
   readonly inFlight: Set<string>;
   /** The models the frame was sent (it knows no others). */
   readonly held: Set<string>;
+  /** Runs out when the frame, given views, has not answered (`ANSWER_MS`). */
+  watchdog: ReturnType<typeof setTimeout> | null;
 }
+
+/** How long a frame that shows views may take to answer the message that gives it
+ * them, its start included when it had not said it is ready: a frame's start takes well
+ * under a second, several on a loaded machine; one that took this long is stuck. */
+const ANSWER_MS = 10_000;
 
 /** The widget frame's shell, under its build's hash (build.mjs), so it is cached for good. */
 declare const WIDGET_FRAME_SRC: string;
@@ -150,6 +163,7 @@ export class WidgetHost {
     this.spareWanted = true;
     entry.sink = sink;
     sink.place(entry.iframe);
+    this.expectAnswer(entry); // a frame still starting: its start counts
     if (entry.ready) this.viewsChanged(entry);
     else if (entry.loaded) this.init(entry);
     return {
@@ -157,27 +171,56 @@ export class WidgetHost {
       detach: () => {
         entry.sink = null;
         entry.ready = false;
-        if (this.named.get(entry.name) === entry) this.named.delete(entry.name);
-        if (entry.win && this.frames.get(entry.win) === entry) this.frames.delete(entry.win);
+        this.answered(entry);
+        this.forget(entry);
       },
     };
   }
 
+  /** The host no longer routes messages to or from `e`'s document. */
+  private forget(e: FrameEntry): void {
+    if (this.named.get(e.name) === e) this.named.delete(e.name);
+    if (e.win && this.frames.get(e.win) === e) this.frames.delete(e.win);
+  }
+
+  private expectAnswer(e: FrameEntry): void {
+    if (e.watchdog !== null || !e.sink) return;
+    e.watchdog = setTimeout(() => {
+      e.watchdog = null;
+      if (!e.sink) return;
+      console.warn("a widget frame did not answer: it is loaded anew");
+      this.renew(e);
+    }, ANSWER_MS);
+  }
+
+  private answered(e: FrameEntry): void {
+    if (e.watchdog !== null) clearTimeout(e.watchdog);
+    e.watchdog = null;
+  }
+
   private newFrame(): FrameEntry {
-    const iframe = h("iframe", { class: "nw-frame nw-widget-frame", sandbox: "allow-scripts", title: "widgets" });
     const entry: FrameEntry = {
       sink: null,
-      iframe,
+      iframe: this.newElement(),
       name: "",
       win: null,
-      prefix: `w${PAGE_TAG}.${this.nextFrame++}.`,
+      prefix: this.newPrefix(),
       loaded: false,
       ready: false,
       inFlight: new Set(),
       held: new Set(),
+      watchdog: null,
     };
     this.load(entry);
     return entry;
+  }
+
+  private newElement(): HTMLIFrameElement {
+    return h("iframe", { class: "nw-frame nw-widget-frame", sandbox: "allow-scripts", title: "widgets" });
+  }
+
+  private newPrefix(): string {
+    return `w${PAGE_TAG}.${this.nextFrame++}.`;
   }
 
   /**
@@ -207,11 +250,10 @@ export class WidgetHost {
     if (!e) return;
     this.spare = null;
     e.iframe.remove();
-    if (this.named.get(e.name) === e) this.named.delete(e.name);
-    if (e.win && this.frames.get(e.win) === e) this.frames.delete(e.win);
+    this.forget(e);
   }
 
-  /** (Re)loads the widget frame document in the element, under a new name. */
+  /** Loads the widget frame document in the element, under a new name. */
   private load(entry: FrameEntry): void {
     this.named.delete(entry.name);
     entry.name = `${PAGE_TAG}-${this.nextName++}`;
@@ -242,6 +284,7 @@ export class WidgetHost {
     const ids = reachable(this.mirror, e.sink ? views.map((v) => v.model_id) : this.spareOpened, new Set(), this.links);
     for (const id of ids) e.held.add(id);
     this.post(e.win, { type: "nw-widget-init", views, models: snapshot(this.mirror, ids), prefix: e.prefix });
+    this.expectAnswer(e);
   }
 
   private viewsChanged(e: FrameEntry): void {
@@ -253,6 +296,7 @@ export class WidgetHost {
       this.post(e.win, { type: "nw-widget-models", models: snapshot(this.mirror, needs) });
     }
     this.post(e.win, { type: "nw-widget-views", views });
+    this.expectAnswer(e);
   }
 
   private post(win: Window, msg: ToFrame): void {
@@ -279,6 +323,7 @@ export class WidgetHost {
       e.ready = false;
       this.init(e);
     },
+    "nw-widget-ack": (_, e) => this.answered(e),
     "nw-frame-height": (_, e, m) => {
       if (!e.sink) return;
       e.sink.height(m.height);
@@ -318,10 +363,10 @@ export class WidgetHost {
         this.setMirror(mirrorFromHello(m.widgets));
         if (kernelGone(m.kernel.state)) this.setMirror(makeStatic(this.mirror));
         // After a reconnect, frames missed what happened meanwhile: they start over
-        // from the new state (a reload of the frame document re-sends ready).
+        // from the new state (a fresh document says it is ready, and gets its init).
         if (this.greeted) {
           this.dropSpare();
-          for (const e of this.frames.values()) this.reload(e);
+          for (const e of [...this.frames.values()]) this.renew(e);
         }
         this.prepareSpare(); // the notebook shows widgets: their frame starts now
         this.greeted = true;
@@ -396,11 +441,29 @@ export class WidgetHost {
     }
   }
 
-  private reload(e: FrameEntry): void {
+  /**
+   * Loads the frame's document anew, in a fresh element put where the old one was.
+   * Not by a new src on the same element: one that differs only in its fragment (the
+   * name) is a same-document navigation, which runs no script, so the frame would never
+   * say it is ready again and would show its old views, dead, for good.
+   */
+  private renew(e: FrameEntry): void {
+    this.forget(e);
+    this.answered(e);
     e.loaded = false;
     e.ready = false;
+    e.win = null;
     e.inFlight.clear();
-    this.load(e); // a new name: the same src would be a same-document navigation
+    e.held.clear();
+    e.prefix = this.newPrefix();
+    const old = e.iframe;
+    e.iframe = this.newElement();
+    this.load(e);
+    if (e.sink) {
+      old.remove();
+      e.sink.place(e.iframe);
+      this.expectAnswer(e);
+    } else old.replaceWith(e.iframe);
   }
 
   /** Runs the callbacks of outputs waiting for a model the mirror now holds. */

@@ -51,6 +51,18 @@ describe("server messages", () => {
     assert.equal(s.error, "cannot save: disk full");
     assert.equal(kernelLabel(initialSession("x").kernel), "no kernel");
   });
+
+  test("comms are tracked, widget models' comms are left to the widget host", () => {
+    const open = (comm_id: string, target_name: string) =>
+      parseServerMessage({ type: "comm_open", content: { comm_id, target_name, data: {} }, metadata: {}, parent: null });
+    let s = applyServerMessage(initialSession("x"), open("c", "notewire.canvas"));
+    assert.deepEqual([...s.comms.keys()], ["c"]);
+    const before = s;
+    s = applyServerMessage(s, open("w", "jupyter.widget"));
+    assert.equal(s, before, "a widget comm changes nothing here");
+    s = applyServerMessage(s, parseServerMessage({ type: "comm_close", content: { comm_id: "c" }, metadata: {}, parent: null }));
+    assert.equal(s.comms.size, 0);
+  });
 });
 
 describe("document reads", () => {
