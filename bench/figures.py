@@ -311,12 +311,14 @@ async def drag(
         if v - cpu_before.get(k, 0.0) > 0.01 * wall
     }
     b = await page.evaluate("window.__bench")
+    trace = await page.evaluate("window.__trace ?? null")  # bench/figure_trace.py's
     main = metrics_after.get("TaskDuration", NAN) - metrics_before.get("TaskDuration", NAN)
     return {
         "t0": t0,
         "t1": t1,
         "cell_at": cell_at,
         "page": b,
+        "trace": trace,
         "cpu": cpu,
         "page_main_s": main,
         "width": box["width"],
@@ -454,8 +456,15 @@ def py_spy(pid: int, out: Path, started: list[Any]) -> None:
 
 
 async def run_notewire(
-    browser: Any, runs: int, profile: Path | None, scenario: Scenario
+    browser: Any,
+    runs: int,
+    profile: Path | None,
+    scenario: Scenario,
+    *,
+    trace: tuple[str, str] = ("", ""),
 ) -> list[dict[str, Any]]:
+    """`trace`: more code for the figure cell and the page's init script
+    (bench/figure_trace.py); the raw records then come back in each run's "raw"."""
     from playwright.async_api import expect
 
     from tests.server.notebook_server import running_server, write_notebook
@@ -465,7 +474,7 @@ async def run_notewire(
         root = Path(tmp) / "root"
         root.mkdir()
         dump = Path(tmp) / "records.json"
-        cell = make_cell(scenario, dump, "%matplotlib notewire", NOTEWIRE_TAIL)
+        cell = make_cell(scenario, dump, "%matplotlib notewire", NOTEWIRE_TAIL + trace[0])
         write_notebook(root / "fig.ipynb", cells=[cell, LIMIT_CELL])
         async with running_server(root, Path(tmp)) as server, server.client("fig.ipynb") as nb:
             figure_cell, limit_cell = (c["id"] for c in nb.cells)
@@ -474,7 +483,7 @@ async def run_notewire(
                 context = await browser.new_context(viewport={"width": 1400, "height": 1100})
                 try:
                     page = await context.new_page()
-                    await page.add_init_script(INIT)
+                    await page.add_init_script(INIT + trace[1])
                     await page.goto(
                         f"{server.url}/login?token={server.token}&next={quote('/notebooks/fig.ipynb')}"
                     )
@@ -507,6 +516,8 @@ async def run_notewire(
                 await nb.run_and_wait([limit_cell])
                 limit = json.loads(nb.output_text(limit_cell).strip().splitlines()[-1])
                 result = analyse(records, kernel, acked=True)
+                if trace[0] or trace[1]:
+                    result["raw"] = {"page": records, "kernel": kernel}
                 result["limit"] = limit
                 result["of_limit"] = result["fps"] / limit["fps"]
                 per = result["kernel_per_frame"]

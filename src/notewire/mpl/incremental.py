@@ -18,14 +18,21 @@ settles on lays the figure out again.
 
 While the user drags, lines may be drawn with a coarser path simplification (`coarse`):
 the draw of a long line is its cost, and at screen rate the difference is a few
-antialiased pixels. The settle frame is a full draw at full quality.
+antialiased pixels, and long lines from four points per pixel column (decimate.py).
+The settle frame is a full draw at full quality.
+
+The redrawn axes' Axis objects skip work whose result is known (`_lean`): an axis whose
+limits held still keeps the ticks it had (its labels are in the background, only its
+tick lines are drawn), every axis computes its ticks once per frame (matplotlib asks
+up to three times), and an axis label is placed again only when it has text and the
+frame is not a draft (while the user drags it stays where the last frame put it).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib
@@ -34,6 +41,8 @@ from matplotlib.backend_bases import DrawEvent
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import _draw_list_compositing_images  # type: ignore[attr-defined]
 from matplotlib.transforms import Bbox
+
+from .decimate import reduced_lines
 
 COARSE_THRESHOLD = 1.0  # px: path.simplify_threshold while the user drags (default 1/9)
 _MARGIN = 0.1  # inch around an extent: tick labels change width as the view moves
@@ -46,6 +55,7 @@ class _Background:
     positions: dict[int, tuple[float, ...]]  # where each cached axes was (id -> bounds)
     still: frozenset[int]  # ids of the redrawn axes' axes (x, y) whose labels are cached
     region: Any  # the Agg BufferRegion of the whole background
+    ticks: dict[int, list[Any]] = field(default_factory=dict)  # a still axis's, by id
 
 
 def _bounds(artist: Any) -> tuple[float, ...]:
@@ -140,6 +150,45 @@ def _coarse(artists: Sequence[Any]) -> Iterator[None]:
             path.simplify_threshold = threshold
 
 
+@contextlib.contextmanager
+def _lean(
+    axes: Sequence[Any], still: frozenset[int], kept: dict[int, list[Any]], draft: bool
+) -> Iterator[None]:
+    """Axis.draw with less work (see the module docstring): instance attributes shadow
+    `_update_ticks` and `_update_label_position` of these axes for one frame."""
+    no_label = lambda renderer: None  # noqa: E731
+    for axis in axes:
+        update = axis._update_ticks
+        if id(axis) in still:
+            ticks = kept.get(id(axis))
+            if ticks is None:
+                ticks = kept[id(axis)] = update()
+            axis._update_ticks = lambda ticks=ticks: ticks
+        else:
+            axis._update_ticks = _once(update)
+        if id(axis) in still or draft or not axis.label.get_text():
+            axis._update_label_position = no_label
+    try:
+        yield
+    finally:
+        for axis in axes:
+            axis.__dict__.pop("_update_ticks", None)
+            axis.__dict__.pop("_update_label_position", None)
+
+
+def _once(update: Any) -> Any:
+    """`update()`'s result, computed at the first call (the view does not change within
+    a frame)."""
+    result: list[Any] = []
+
+    def ticks() -> Any:
+        if not result:
+            result.append(update())
+        return result[0]
+
+    return ticks
+
+
 class IncrementalDrawer:
     """Draws one figure into its Agg canvas: in full, or only what changed."""
 
@@ -203,11 +252,14 @@ class IncrementalDrawer:
                 renderer.restore_region(background.region)
             # An axis whose limits held still keeps the labels the background has: their
             # text is the costly part of an axis (its tick marks and grid are drawn).
-            still = [a for a in _axes_axes(background.redraw) if id(a) in background.still]
+            axes = _axes_axes(background.redraw)
+            still = [a for a in axes if id(a) in background.still]
             labels = [t for axis in still for t in _labels(axis)]
             with (
                 _coarse(background.redraw) if coarse else contextlib.nullcontext(),
+                reduced_lines(background.redraw) if coarse else contextlib.nullcontext(),
                 _hidden(labels),
+                _lean(axes, background.still, background.ticks, coarse),
             ):
                 for artist in background.redraw:
                     artist.draw(renderer)
