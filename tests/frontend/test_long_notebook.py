@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
+from notewire.server.notebook.build import CELLS_PER_TRANSACTION
 from tests.server.notebook_server import Server, write_notebook
 
 from .browser import Session, Tab
@@ -104,3 +105,16 @@ async def test_editors_far_from_the_screen_go_and_come_back_with_their_history(
     await tab.page.keyboard.type("!")
     await other.wait_sources([SOURCES[0], SOURCES[1] + "zz!", *SOURCES[2:]])
     assert tab.errors == [] and other.errors == []
+
+
+async def test_a_notebook_built_in_several_slices_is_whole_when_the_page_syncs(
+    server: Server, session: Session
+) -> None:
+    """A page opening a notebook of more cells than the server builds per transaction
+    gets it as several updates, the last its SyncStep2 (session/update_feed.py): by
+    the time it counts itself in sync it holds every cell, in order."""
+    sources = [f"# {i}" for i in range(2 * CELLS_PER_TRANSACTION + 50)]
+    write_notebook(server.root / "slices.ipynb", cells=sources)
+    tab = await session.notebook(server, "slices.ipynb")
+    assert await tab.sources() == sources
+    assert not tab.errors
