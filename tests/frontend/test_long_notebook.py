@@ -13,6 +13,7 @@ import nbformat
 import pytest
 from playwright.async_api import expect
 
+from notewire.server.notebook.build import CELLS_PER_TRANSACTION
 from tests.server.notebook_server import Server, write_notebook
 
 from .browser import Session, Tab
@@ -143,3 +144,16 @@ async def test_outputs_far_from_the_screen_go_and_come_back_as_left(
     await expect(outputs).to_contain_text("out 1 line 199")
     await expect(tab.cell(CELLS - 1).locator(".nw-outputs")).to_have_count(0)
     assert tab.errors == []
+
+
+async def test_a_notebook_built_in_several_slices_is_whole_when_the_page_syncs(
+    server: Server, session: Session
+) -> None:
+    """A page opening a notebook of more cells than the server builds per transaction
+    gets it as several updates, the last its SyncStep2 (session/update_feed.py): by
+    the time it counts itself in sync it holds every cell, in order."""
+    sources = [f"# {i}" for i in range(2 * CELLS_PER_TRANSACTION + 50)]
+    write_notebook(server.root / "slices.ipynb", cells=sources)
+    tab = await session.notebook(server, "slices.ipynb")
+    assert await tab.sources() == sources
+    assert not tab.errors

@@ -91,3 +91,41 @@ def test_browsers_that_keep_up_share_one_encoded_frame() -> None:
     peers.send_json({"type": "save", "dirty": False})
     sent = [c._outbox[-1] for c in conns]
     assert all(f is sent[0] for f in sent)
+
+
+def _frames_into(frames: list[bytes], doc: pycrdt.Doc) -> None:
+    for frame in frames:
+        pycrdt.handle_sync_message(frame[1:], doc)
+
+
+def test_new_browsers_get_the_updates_that_built_the_document_then_one_shared_encoding() -> None:
+    """The first browsers get the document as it was built, a slice at a time, the last
+    frame its SyncStep2; once it changes, one encoding of it serves every browser
+    until it changes again (update_feed.py)."""
+    source = pycrdt.Doc()
+    cells = source.get("cells", type=pycrdt.Array)
+    built_by: list[bytes] = []
+    sub = source.observe(lambda event: built_by.append(event.update))
+    for i in range(3):
+        cells.append(f"cell {i}")
+    source.unobserve(sub)
+    feed = UpdateFeed(10**9)
+    feed.reset(built_by)
+    cursor = feed.cursor()
+    frames = feed.whole_document(source)
+    assert [f[:2] for f in frames] == [b"\x00\x02", b"\x00\x02", b"\x00\x01"]  # ..., SyncStep2
+    browser = pycrdt.Doc()
+    _frames_into(frames, browser)
+    assert browser.get("cells", type=pycrdt.Array).to_py() == ["cell 0", "cell 1", "cell 2"]
+    assert feed.whole_document(source) is frames
+
+    source.observe(lambda event: feed.append(event.update))
+    cells.append("cell 3")
+    encoded = feed.whole_document(source)
+    assert len(encoded) == 1 and encoded[0][:2] == b"\x00\x01"
+    assert feed.whole_document(source) is encoded  # one encoding for every browser
+    later = pycrdt.Doc()
+    _frames_into(encoded, later)
+    assert later.get("cells", type=pycrdt.Array).to_py() == [f"cell {i}" for i in range(4)]
+    feed.release(cursor)  # no browser left: as big as the document, so not kept
+    assert feed.whole_document(source) is not encoded

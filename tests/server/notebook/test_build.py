@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from pycrdt import Array, Doc, Map, Text
 
 from notewire.server.notebook import cells_array, new_document, parse_notebook
+from notewire.server.notebook.build import CELLS_PER_TRANSACTION
 
 from .samples import full_notebook, jupyter_bytes
 from .test_schema import notebooks
@@ -93,3 +94,27 @@ def test_missing_keys_get_defaults_and_repeated_ids_are_replaced() -> None:
     assert code["execution_count"] is None and code["metadata"] == {}
     assert (code["run_state"], code["trusted"]) == ("idle", False)
     assert "run_state" not in markdown.keys()
+
+
+def test_the_updates_a_document_is_built_by_make_it_a_few_hundred_cells_each() -> None:
+    """Applied in order to an empty document they make the same one; none holds more
+    than CELLS_PER_TRANSACTION cells, so no one call into pycrdt covers the whole."""
+    n = 2 * CELLS_PER_TRANSACTION + 7
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"k": 1},
+        "cells": [
+            {"cell_type": "markdown", "id": f"c{i}", "metadata": {}, "source": f"{i}"}
+            for i in range(n)
+        ],
+    }
+    updates: list[bytes] = []
+    built = new_document(nb, trusted=True, updates=updates)
+    assert len(updates) == 1 + 3  # the meta, then three slices of cells
+    copy = Doc()
+    for update in updates:
+        copy.apply_update(update)
+    assert cells_array(copy).to_py() == cells_array(built).to_py()
+    assert [c["id"] for c in cells_array(copy).to_py()] == [f"c{i}" for i in range(n)]
+    assert copy.get("meta", type=Map).to_py() == built.get("meta", type=Map).to_py()

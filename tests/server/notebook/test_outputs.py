@@ -31,12 +31,15 @@ from notewire.server.notebook import (
     get_cell,
     new_cell,
     new_document,
+    parse_notebook,
     serialize_notebook,
     stream_text,
     to_notebook,
 )
+from notewire.server.notebook.outputs import has_display_ids
 from notewire.server.notebook.stream import SCREEN_ROWS
 
+from .samples import full_notebook, jupyter_bytes
 from .test_stream import jupyterlab, moves, terminal
 
 
@@ -601,3 +604,13 @@ def test_a_trimmed_stream_keeps_whole_lines() -> None:
     assert kept["dropped_chars"] > 0
     assert kept["text"].startswith("line 0042!\n")  # never with the tail of a line
     assert kept["dropped_chars"] + len(kept["text"]) == 110 * len("line 0000!\n")
+
+
+def test_a_notebook_with_no_display_ids_needs_no_scan_of_its_document() -> None:
+    """A file never holds `display_id` (nbformat refuses it), so a new document's
+    writer skips the scan for displays; a dict that has one is seen."""
+    nb = parse_notebook(jupyter_bytes(full_notebook()))
+    assert not has_display_ids(nb)
+    output = {"output_type": "display_data", "data": {}, "metadata": {}, "display_id": "d"}
+    nb["cells"].append({"cell_type": "code", "id": "x", "outputs": [output]})
+    assert has_display_ids(nb)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nbformat.sign import NotebookNotary
 
 from notewire.server.notebook import (
@@ -98,3 +100,32 @@ async def test_the_database_works_off_the_callers_thread(paths: tuple[Path, Path
         with ThreadPoolExecutor(1) as other:
             assert other.submit(notary.is_trusted, nb).result()
         assert not await asyncio.wrap_future(notary.checking(None))
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@pytest.mark.timeout(60)
+def test_the_signature_is_nbformats(paths: tuple[Path, Path]) -> None:
+    """The same HMAC as nbformat's own, a few times faster (trust.py, `_compute`)."""
+    db, secret = paths
+    with Notary(db, secret) as notary:
+        jupyter = NotebookNotary(
+            db_file=":memory:", secret_file=str(secret), data_dir=str(db.parent)
+        )
+
+        @settings(max_examples=60, deadline=None)
+        @given(
+            metadata=st.dictionaries(st.text(), _json),
+            cells=st.lists(st.dictionaries(st.text(), _json, max_size=4), max_size=3),
+        )
+        def same(metadata: dict[str, object], cells: list[dict[str, object]]) -> None:
+            nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata, "cells": cells}
+            assert notary.signature(nb) == jupyter.compute_signature(nb)
+
+        with jupyter:
+            same()

@@ -16,6 +16,7 @@ import collections
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import signal
@@ -24,6 +25,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import KernelLaunchError
 
@@ -62,6 +64,20 @@ class ExitCause:
         return text
 
 
+@functools.cache
+def _prctl() -> Any:
+    """libc's prctl, looked up once: `find_library` runs `ldconfig -p` and reads all
+    it prints, some 50-700 ms on the event loop at every kernel start otherwise."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl
+    except (OSError, AttributeError):
+        log.warning("prctl unavailable: kernels may outlive a crashed server")
+        return None
+
+
 def _pdeathsig_preexec() -> Callable[[], None] | None:
     """A preexec step that makes the child get SIGKILL when the server dies.
 
@@ -70,14 +86,8 @@ def _pdeathsig_preexec() -> Callable[[], None] | None:
     syscalls. The signal fires when the *thread* that forked the child exits, so kernels
     must be started from the event loop's thread (asyncio code always is).
     """
-    if not sys.platform.startswith("linux"):
-        return None
-    libc_name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(libc_name or "libc.so.6", use_errno=True)
-        prctl = libc.prctl
-    except (OSError, AttributeError):
-        log.warning("prctl unavailable: kernels may outlive a crashed server")
+    prctl = _prctl()
+    if prctl is None:
         return None
     parent = os.getpid()
     sigkill = ctypes.c_ulong(signal.SIGKILL)

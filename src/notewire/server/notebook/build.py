@@ -3,8 +3,10 @@
 pycrdt's Python layer costs a transaction enter and exit, ABC checks and a wrapper
 object for every key it sets; a cell is some fifteen keys and values, and a 20,000-cell
 notebook took 4-5 s to build that way, nearly all of it in that layer. Here the cells
-go straight to the Rust types (`_integrated`, `insert_*_prelim`) inside one
-transaction, which builds the same document in a tenth of the time. These are pycrdt
+go straight to the Rust types (`_integrated`, `insert_*_prelim`), which builds the same
+document in a tenth of the time. They go in a few hundred per transaction: committing
+a transaction is one call into pycrdt that holds the GIL, and the commit of a whole
+20,000-cell notebook held it (and so the event loop, waiting for it) for 30-100 ms. These are pycrdt
 internals (0.14); `tests/server/notebook/test_build.py` checks that the result equals
 the public API's, so an upgrade that changes them fails there, not in users' hands.
 """
@@ -17,6 +19,7 @@ from typing import Any
 
 from pycrdt import Array, Doc
 
+CELLS_PER_TRANSACTION = 500
 Unused = Callable[[set[str]], str]  # a fresh cell id not in the set
 Safe = Callable[[Any], Any]  # json_safe
 
@@ -34,24 +37,27 @@ def insert_cells(
     document's layout (docs/notebook-protocol.md, section 1): `source` a Text, `outputs`
     an Array of Maps, a stream's `text` an Array of chunks, every other value whole.
     Code cells get `run_state` and `trusted`; missing keys get nbformat's defaults;
-    a missing or repeated id is replaced."""
+    a missing or repeated id is replaced. Call it outside any transaction: it makes its
+    own, one per `CELLS_PER_TRANSACTION` cells, last cells first."""
     items = [c for c in notebook_cells if isinstance(c, dict)]
-    with doc.transaction() as t:
-        txn = t._txn
-        array = cells._integrated
-        seen: set[str] = set()
-        ids = []
-        for cell in items:  # ids in file order: the first of two equal ones keeps it
-            cell_id = cell.get("id")
-            if not isinstance(cell_id, str) or cell_id in seen:
-                cell_id = unused_id(seen)
-            seen.add(cell_id)
-            ids.append(cell_id)
-        # Each insert at index i walks the i items before it (pycrdt 0.14 keeps no
-        # index), so appending is quadratic; inserting from the last cell to the first,
-        # each at the front, is linear and gives the same array.
-        for cell, cell_id in zip(reversed(items), reversed(ids), strict=True):
-            _insert_cell(txn, array.insert_map_prelim(txn, 0), cell, cell_id, trusted, safe)
+    seen: set[str] = set()
+    ids = []
+    for cell in items:  # ids in file order: the first of two equal ones keeps it
+        cell_id = cell.get("id")
+        if not isinstance(cell_id, str) or cell_id in seen:
+            cell_id = unused_id(seen)
+        seen.add(cell_id)
+        ids.append(cell_id)
+    # Each insert at index i walks the i items before it (pycrdt 0.14 keeps no index),
+    # so appending is quadratic; inserting from the last cell to the first, each at the
+    # front, is linear and gives the same array.
+    pairs = list(zip(reversed(items), reversed(ids), strict=True))
+    for start in range(0, len(pairs), CELLS_PER_TRANSACTION):
+        with doc.transaction() as t:
+            txn = t._txn
+            array = cells._integrated
+            for cell, cell_id in pairs[start : start + CELLS_PER_TRANSACTION]:
+                _insert_cell(txn, array.insert_map_prelim(txn, 0), cell, cell_id, trusted, safe)
 
 
 def _insert_cell(

@@ -44,7 +44,7 @@ from notewire.protocol.content import (
 from .schema import cells_array, json_safe, output_map
 from .stream import CURSOR_MOVE, SCREEN_ROWS, Screen, bound_history, feed, render
 
-__all__ = ["OutputContent", "OutputLimits", "OutputWriter", "stream_text"]
+__all__ = ["OutputContent", "OutputLimits", "OutputWriter", "has_display_ids", "stream_text"]
 
 OutputContent = Stream | DisplayData | UpdateDisplayData | ExecuteResult | Error | ClearOutput
 
@@ -115,14 +115,19 @@ class _Cell:
 class OutputWriter:
     """Writes kernel output into `doc`. Not thread-safe; pure (no I/O, no asyncio)."""
 
-    def __init__(self, doc: Doc, limits: OutputLimits | None = None) -> None:
+    def __init__(
+        self, doc: Doc, limits: OutputLimits | None = None, *, holds_displays: bool = True
+    ) -> None:
+        """`holds_displays=False`: the caller knows that no output of `doc` has a
+        `display_id` (`has_display_ids`), and the scan that finds them is skipped."""
         self._doc = doc
         self._limits = limits or OutputLimits()
         self._cells_array = cells_array(doc)
         self._cells: dict[str, _Cell] = {}
         self._positions: dict[str, int] = {}  # cell id -> index in `cells`, verified on use
         self._displays: dict[str, set[str]] = {}  # display_id -> ids of cells showing it
-        self._index_existing_displays()
+        if holds_displays:
+            self._index_existing_displays()
 
     @property
     def limits(self) -> OutputLimits:
@@ -599,7 +604,8 @@ class OutputWriter:
         """A document may already hold displays (a writer made again for a live one)."""
         # From one JSON dump of the cells: pycrdt 0.14 reaches an array's item i by
         # walking the i before it, so iterating the shared cells is quadratic (1.8 s
-        # for 5,000 cells).
+        # for 5,000 cells). The dump and its parse are two long calls that hold the
+        # GIL (0.5 s for 20,000 cells), hence `has_display_ids` for a new document.
         for cell in json.loads(str(self._cells_array)):
             if not isinstance(cell, dict):
                 continue
@@ -611,3 +617,17 @@ class OutputWriter:
                 if isinstance(display_id, str):
                     state = self._cells.setdefault(cell_id, _Cell())
                     self._index(cell_id, state, display_id, position)
+
+
+def has_display_ids(notebook: dict[str, Any]) -> bool:
+    """Whether a notebook dict (what a document is built from) has an output with a
+    `display_id` key. A document-only key (a file never holds one: nbformat's schema
+    refuses it), so this is nearly always False, found by a walk of the outputs that
+    takes milliseconds where scanning the built document takes half a second."""
+    for cell in notebook.get("cells") or ():
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        if isinstance(outputs, list):
+            for output in outputs:
+                if isinstance(output, dict) and "display_id" in output:
+                    return True
+    return False

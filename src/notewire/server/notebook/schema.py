@@ -63,24 +63,31 @@ def meta_map(doc: Doc) -> Map:
     return doc.get("meta", type=Map)
 
 
-def new_document(nb: dict[str, Any], *, trusted: bool) -> Doc:
+def new_document(nb: dict[str, Any], *, trusted: bool, updates: list[bytes] | None = None) -> Doc:
     """The shared document for a valid v4 notebook (as `parse_notebook` returns it).
 
     `trusted` marks the code cells' outputs (docs section 4). Cells without an id (a
     4.0-4.4 file) get one in the document; `to_notebook` leaves ids out of such files.
+    `updates`, when given, receives the Yjs updates the document was built by, in
+    order: applied one after the other to an empty document, they make this one.
     """
     doc = Doc()
     meta, cells = meta_map(doc), cells_array(doc)
-    with doc.transaction():
-        meta["nbformat"] = nb["nbformat"]
-        meta["nbformat_minor"] = nb["nbformat_minor"]
-        meta["metadata"] = json_safe(nb.get("metadata", {}))
-        for key, value in nb.items():
-            if key not in ("nbformat", "nbformat_minor", "metadata", "cells"):
-                meta[key] = json_safe(value)
+    subscription = None if updates is None else doc.observe(lambda e: updates.append(e.update))
+    try:
+        with doc.transaction():
+            meta["nbformat"] = nb["nbformat"]
+            meta["nbformat_minor"] = nb["nbformat_minor"]
+            meta["metadata"] = json_safe(nb.get("metadata", {}))
+            for key, value in nb.items():
+                if key not in ("nbformat", "nbformat_minor", "metadata", "cells"):
+                    meta[key] = json_safe(value)
         insert_cells(
             doc, cells, nb.get("cells", []), trusted=trusted, unused_id=_unused_id, safe=json_safe
         )
+    finally:
+        if subscription is not None:
+            doc.unobserve(subscription)
     return doc
 
 

@@ -14,6 +14,7 @@ blocking methods may be called from any thread, and the event loop awaits the fu
 
 from __future__ import annotations
 
+import hmac
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -74,7 +75,24 @@ class Notary:
         hash (a walk over all of it) had better run off the event loop."""
         if nb.get("nbformat", 0) < 3:
             return None
-        return str(self._notary.compute_signature(_signable(nb)))
+        return self._compute(nb)
+
+    def _compute(self, nb: dict[str, Any]) -> str:
+        """nbformat's `compute_signature`, the same HMAC over the same bytes, a few times
+        faster: it feeds the HMAC every key and value of the notebook one by one, from a
+        chain of generators (some 300,000 updates for 20,000 cells, most of the CPU time
+        of opening a big notebook); here they are joined first, a block at a time."""
+        notary = self._notary
+        digest = hmac.new(notary.secret, digestmod=notary.digestmod)
+        pieces: list[str] = []
+
+        def flush() -> None:
+            digest.update("".join(pieces).encode("utf8"))
+            pieces.clear()
+
+        _hashed_text(_signable(nb), pieces, flush)
+        flush()
+        return digest.hexdigest()
 
     def is_recorded(self, signature: str | None) -> bool:
         """Whether `signature` (from `signature`) is in the database (also refreshes its
@@ -97,7 +115,7 @@ class Notary:
 
     def unsign(self, nb: dict[str, Any]) -> None:
         """Forget this notebook's signature."""
-        signature = self._notary.compute_signature(_signable(nb))
+        signature = self._compute(nb)
         self._on_db(self._notary.store.remove_signature, signature, self._notary.algorithm).result()
 
     def _check(self, signature: str) -> bool:
@@ -147,3 +165,23 @@ def _without_trusted(cell: dict[str, Any]) -> dict[str, Any]:
     if "trusted" not in metadata:
         return cell
     return {**cell, "metadata": {k: v for k, v in metadata.items() if k != "trusted"}}
+
+
+_FLUSH_PIECES = 4096  # pieces joined per HMAC update: memory stays small, calls few
+
+
+def _hashed_text(obj: Any, pieces: list[str], flush: Callable[[], None]) -> None:
+    """Append to `pieces` the text nbformat's `yield_everything` hashes for `obj`:
+    a dict's keys in sorted order, each followed by its value's text; a list's items
+    in order; a str as itself; any other value as `str(value)`."""
+    if isinstance(obj, dict):
+        for key in sorted(obj):
+            pieces.append(key)
+            _hashed_text(obj[key], pieces, flush)
+    elif isinstance(obj, list | tuple):
+        for item in obj:
+            _hashed_text(item, pieces, flush)
+    else:
+        pieces.append(obj if isinstance(obj, str) else str(obj))
+        if len(pieces) >= _FLUSH_PIECES:
+            flush()

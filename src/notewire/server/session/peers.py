@@ -74,6 +74,6 @@ class Peers:
             peer.doc_changed(update)
 
     def doc_replaced(self, hello: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
-        self.feed.reset()
+        """Tell the peers; the feed was reset with the new document."""
         for peer in self:
             peer.doc_replaced(hello, buffers)

@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from ..kernels import KernelManager
 from ..notebook.trust import Notary
+from .gc_pause import gc_paused
 from .session import NotebookSession, SessionConfig
 from .storage import NotebookStore
 
@@ -98,9 +99,11 @@ class Notebooks:
 
     async def _load(self, path: str, os_path: Path) -> NotebookSession:
         store = NotebookStore(path, os_path, self._notary)
-        session = await NotebookSession.open(
-            store, self._manager, self._config, self._tasks, on_deleted=self._deleted_on_disk
-        )
+        # Until the parsed notebook is dropped, when `open` returns (gc_pause.py).
+        with gc_paused():
+            session = await NotebookSession.open(
+                store, self._manager, self._config, self._tasks, on_deleted=self._deleted_on_disk
+            )
         # Registered here, not by whoever awaited: a browser that left meanwhile must
         # not leave a session (and its kernel) running that no one can find.
         self._open[os_path] = session

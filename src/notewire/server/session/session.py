@@ -32,11 +32,12 @@ from notewire.protocol.frames import JsonFrame
 
 from ..kernels import Incoming, KernelManager
 from ..notebook import schema
-from ..notebook.outputs import OutputLimits, OutputWriter
+from ..notebook.outputs import OutputLimits, OutputWriter, has_display_ids
 from . import awareness, commands
 from .autosave import FileKeeper
 from .comm_relay import CommRelay
 from .freed_memory import release_freed_memory
+from .gc_pause import gc_paused
 from .kernel import KernelStatus, NotebookKernel
 from .peers import Peer, Peers
 from .run_cells import RunCells
@@ -44,6 +45,7 @@ from .runner import RunQueue
 from .spill import OutputSpill, SpillLimits
 from .stdin import InputPrompts
 from .storage import Conflict, NotebookStore
+from .update_feed import EMPTY_SYNC_STEP1
 from .widget_cells import WidgetCells
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class _NewDocument:
     like: dict[str, Any] | None  # as loaded, without widget state; None: not needed
     has_widgets: bool
     widgets: Any  # the notebook's `metadata.widgets`, when it has one
+    built_by: list[bytes]  # the updates that built `doc`: its first browsers get them
 
 
 async def _new_document(
@@ -93,13 +96,14 @@ async def _new_document(
         widgets = metadata.pop("widgets")
         notebook = {**notebook, "metadata": metadata}
 
-    def make() -> tuple[pycrdt.Doc, OutputWriter, dict[str, Any] | None]:
-        doc = schema.new_document(notebook, trusted=trusted)
+    def make() -> _NewDocument:
+        built_by: list[bytes] = []
+        doc = schema.new_document(notebook, trusted=trusted, updates=built_by)
         like = notebook if schema.number_types_matter(notebook) else None
-        return doc, OutputWriter(doc, limits), like
+        writer = OutputWriter(doc, limits, holds_displays=has_display_ids(notebook))
+        return _NewDocument(doc, writer, like, has_widgets, widgets, built_by)
 
-    doc, writer, like = await asyncio.to_thread(make)
-    return _NewDocument(doc, writer, like, has_widgets, widgets)
+    return await asyncio.to_thread(make)
 
 
 class NotebookSession:
@@ -262,6 +266,7 @@ class NotebookSession:
         self.cells.use(new.doc, new.writer)
         self.version = 0
         self.file.new_document()
+        self.peers.feed.reset(new.built_by)
         self._doc_subscription = self.doc.observe(self._on_doc_change)
 
     def _stop_observing(self) -> None:
@@ -415,10 +420,14 @@ class NotebookSession:
             for other in self.peers:
                 other.send_awareness(awareness.removal(gone))
 
-    def apply_sync(self, payload: bytes) -> bytes | None:
+    def apply_sync(self, payload: bytes) -> Sequence[bytes] | None:
         """Apply a y-protocols sync message (without its tag byte); returns the reply
-        for a SyncStep1. The update is the browser's edit: sources, cells, metadata."""
-        return pycrdt.handle_sync_message(payload, self.doc)
+        frames for a SyncStep1. The update is the browser's edit: sources, cells,
+        metadata."""
+        if payload == EMPTY_SYNC_STEP1:  # a new browser: the whole document, encoded once
+            return self.peers.feed.whole_document(self.doc)
+        reply = pycrdt.handle_sync_message(payload, self.doc)
+        return None if reply is None else [reply]
 
     def relay_awareness(self, sender: Peer, payload: bytes) -> None:
         try:
@@ -506,8 +515,8 @@ class NotebookSession:
 
     async def reload(self) -> None:
         """Replace the document with the file on disk (a new doc_id: browsers resync)."""
-        notebook, trusted = await self.store.load()
-        await self._swap(notebook, trusted)
+        with gc_paused():  # ends once the parsed notebook is dropped (gc_pause.py)
+            await self._swap(*await self.store.load())
 
     async def _swap(self, notebook: dict[str, Any], trusted: bool) -> None:
         new = await _new_document(notebook, trusted, self.config.limits)

@@ -8,11 +8,23 @@ the same bytes (ten browsers on a notebook cost one merge, not ten).
 Updates are kept from the slowest browser's place on, up to a byte limit; a browser
 that falls further behind is marked to catch up by a diff of the document instead
 (docs/notebook-protocol.md, section 3), and the updates it held back are dropped.
+
+A browser that opens the notebook has an empty copy and gets the whole document (its
+SyncStep2). Encoding that is one call into pycrdt that walks the whole document and
+holds the GIL meanwhile (30-100 ms for 20,000 cells), so it is done once and kept for
+the next browsers until the document changes, is replaced, or no browser is left. A
+document just built from its file comes with the updates it was built by, a few
+hundred cells each (notebook/build.py): the first browsers get those, as updates
+and the last as the SyncStep2, and the whole document is never encoded at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pycrdt
+
+EMPTY_SYNC_STEP1 = b"\x00\x01\x00"  # a y-protocols SyncStep1 with an empty state vector
 
 
 class Cursor:
@@ -33,6 +45,7 @@ class UpdateFeed:
         self._kept_bytes = 0
         self._cursors: list[Cursor] = []
         self._cached: tuple[int, int, bytes] | None = None  # (start, end, frame)
+        self._whole: list[bytes] | None = None  # frames of the whole document, as it is
 
     @property
     def head(self) -> int:
@@ -48,7 +61,19 @@ class UpdateFeed:
     def release(self, cursor: Cursor) -> None:
         if cursor in self._cursors:
             self._cursors.remove(cursor)
+        if not self._cursors:
+            self._whole = None  # as big as the document: not kept for no one
         self._trim()
+
+    def whole_document(self, doc: pycrdt.Doc) -> list[bytes]:
+        """The frames that answer `EMPTY_SYNC_STEP1` for `doc`, the feed's document
+        (updates, the last a SyncStep2): the same bytes for every browser until the
+        document changes (`append`) or is replaced (`reset`)."""
+        if self._whole is None:
+            reply = pycrdt.handle_sync_message(EMPTY_SYNC_STEP1, doc)
+            assert reply is not None  # a SyncStep1 always has a reply
+            self._whole = [reply]
+        return self._whole
 
     def skip_to_head(self, cursor: Cursor) -> None:
         """The browser has everything (a sync, or a diff, brought it up to date)."""
@@ -57,6 +82,7 @@ class UpdateFeed:
         self._trim()
 
     def append(self, update: bytes) -> None:
+        self._whole = None
         self._updates.append(update)
         self._kept_bytes += len(update)
         while self._kept_bytes > self._limit and self._updates:
@@ -86,9 +112,11 @@ class UpdateFeed:
         self._trim()
         return frame
 
-    def reset(self) -> None:
-        """A new document: nothing of the old one is sent again."""
+    def reset(self, built_by: Sequence[bytes] = ()) -> None:
+        """A new document: nothing of the old one is sent again. `built_by`: the
+        updates that made it from nothing, in order, if known."""
         self._base = self.head
+        self._whole = _whole_from(built_by) if built_by else None
         self._updates.clear()
         self._kept_bytes = 0
         self._cached = None
@@ -105,3 +133,11 @@ class UpdateFeed:
         self._kept_bytes -= sum(len(u) for u in self._updates[:drop])
         del self._updates[:drop]
         self._base = low
+
+
+def _whole_from(updates: Sequence[bytes]) -> list[bytes]:
+    """Sync frames bringing an empty document to the one `updates` build: updates, the
+    last a SyncStep2 (a browser counts itself in sync at its SyncStep2)."""
+    *first, last = updates
+    step2 = bytes((pycrdt.YMessageType.SYNC, pycrdt.YSyncMessageType.SYNC_STEP2))
+    return [pycrdt.create_update_message(u) for u in first] + [step2 + pycrdt.write_message(last)]

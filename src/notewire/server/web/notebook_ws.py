@@ -175,16 +175,17 @@ class Connection:
             return  # an edit to a document that has since been replaced
         self._applying_own = True
         try:
-            reply = self.session.apply_sync(frame.payload)
+            replies = self.session.apply_sync(frame.payload)
         except Exception as exc:  # pycrdt raises plain exceptions for bad updates
             log.warning("bad Yjs message from a browser on %s: %s", self.session.store.path, exc)
             self.send_json({"type": "error", "message": f"bad Yjs message: {exc}"})
             return
         finally:
             self._applying_own = False
-        if reply is not None:  # the browser's SyncStep1: it now gets what it lacks
+        if replies is not None:  # the browser's SyncStep1: it now gets what it lacks
             doc = self.session.doc
-            self._queue(reply)
+            for reply in replies:
+                self._queue(reply)
             self._queue(pycrdt.create_sync_message(doc))
             self._sent_state = doc.get_state()
             self._feed.skip_to_head(self._cursor)
