@@ -152,6 +152,26 @@ def test_large_output_is_complete(kc: BlockingKernelClient) -> None:
     assert len(run.of_type("stream")) < 200  # coalesced, not one message per line
 
 
+def test_stdout_and_stderr_arrive_in_the_order_they_were_written(kc: BlockingKernelClient) -> None:
+    # stdout holds the loop's tail for a moment (coalescing) when stderr is written.
+    code = (
+        "import sys\n"
+        "for i in range(3000): print(i)\n"
+        "print('err', file=sys.stderr)\n"
+        "print('half', end='')\n"
+        "print('err2', file=sys.stderr)\n"
+        "print(' after')\n"
+    )
+    run = execute(kc, code)
+    streams = [(c["name"], c["text"]) for c in run.of_type("stream")]
+    said = [(name, text) for name, text in streams if name == "stderr"]
+    assert said == [("stderr", "err\n"), ("stderr", "err2\n")]
+    first, second = (streams.index(s) for s in said)
+    assert "".join(t for _, t in streams[:first]) == "".join(f"{i}\n" for i in range(3000))
+    assert "".join(t for _, t in streams[first + 1 : second]) == "half"
+    assert "".join(t for _, t in streams[second + 1 :]) == " after\n"
+
+
 def test_binary_repr_is_sent_as_base64(kc: BlockingKernelClient) -> None:
     code = (
         "class Blob:\n"

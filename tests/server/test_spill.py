@@ -11,6 +11,7 @@ import pytest
 
 from notewire.server.contents import files
 from notewire.server.notebook.outputs import OutputLimits
+from notewire.server.session.spill import OutputSpill
 
 from .notebook_server import Server, running_server, write_notebook
 
@@ -139,3 +140,23 @@ async def test_the_route_refuses_strangers_and_paths_outside_the_root(server: Se
             assert "secret" not in response.text
         assert (await http.get(_full_url("a.ipynb", "abc"))).status_code == 404
         assert (await http.get(_full_url("a.ipynb", "..%2Fx"))).status_code == 404
+
+
+async def test_a_stream_that_follows_an_unfinished_line_of_the_other_starts_its_own(
+    tmp_path: Path,
+) -> None:
+    """stdout and stderr share the full output's file; a kernel may send one in the
+    middle of the other's line (ipykernel does not keep their order)."""
+    notebook = tmp_path / "n.ipynb"
+    spill = OutputSpill(notebook, hold_chars=10)
+    try:
+        spill.stream("c", "line 1\nline 2", True, "stdout")  # spills at once: dropped
+        spill.stream("c", "to stderr\n", False, "stderr")
+        spill.stream("c", "\nline 3\n", False, "stdout")
+        spill.stream("c", "part", False, "stdout")
+        spill.stream("c", " of one line\n", False, "stdout")
+        await spill.flush()
+        text = files.spill_file(notebook, "c").read_text()
+    finally:
+        await spill.close()
+    assert text.splitlines() == ["line 1", "line 2", "to stderr", "", "line 3", "part of one line"]

@@ -40,6 +40,7 @@ class OutStream(io.TextIOBase):
         self._parent: Header | None = None
         self._muted = False
         self._last_flush = 0.0
+        self._sibling: OutStream | None = None  # stdout's stderr and the other way round
 
     # --- io.TextIOBase ---
     def writable(self) -> bool:
@@ -61,9 +62,14 @@ class OutStream(io.TextIOBase):
         if self._muted or not s:
             return len(s)
         parts = self._parts
+        first = not parts  # the first write since the last flush
+        if first and self._sibling is not None:
+            # What the other stream holds was written before this: it goes out first,
+            # so stdout and stderr reach the notebook in the order they were written.
+            self._sibling.flush()
         parts.append(s)
         self._size += len(s)
-        if len(parts) == 1:  # first write since the last flush
+        if first:
             self._flusher.schedule(self, self._last_flush + FLUSH_INTERVAL)
         elif self._size >= MAX_CHUNK:
             self.flush()
@@ -94,6 +100,10 @@ class OutStream(io.TextIOBase):
                 raise
 
     # --- kernel side ---
+    def pair(self, other: OutStream) -> None:
+        """Keep the order of writes across this stream and `other` (see write)."""
+        self._sibling, other._sibling = other, self
+
     @property
     def parent_header(self) -> Header | None:
         """The request later writes answer (ipykernel's OutStream has it too)."""

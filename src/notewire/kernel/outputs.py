@@ -24,6 +24,7 @@ class Outputs:
         self.flusher = Flusher()
         self.stdout = OutStream("stdout", self._publish_stream, self.flusher)
         self.stderr = OutStream("stderr", self._publish_stream, self.flusher)
+        self.stdout.pair(self.stderr)
         self.parent: Header | None = None
         self.muted = False
 

@@ -350,7 +350,8 @@ class NotebookSession:
     def _spill_output(self, cell_id: str, content: object) -> None:
         assert self._writer is not None
         if isinstance(content, Stream):
-            self.spill.stream(cell_id, content.text, self._writer.dropped_text(cell_id))
+            dropped = self._writer.dropped_text(cell_id)
+            self.spill.stream(cell_id, content.text, dropped, content.name)
         elif isinstance(content, ClearOutput):
             self.spill.discard(cell_id)
 

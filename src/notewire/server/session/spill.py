@@ -5,7 +5,8 @@ text past `max_stream_chars`). So that nothing printed is ever lost, the session
 hands every stream text of a cell to `OutputSpill.stream`: it is held in memory
 until the writer first drops text of that cell, then written, with everything that
 follows, to `files.spill_file(notebook, cell_id)` (stdout and stderr as they arrived,
-raw). The REST route `/api/notebooks/{path}/outputs/{cell_id}/full` serves that file.
+raw, but for a line break where one cuts into a line of the other). The REST route
+`/api/notebooks/{path}/outputs/{cell_id}/full` serves that file.
 
 Files are written by a thread of this notebook, never on the event loop, behind a
 queue bounded in characters: only a disk far behind the kernel makes the loop wait.
@@ -62,6 +63,8 @@ class OutputSpill:
         self._held: dict[str, list[str]] = {}
         self._held_chars: dict[str, int] = {}
         self._spilling: dict[str, int] = {}  # cell id -> when it began to spill (a mark)
+        # cell id -> the stream that wrote last, if its text did not end a line
+        self._open_line: dict[str, str] = {}
         self._marks = 0
         self._closed = False
         # Whether a spill folder from before was there when first looked for: a stat
@@ -80,11 +83,19 @@ class OutputSpill:
 
     # --- event loop side -------------------------------------------------------------
 
-    def stream(self, cell_id: str, text: str, dropped: bool) -> None:
-        """Stream text for `cell_id`; `dropped`: the document has dropped some of the
-        cell's text (the writer says so), so it must be kept here."""
+    def stream(self, cell_id: str, text: str, dropped: bool, name: str) -> None:
+        """Stream text for `cell_id` from stream `name`; `dropped`: the document has
+        dropped some of the cell's text (the writer says so), so it must be kept here.
+        The streams share one file: text of one that follows an unfinished line of the
+        other starts a line of its own, as the page shows it in an output of its own."""
         if self._closed or not text:
             return
+        if self._open_line.get(cell_id, name) != name:
+            text = "\n" + text
+        if text.endswith("\n"):
+            self._open_line.pop(cell_id, None)
+        else:
+            self._open_line[cell_id] = name
         if cell_id in self._spilling:
             self._put(("append", cell_id, text), len(text))
             return
@@ -106,6 +117,7 @@ class OutputSpill:
         """The cell's outputs were cleared (or it runs again): its file goes."""
         self.run_ended(cell_id)
         self._spilling.pop(cell_id, None)
+        self._open_line.pop(cell_id, None)
         if self._has_files():
             self._put(("remove", cell_id), 0)
 
@@ -120,6 +132,8 @@ class OutputSpill:
         keep = cell_ids | {c for c, began in self._spilling.items() if began > since}
         for cell_id in [c for c in self._spilling if c not in keep]:
             del self._spilling[cell_id]
+        for cell_id in [c for c in self._open_line if c not in keep]:
+            del self._open_line[cell_id]
         if self._has_files():
             self._put(("keep_only", frozenset(keep)), 0)
 
