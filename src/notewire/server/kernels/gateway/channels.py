@@ -10,7 +10,9 @@ framing is spoken.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket as _socket
 from collections.abc import Callable
 from typing import get_args
 
@@ -47,6 +49,24 @@ async def open_socket(
         open_timeout=open_within,
         compression=None,  # kernel traffic is small or already compressed (images)
     )
+
+
+def _quick_acks(socket: ClientConnection) -> Callable[[], None]:
+    """Re-arms TCP_QUICKACK on the socket (Linux; elsewhere a no-op). A gateway's
+    Tornado sends a reply's messages in small writes without TCP_NODELAY: each waits
+    for the ACK of the one before, and a delayed ACK holds it 40 ms, on every request
+    (measured: execute("pass") 48 ms through the server, 5 ms at the gateway itself).
+    Quick ACKs are not sticky; each received message re-arms them."""
+    sock = socket.transport.get_extra_info("socket")
+    option = getattr(_socket, "TCP_QUICKACK", None)
+    if sock is None or option is None:
+        return lambda: None
+
+    def quick_ack() -> None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(_socket.IPPROTO_TCP, option, 1)
+
+    return quick_ack
 
 
 class GatewayChannels(KernelChannels):
@@ -94,8 +114,10 @@ class GatewayChannels(KernelChannels):
     async def serve(self, socket: ClientConnection) -> str:
         """Route everything the attached `socket` receives until it closes; returns
         why it closed."""
+        quick_ack = _quick_acks(socket)
         try:
             async for data in socket:
+                quick_ack()
                 incoming = self._decode(data)
                 if incoming is not None:
                     await self._route(incoming)
