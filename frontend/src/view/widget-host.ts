@@ -75,8 +75,11 @@ interface FrameEntry {
   readonly inFlight: Set<string>;
   /** The models the frame was sent (it knows no others). */
   readonly held: Set<string>;
-  /** Runs out when the frame, given views, has not answered (`ANSWER_MS`). */
+  /** Runs out when the frame, given views, has not answered (`patience`). */
   watchdog: ReturnType<typeof setTimeout> | null;
+  /** How long it may take to answer: `ANSWER_MS`, doubled at each renewal, so a machine
+   * so loaded that a start takes longer still gets there rather than start forever. */
+  patience: number;
 }
 
 /** How long a frame that shows views may take to answer the message that gives it
@@ -189,8 +192,9 @@ export class WidgetHost {
       e.watchdog = null;
       if (!e.sink) return;
       console.warn("a widget frame did not answer: it is loaded anew");
+      e.patience *= 2;
       this.renew(e);
-    }, ANSWER_MS);
+    }, e.patience);
   }
 
   private answered(e: FrameEntry): void {
@@ -210,6 +214,7 @@ export class WidgetHost {
       inFlight: new Set(),
       held: new Set(),
       watchdog: null,
+      patience: ANSWER_MS,
     };
     this.load(entry);
     return entry;
