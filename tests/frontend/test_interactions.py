@@ -55,6 +55,7 @@ async def test_drag_cells_by_their_handle_to_reorder_them(server: Server, sessio
     await tab.wait_sources(["c4", "c1", "c2", "c0", "c3"])
     # The server's document has the new order, and so does the file.
     await server_sources(server, "drag.ipynb", ["c4", "c1", "c2", "c0", "c3"])
+    await server.settled("drag.ipynb")
     await expect(page.locator(".nw-save")).to_have_attribute("data-dirty", "false")
     saved = await server.saved("drag.ipynb")
     assert [c.source for c in saved.cells] == ["c4", "c1", "c2", "c0", "c3"]
@@ -490,6 +491,9 @@ async def test_r_makes_a_raw_cell_and_h_shows_the_shortcuts(
     await press("Shift+Enter")
     assert await tab.active_index() == 1
     await expect(tab.cell(0).locator(".nw-output")).to_have_count(0)
+    async with server.client("raw.ipynb") as other:  # the server has the change
+        await other.wait_until(lambda: [c["cell_type"] for c in other.cells] == ["raw", "code"])
+    await server.settled("raw.ipynb")
     await expect(page.locator(".nw-save")).to_have_attribute("data-dirty", "false")
     saved = await server.saved("raw.ipynb")
     assert [c.cell_type for c in saved.cells] == ["raw", "code"]

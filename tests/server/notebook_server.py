@@ -32,6 +32,14 @@ class Server:
     def client(self, path: str, **kwargs: object) -> AbstractAsyncContextManager[NotebookClient]:
         return NotebookClient.connect(self.url, path, token=self.token, **kwargs)  # type: ignore[arg-type]
 
+    async def settled(self, path: str) -> None:
+        """Waits until the server's open notebook `path` runs nothing and has saved all
+        it holds (what a page shows as saved may be from before its own last edit
+        reached the server)."""
+        session = self.app.state.notebooks.get(path)
+        if session is not None:
+            await asyncio.wait_for(session.settled(), 60)
+
     async def saved(self, path: str) -> nbformat.NotebookNode:
         """The notebook as it is on disk now."""
         text = await asyncio.to_thread((self.root / path).read_text, encoding="utf-8")
