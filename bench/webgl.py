@@ -49,13 +49,12 @@ import platform
 import random
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
-from widgets import open_notebook
+from widgets import make_apps, open_notebook
 
 # the other benchmarks, beside this file (sys.path[0] when it is run as a script)
 from frontend import FRAME_S, App, BenchError, median, p95, report, run_main, side_by_side
@@ -370,14 +369,7 @@ def table(results: dict[str, Result], meta: dict[str, Any], sizes: list[int]) ->
 
 
 async def run(args: argparse.Namespace) -> int:
-    scratch = Path(tempfile.mkdtemp(prefix="notewire-bench-webgl-"))
-    shots = Path(args.shots) if args.shots else scratch / "shots"
-    shots.mkdir(parents=True, exist_ok=True)
-    names = [n for n in ("notewire", "jupyterlab") if not args.only or n in args.only]
-    apps = {
-        n: App(n, "notewire" if n == "notewire" else "JupyterLab", scratch, args.timeout)
-        for n in names
-    }
+    scratch, shots, apps = make_apps("webgl", args)
     one, five, _ = os.getloadavg()
     meta: dict[str, Any] = {
         "runs": args.runs,

@@ -656,9 +656,10 @@ def table(results: dict[str, Result], meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def run(args: argparse.Namespace) -> int:
-
-    scratch = Path(tempfile.mkdtemp(prefix="notewire-bench-widgets-"))
+def make_apps(kind: str, args: argparse.Namespace) -> tuple[Path, Path, dict[str, App]]:
+    """A scratch folder, its screenshot folder, and the apps `args.only` asks for
+    (notewire and JupyterLab by default), not started yet. Also bench/webgl.py's."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"notewire-bench-{kind}-"))
     shots = Path(args.shots) if args.shots else scratch / "shots"
     shots.mkdir(parents=True, exist_ok=True)
     names = [n for n in ("notewire", "jupyterlab") if not args.only or n in args.only]
@@ -666,6 +667,11 @@ async def run(args: argparse.Namespace) -> int:
         n: App(n, "notewire" if n == "notewire" else "JupyterLab", scratch, args.timeout)
         for n in names
     }
+    return scratch, shots, apps
+
+
+async def run(args: argparse.Namespace) -> int:
+    scratch, shots, apps = make_apps("widgets", args)
     one, five, _ = os.getloadavg()
     meta: dict[str, Any] = {
         "runs": args.runs,
