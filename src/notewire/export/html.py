@@ -40,10 +40,21 @@ TEMPLATE = """\
 {{ resources.notewire_css }}
 </style>
 {%- endblock html_head_css -%}
+{%- block any_cell -%}
+<!--notewire-cell-->
+{{ super() }}
+{%- endblock any_cell -%}
+{% block body_footer %}
+<!--notewire-cells-end-->
+{{ super() }}
+{% endblock body_footer %}
 {% block footer_js %}
 <!--notewire-scripts-->
 {% endblock footer_js %}
 """
+# Where each cell starts and where the last one ends: pdf_parts.py cuts the page there.
+CELL_MARKER = "<!--notewire-cell-->"
+CELLS_END = "<!--notewire-cells-end-->"
 # The scripts go in after the page is rendered and its images given alt text, so that
 # the text of the scripts is never rewritten.
 SCRIPTS_MARKER = "<!--notewire-scripts-->"

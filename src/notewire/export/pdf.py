@@ -4,25 +4,38 @@ scripts (math, plots, widgets) are waited for, then `Page.printToPDF`. A `Printe
 its Chromium open between prints, so a server or a run over many notebooks pays for
 the browser's start once. The exported HTML carries its own print rules
 (frontend/src/style/export.css): no page break between a cell's input and the start of
-its output."""
+its output.
+
+A long notebook is printed in parts (pdf_parts.py), each in a browser context of its
+own (so in a renderer process of its own), at once, and the parts' PDFs are joined with
+pikepdf. Each page is loaded with print media already emulated, so that printing does
+not restyle and re-lay out the whole page for print first.
+"""
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from notewire.export import pdf_parts
 from notewire.export.cdp import Browser
 from notewire.export.errors import ExportError
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 # Resolves once the exported page's own scripts are done: the math typeset, the plots
-# and widgets drawn (each sets a flag on <html>), and the fonts loaded.
+# and widgets drawn (each sets a flag on <html>), and every font the page declares
+# loaded: cells off the first sheet are not laid out before the print (export.css), so
+# the fonts they use would not even be asked for yet, and KaTeX's fonts block text
+# until loaded: the math would print blank.
 READY = """
 new Promise((resolve) => {
   const done = () => {
@@ -31,7 +44,10 @@ new Promise((resolve) => {
       && (!document.querySelector(".nw-export-plot") || d.nwPlots === "done")
       && (!document.querySelector(".nw-widget-live") || d.nwWidgets === "done");
   };
-  const finish = () => document.fonts.ready.then(() => resolve(true));
+  const fonts = () => Array.from(document.fonts, (font) => font.load().catch(() => null));
+  const finish = () => Promise.all(fonts())
+    .then(() => document.fonts.ready)
+    .then(() => resolve(true));
   if (done()) return finish();
   new MutationObserver((_, observer) => {
     if (done()) { observer.disconnect(); finish(); }
@@ -65,8 +81,11 @@ class Printer:
     """Prints HTML to PDF with one Chromium, started on first use and again if it dies.
     `print` may be called from several threads at once; `close` when done."""
 
-    def __init__(self, chromium: str | None = None) -> None:
+    def __init__(
+        self, chromium: str | None = None, *, part_bytes: int = pdf_parts.PART_BYTES
+    ) -> None:
         self.executable = find_chromium(chromium)
+        self.part_bytes = part_bytes
         self._lock = threading.Lock()
         self._browser: Browser | None = None
 
@@ -94,15 +113,28 @@ class Printer:
         """
         deadline = time.monotonic() + timeout
         browser = self._running()
+        # Twice as many parts as cores: the print's cost grows faster than the page.
+        parts = pdf_parts.split(html, max(2, os.cpu_count() or 1) * 2, self.part_bytes)
         with tempfile.TemporaryDirectory(prefix="notewire-print-") as tmp:
-            page_file = Path(tmp) / "notebook.html"
-            page_file.write_text(html, encoding="utf-8")
-            target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            pages = [Path(tmp) / f"part-{index}.html" for index in range(len(parts))]
+            for page, part in zip(pages, parts, strict=True):
+                page.write_text(part, encoding="utf-8")
+            pdfs = [page.with_suffix(".pdf") for page in pages]
+
+            def print_part(page: Path) -> None:
+                _print_part(browser, page, page.with_suffix(".pdf"), deadline)
+
+            with ThreadPoolExecutor(len(pages), thread_name_prefix="print") as pool:
+                list(pool.map(print_part, pages))  # raises a part's failure
+            partial = out.with_name(f".{out.name}.part")
             try:
-                _print_page(browser, target, page_file.as_uri(), out, deadline)
+                if len(pdfs) == 1:
+                    shutil.move(pdfs[0], partial)
+                else:
+                    _join(pdfs, partial)
+                partial.replace(out)  # a reader never sees half a PDF
             finally:
-                if browser.alive:
-                    browser.call("Target.closeTarget", {"targetId": target})
+                partial.unlink(missing_ok=True)
 
     def close(self) -> None:
         with self._lock:
@@ -117,16 +149,38 @@ class Printer:
         self.close()
 
 
-def _print_page(browser: Browser, target: str, url: str, out: Path, deadline: float) -> None:
+def _print_part(browser: Browser, page: Path, out: Path, deadline: float) -> None:
+    """Prints the HTML file `page` to `out` in a browser context of its own."""
+
     def left() -> float:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise ExportError("Chromium ran out of time printing the notebook")
         return remaining
 
-    attached = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})
-    session = attached["sessionId"]
+    context = browser.call("Target.createBrowserContext", timeout=left())["browserContextId"]
+    try:
+        target = browser.call(
+            "Target.createTarget",
+            {"url": "about:blank", "browserContextId": context},
+            timeout=left(),
+        )["targetId"]
+        attached = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})
+        _print_page(browser, attached["sessionId"], page.as_uri(), out, left)
+    finally:
+        if browser.alive:
+            with contextlib.suppress(ExportError):
+                browser.call("Target.disposeBrowserContext", {"browserContextId": context})
+
+
+def _print_page(
+    browser: Browser, session: str, url: str, out: Path, left: Callable[[], float]
+) -> None:
     browser.call("Page.enable", session=session, timeout=left())
+    # The page is styled and laid out for print from the start: printing then lays it
+    # out once more at the sheet's width, where a page shown on screen is first restyled
+    # for print (a third of the print's time).
+    browser.call("Emulation.setEmulatedMedia", {"media": "print"}, session=session, timeout=left())
     loaded = browser.expect_event(session, "Page.loadEventFired")
     nav = browser.call("Page.navigate", {"url": url}, session=session, timeout=left())
     if nav.get("errorText"):
@@ -157,9 +211,8 @@ def _print_page(browser: Browser, target: str, url: str, out: Path, deadline: fl
         timeout=left(),
     )
     stream = printed["stream"]
-    partial = out.with_name(f".{out.name}.part")
     try:
-        with partial.open("wb") as f:
+        with out.open("wb") as f:
             while True:
                 chunk = browser.call(
                     "IO.read", {"handle": stream, "size": CHUNK}, session=session, timeout=left()
@@ -168,10 +221,24 @@ def _print_page(browser: Browser, target: str, url: str, out: Path, deadline: fl
                 f.write(base64.b64decode(data) if chunk.get("base64Encoded") else data.encode())
                 if chunk.get("eof"):
                     break
-        partial.replace(out)  # a reader never sees half a PDF
     finally:
-        partial.unlink(missing_ok=True)
         browser.call("IO.close", {"handle": stream}, session=session, timeout=left())
+
+
+def _join(pdfs: list[Path], out: Path) -> None:
+    """The PDFs' pages, in order, as one PDF `out` (with the first one's title)."""
+    import pikepdf  # only a notebook long enough to print in parts needs it
+
+    with pikepdf.Pdf.new() as joined:
+        opened = [pikepdf.Pdf.open(pdf) for pdf in pdfs]
+        try:
+            for part in opened:
+                joined.pages.extend(part.pages)
+            joined.docinfo = joined.copy_foreign(opened[0].docinfo)
+            joined.save(out)
+        finally:
+            for part in opened:
+                part.close()
 
 
 def html_to_pdf(html: str, out: Path, *, chromium: str | None = None, timeout: float = 600) -> None:
