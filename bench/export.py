@@ -30,8 +30,8 @@ network. Exit status 0 when every command ran, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from frontend import make_notebook  # noqa: E402  (bench/ is not a package)
@@ -80,21 +81,33 @@ def commands(nb: Path, out: Path) -> dict[tuple[str, str], list[str]]:
     }
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def timed(cmd: list[str]) -> tuple[float, float]:
-    """Wall time, and CPU time of the command and every process under it (each reaped by
-    its parent: Chromium's helpers by Chromium, Chromium by notewire or Playwright's
-    driver). The CPU time moves far less than the wall time with the machine's load."""
-    start, cpu = time.perf_counter(), _children_cpu()
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    took, used = time.perf_counter() - start, _children_cpu() - cpu
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:6])} ... failed:\n{done.stderr[-2000:]}")
-    return took, used
+    """Wall time, and CPU time of the command and every process under it, sampled every
+    0.1 s (each process's last sample: what one does in its last 0.1 s is missed).
+    Sampled because Chromium's renderers are not reaped up to us: resource's
+    RUSAGE_CHILDREN missed most of a print's CPU. The CPU time moves far less than the
+    wall time with the machine's load."""
+    start = time.perf_counter()
+    errors = tempfile.TemporaryFile("w+")  # a pipe not read while polling could fill
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+    root = psutil.Process(proc.pid)
+    seen: dict[int, float] = {}
+    while proc.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            for each in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = each.cpu_times()
+                    seen[each.pid] = times.user + times.system
+        if time.perf_counter() - start > 900:
+            proc.kill()
+        time.sleep(0.1)
+    took = time.perf_counter() - start
+    with errors:
+        errors.seek(0)
+        err = errors.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:6])} ... failed:\n{err[-2000:]}")
+    return took, sum(seen.values())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 try:
                     took = timed(cmd)
-                except (RuntimeError, subprocess.TimeoutExpired) as e:
+                except RuntimeError as e:
                     times[key] = "FAILED"
                     print(f"{key}: {e}", file=sys.stderr)
                     continue
