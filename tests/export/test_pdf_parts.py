@@ -13,7 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from notewire.export import pdf_parts, to_html
-from notewire.export.pdf import READY, Printer
+from notewire.export.pdf import READY, Printer, as_printed
 
 from .notebooks import png
 from .test_pdf import poppler
@@ -97,11 +97,11 @@ def test_a_notebook_printed_in_parts_holds_every_cell_image_and_formula_in_order
 async def test_the_page_is_ready_to_print_only_once_every_font_is_loaded(
     tmp_path: Path, browser: Browser
 ) -> None:
-    # Loaded with print media (as pdf.py does), cells off the first sheet are not laid
-    # out, so nothing asks for the fonts of their math; KaTeX's fonts hide text until
+    # Loaded as pdf.py loads it (print media, its style), cells off the first sheet are
+    # not laid out, so nothing asks for the fonts of their math; KaTeX's fonts hide text until
     # loaded, and a print that started then showed blank formulas.
     page_file = tmp_path / "long.html"
-    page_file.write_text(to_html(long_notebook(), name="long"), encoding="utf-8")
+    page_file.write_text(as_printed(to_html(long_notebook(), name="long")), encoding="utf-8")
     page = await browser.new_page()
     try:
         await page.emulate_media(media="print")
