@@ -121,3 +121,22 @@ def test_a_printed_page_reaches_no_network(tmp_path: Path, chromium: str) -> Non
 
     assert hits == []
     assert "blocked" in poppler("pdftotext", str(tmp_path / "x.pdf"), "-")
+
+
+def test_closing_a_printer_ends_its_chromium_and_removes_its_profile(
+    tmp_path: Path, chromium: str
+) -> None:
+    from notewire.export.cdp import _group_running
+
+    html = "<html><body><p>x</p><script>document.documentElement.dataset.nwMath='done'</script>"
+    printer = Printer(chromium)
+    printer.print(html, tmp_path / "x.pdf")
+    browser = printer._browser
+    assert browser is not None and _group_running(browser.pid)
+    profile = Path(browser._profile.name)
+    assert profile.is_dir()
+
+    printer.close()
+
+    assert not _group_running(browser.pid)  # no helper left running (zombies aside)
+    assert not profile.exists()
