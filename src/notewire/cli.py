@@ -274,8 +274,19 @@ def build_kernel_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refuse_slow_optional_imports() -> None:
+    """jsonschema, which nbformat imports, imports `rfc3987_syntax` when it is installed
+    (jupyter_server's dependencies bring it), and that module builds a Lark parser as it
+    is imported: 1.1 s of every server start and every export here. It serves only
+    jsonschema's optional "iri" format checks, which nbformat's validation does not use.
+    Never in a kernel: user code there may import it."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] != ["kernel"]:
+        _refuse_slow_optional_imports()
     # Subcommands are words a notebook path is unlikely to be; a file by that name
     # can still be opened as ./kernel.
     if argv[:1] == ["kernel"]:
