@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from notewire.protocol import read_connection_file
-from notewire.server.kernels import ExitCause, KernelLaunchError, KernelProcess, LaunchConfig
+from notewire.server.kernels import (
+    ExitCause,
+    KernelLaunchError,
+    KernelProcess,
+    LaunchConfig,
+    process,
+)
 from notewire.server.kernels.launcher import (
     KernelFiles,
     free_tcp_ports,
@@ -164,13 +170,18 @@ async def test_requested_kill_has_no_oom_hint() -> None:
         proc.close()
 
 
-async def test_kernel_dies_when_the_server_is_killed() -> None:
+@pytest.mark.parametrize("through", ["setpriv", "preexec_fn"])
+async def test_kernel_dies_when_the_server_is_killed(through: str) -> None:
     # A stand-in server process starts a "kernel" through KernelProcess and is then
-    # SIGKILLed: PR_SET_PDEATHSIG must take the kernel down with it.
+    # SIGKILLed: PR_SET_PDEATHSIG must take the kernel down with it, set by setpriv or,
+    # where there is none, by a preexec_fn.
+    if through == "setpriv" and process._setpriv() is None:
+        pytest.skip("no setpriv with --pdeathsig here")
     server_code = (
         "import asyncio, os\n"
-        "from notewire.server.kernels import KernelProcess\n"
-        "async def main():\n"
+        "from notewire.server.kernels import KernelProcess, process\n"
+        + ("process._setpriv = lambda: None\n" if through == "preexec_fn" else "")
+        + "async def main():\n"
         "    p = KernelProcess.spawn(['sleep', '300'], env=os.environ)\n"
         "    print(p.pid, flush=True)\n"
         "    await asyncio.Event().wait()\n"
