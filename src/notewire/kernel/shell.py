@@ -105,6 +105,7 @@ class KernelShell(InteractiveShell):
     outputs: Outputs | None = None
     last_traceback: list[str] | None = None
     kernel: Any = None  # what ipykernel-aware libraries look for (ipykernel_face.py)
+    _known_transform: tuple[str, str] | None = None  # (cell, transformed): see reusing_transform
 
     def init_kernel_io(self, outputs: Outputs) -> None:
         self.outputs = outputs
@@ -117,6 +118,25 @@ class KernelShell(InteractiveShell):
         self.system = self.system_piped  # type: ignore[method-assign]
         # matplotlib's default backend, chosen when user code imports it (not now).
         figures.install()
+
+    @contextmanager
+    def reusing_transform(self, raw_cell: str, transformed: str | None) -> Iterator[None]:
+        """The kernel transforms a cell to choose how to run it; `run_cell` would then
+        transform it again (a tokenize and prefilter pass, a tenth of an execute of
+        `pass`). Meanwhile its first transform of `raw_cell` is `transformed`, once:
+        code it runs (`%run`, `get_ipython().run_cell`) is transformed as usual. None:
+        the transform failed, and `run_cell` tries again to report why."""
+        self._known_transform = None if transformed is None else (raw_cell, transformed)
+        try:
+            yield
+        finally:
+            self._known_transform = None
+
+    def transform_cell(self, raw_cell: str) -> str:
+        known, self._known_transform = self._known_transform, None
+        if known is not None and known[0] is raw_cell:
+            return known[1]
+        return super().transform_cell(raw_cell)  # type: ignore[no-any-return]
 
     @contextmanager
     def _tee(self, channel: str) -> Iterator[None]:
