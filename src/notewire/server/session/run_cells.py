@@ -82,13 +82,18 @@ class RunCells:
         self._found[cell_id] = cell
         return cell
 
+    # Reads are grouped in one transaction: outside one, each pycrdt access (a `get`
+    # is three) opens and commits its own.
+
     def is_code_cell(self, cell_id: str) -> bool:
-        cell = self._cell(cell_id)
-        return cell is not None and cell.get("cell_type") == "code"
+        with self._doc.transaction():
+            cell = self._cell(cell_id)
+            return cell is not None and cell.get("cell_type") == "code"
 
     def cell_source(self, cell_id: str) -> str | None:
-        cell = self._cell(cell_id)
-        return None if cell is None else schema.cell_source(cell)
+        with self._doc.transaction():
+            cell = self._cell(cell_id)
+            return None if cell is None else schema.cell_source(cell)
 
     def set_run_state(self, cell_id: str, state: str) -> None:
         cell = self._cell(cell_id)
@@ -99,13 +104,14 @@ class RunCells:
         """Before its execute_request is sent: the cell's old output goes, so that
         nothing of the new run can come before it is cleared."""
         assert self._writer is not None
-        cell = self._cell(cell_id)
-        if cell is None:
-            return
-        self._timing[cell_id] = {"iopub.status.busy": now()}
-        self._spill.discard(cell_id)
-        if len(cell.get("outputs") or ()):
-            self._writer.clear(cell_id)
+        with self._doc.transaction():
+            cell = self._cell(cell_id)
+            if cell is None:
+                return
+            self._timing[cell_id] = {"iopub.status.busy": now()}
+            self._spill.discard(cell_id)
+            if len(cell.get("outputs") or ()):
+                self._writer.clear(cell_id)
 
     def start_cell(self, cell_id: str) -> None:
         """Once its execute_request is sent (the kernel starts meanwhile): the cell
@@ -125,7 +131,14 @@ class RunCells:
             timing["iopub.execute_input"] = date
 
     def finish_cell(self, cell_id: str, reply: Incoming | None, state: str) -> None:
-        self._on_end(cell_id)
+        try:
+            self._finish(cell_id, reply, state)
+        finally:
+            # After the cell's last write: the browsers' writers wake before what
+            # a run's end sets going (autosave), so the end reaches them sooner.
+            self._on_end(cell_id)
+
+    def _finish(self, cell_id: str, reply: Incoming | None, state: str) -> None:
         timing = self._timing.pop(cell_id, {})
         cell = self._cell(cell_id)
         if cell is None:
