@@ -185,3 +185,26 @@ def test_binary_repr_is_sent_as_base64(kc: BlockingKernelClient) -> None:
     shown = run.of_type("display_data")[0]["data"]["image/png"]
     result = run.of_type("execute_result")[0]["data"]["image/png"]
     assert base64.b64decode(shown) == base64.b64decode(result) == b"\x89PNG-not-really"
+
+
+def test_a_cell_is_transformed_once_and_code_it_runs_as_usual(kc: BlockingKernelClient) -> None:
+    # The kernel transforms a cell to choose how to run it; run_cell reuses that (an
+    # input transformer sees the cell once, as under IPython's own terminal), and code
+    # the cell runs is transformed as usual.
+    execute(
+        kc,
+        "seen = []\n"
+        "def note(lines):\n"
+        "    seen.append(''.join(lines))\n"
+        "    return lines\n"
+        "get_ipython().input_transformers_cleanup.append(note)",
+    )
+    assert execute(kc, "here = %pwd").content["status"] == "ok"
+    execute(kc, "get_ipython().run_cell('there = %pwd')")
+    run = execute(
+        kc,
+        "get_ipython().input_transformers_cleanup.remove(note)\n"
+        "(seen.count('here = %pwd\\n'), seen.count('there = %pwd\\n'), here == there)",
+    )
+    assert run.of_type("execute_result")[0]["data"]["text/plain"] == "(1, 1, True)"
+    assert execute(kc, "import asyncio\nawait asyncio.sleep(0)\n'async'").content["status"] == "ok"

@@ -68,6 +68,27 @@ async def test_error_stops_the_queue(server: Server) -> None:
         assert nb.run_state(ok) == "done"
 
 
+async def test_a_cell_moved_after_it_ran_runs_where_it_now_is(server: Server) -> None:
+    # The server remembers the cells it ran; a move (a delete and an insert of a new
+    # Map, as the browser makes it) must send the next run's output to the new one.
+    write_notebook(server.root / "moved.ipynb")
+    async with server.client("moved.ipynb") as nb:
+        cell = nb.add_cell("print('one')")
+        other = nb.add_cell("print('other')")
+        await nb.run_and_wait([cell])
+        assert nb.output_text(cell) == "one\n"
+        cells = nb.cells
+        fields = {"id": cell, "cell_type": "code", "source": pycrdt.Text("print('two')")}
+        with nb.doc.transaction():
+            del cells[0]
+            cells.append(pycrdt.Map({**fields, "metadata": {}, "outputs": pycrdt.Array()}))
+        await nb.run_and_wait([cell])
+        assert [c["id"] for c in cells] == [other, cell]
+        assert nb.output_text(cell) == "two\n"
+        assert nb.run_state(cell) == "done"
+        assert nb.run_state(other) == "idle"
+
+
 async def test_two_clients_see_the_same_live_state(server: Server) -> None:
     write_notebook(server.root / "shared.ipynb")
     async with server.client("shared.ipynb") as one, server.client("shared.ipynb") as two:

@@ -63,7 +63,7 @@ async def execute(k: Kernel, req: Request) -> c.Content:
                 k.cancel_async = task.cancel
                 result = await task
         else:
-            with k.running_user_code("sync"):
+            with k.running_user_code("sync"), shell.running_prepared(code, transformed):
                 result = shell.run_cell(
                     code, store_history=store_history, silent=silent, cell_id=cell_id
                 )

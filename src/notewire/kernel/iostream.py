@@ -78,6 +78,8 @@ class OutStream(io.TextIOBase):
     def flush(self) -> None:
         """Publish what is buffered. Blocks until it is handed to IOPub, so output
         published after this call (display data, idle) comes after it."""
+        if not self._parts and not self._flush_lock.locked():
+            return  # nothing held, nothing on its way (the kernel flushes often)
         # The lock is taken outside the shield: the flusher may hold it while it waits
         # for a slow subscriber, and an interrupt must reach user code waiting here.
         with self._flush_lock, GATE.shielded():

@@ -105,6 +105,9 @@ class KernelShell(InteractiveShell):
     outputs: Outputs | None = None
     last_traceback: list[str] | None = None
     kernel: Any = None  # what ipykernel-aware libraries look for (ipykernel_face.py)
+    # What the kernel found out about the cell it runs: see running_prepared.
+    _known_transform: tuple[str, str] | None = None  # (cell, transformed)
+    _known_sync: str | None = None  # a cell that need not run as a coroutine
 
     def init_kernel_io(self, outputs: Outputs) -> None:
         self.outputs = outputs
@@ -117,6 +120,44 @@ class KernelShell(InteractiveShell):
         self.system = self.system_piped  # type: ignore[method-assign]
         # matplotlib's default backend, chosen when user code imports it (not now).
         figures.install()
+
+    @contextmanager
+    def running_prepared(self, raw_cell: str, transformed: str | None) -> Iterator[None]:
+        """The kernel transforms a cell and asks whether it must run as a coroutine, to
+        choose how to run it; `run_cell` would do both again (a tokenize and prefilter
+        pass, and a compile: a fifth of an execute of `pass`, more for a long cell).
+        Meanwhile, once each, the answers for `raw_cell` are the kernel's: `transformed`,
+        and not a coroutine. Code it runs (`%run`, `get_ipython().run_cell`) is looked
+        at as usual. `transformed` None: the transform failed, and `run_cell` tries
+        again to report why."""
+        if transformed is not None:
+            self._known_transform, self._known_sync = (raw_cell, transformed), raw_cell
+        try:
+            yield
+        finally:
+            self._known_transform = self._known_sync = None
+
+    def transform_cell(self, raw_cell: str) -> str:
+        known, self._known_transform = self._known_transform, None
+        if known is not None and known[0] is raw_cell:
+            return known[1]
+        return super().transform_cell(raw_cell)  # type: ignore[no-any-return]
+
+    def should_run_async(
+        self,
+        raw_cell: str,
+        *,
+        transformed_cell: str | None = None,
+        preprocessing_exc_tuple: Any = None,
+    ) -> bool:
+        known, self._known_sync = self._known_sync, None
+        if known is not None and known is raw_cell:
+            return False
+        return super().should_run_async(  # type: ignore[no-any-return]
+            raw_cell,
+            transformed_cell=transformed_cell,
+            preprocessing_exc_tuple=preprocessing_exc_tuple,
+        )
 
     @contextmanager
     def _tee(self, channel: str) -> Iterator[None]:

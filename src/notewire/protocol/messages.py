@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,8 +22,13 @@ Buffer = bytes | memoryview
 
 
 def new_id() -> str:
-    """A fresh message or session id (uuid4 hex)."""
-    return uuid.uuid4().hex
+    """A fresh message or session id (uuid4 hex). Made here from 16 random bytes:
+    `uuid.uuid4().hex` builds a UUID object on the way and costs ten times as much, on
+    every message either process sends."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    return raw.hex()
 
 
 def _default_username() -> str:

@@ -86,7 +86,7 @@ class RunQueue:
             self._state.fail_cell(cell_id, "KernelUnavailable", str(exc))
             return False
         client = handle.client
-        self._state.start_cell(cell_id)
+        self._state.clear_cell(cell_id)
         msg = client.new_message(
             "execute_request",
             {
@@ -103,6 +103,7 @@ class RunQueue:
         try:
             with client.subscribe(("shell", "stdin"), parent=msg.msg_id) as sub:
                 await client.send("shell", msg)
+                self._state.start_cell(cell_id)
                 while True:
                     incoming = await sub.get()
                     if incoming.channel == "shell":
