@@ -108,14 +108,20 @@ const handlers: { [K in ToFrame["type"]]: (m: Extract<ToFrame, { type: K }>) => 
   },
   "nw-widget-idle": (m) => bridge?.idle(m.parent),
   "nw-widget-static": () => void manager?.goStatic(),
+  "nw-widget-batch": (m) => {
+    for (const one of m.messages) if (one.type !== "nw-widget-batch") handle(one);
+  },
 };
+
+function handle(msg: ToFrame): void {
+  const handler = handlers[msg?.type as ToFrame["type"]] as ((m: ToFrame) => void) | undefined;
+  handler?.(msg);
+}
 
 window.addEventListener("message", (ev: MessageEvent) => {
   // Only the page speaks to this frame; widget code in it cannot reach the page but this way.
   if (ev.source !== parent) return;
-  const msg = ev.data as ToFrame & { type?: unknown; content?: JSONObject };
-  const handler = handlers[msg?.type as ToFrame["type"]] as ((m: ToFrame) => void) | undefined;
-  handler?.(msg);
+  handle(ev.data as ToFrame);
 });
 
 new ResizeObserver(reportHeight).observe(document.documentElement);

@@ -44,7 +44,10 @@ export type ToFrame =
   /** The kernel finished the frame's message `parent` (ipywidgets' throttle waits for it). */
   | { readonly type: "nw-widget-idle"; readonly parent: string }
   /** The kernel went away: every model is static now, nothing is in flight any more. */
-  | { readonly type: "nw-widget-static" };
+  | { readonly type: "nw-widget-static" }
+  /** Several of the above, in order: what the page had for the frame when its task
+   * ended (a burst of comm messages costs one postMessage, one task in the frame). */
+  | { readonly type: "nw-widget-batch"; readonly messages: readonly ToFrame[] };
 
 /** Frame -> page. */
 export type FromFrame =

@@ -109,6 +109,8 @@ export class WidgetHost {
   /** Every frame made, by the name in its src. */
   private readonly named = new Map<string, FrameEntry>();
   private readonly waiting = new Map<string, Set<() => void>>();
+  /** Messages for each frame not posted yet (`post`). */
+  private readonly outbox = new Map<Window, ToFrame[]>();
   private nextFrame = 1;
   private nextName = 1;
   private greeted = false;
@@ -304,9 +306,25 @@ export class WidgetHost {
     this.expectAnswer(e);
   }
 
+  /** Queues `msg` for `win`; what is queued goes in one postMessage when this task
+   * ends (a burst of comm messages: one message for the frame, not hundreds). */
   private post(win: Window, msg: ToFrame): void {
-    // "*": the frame's origin is opaque ("null"), so no origin can be named.
-    win.postMessage(msg, "*");
+    let queue = this.outbox.get(win);
+    if (!queue) {
+      this.outbox.set(win, (queue = []));
+      if (this.outbox.size === 1) queueMicrotask(() => this.flush());
+    }
+    queue.push(msg);
+  }
+
+  private flush(): void {
+    const all = [...this.outbox];
+    this.outbox.clear();
+    for (const [win, queue] of all) {
+      const msg: ToFrame = queue.length === 1 ? queue[0]! : { type: "nw-widget-batch", messages: queue };
+      // "*": the frame's origin is opaque ("null"), so no origin can be named.
+      win.postMessage(msg, "*");
+    }
   }
 
   private onFrame(ev: MessageEvent): void {
