@@ -119,8 +119,8 @@ export class WidgetHost {
   private spareBox: HTMLElement | null = null;
   /** Models opened since the spare was made: it gets them, with what they reach. */
   private spareOpened: string[] = [];
-  /** A frame was taken: the next spare is made once that frame has shown its views. */
-  private spareWanted = false;
+  /** The frame that took the spare: the next spare is made once it has shown its views. */
+  private spareAfter: FrameEntry | null = null;
 
   constructor(private readonly client: NotebookClient) {
     client.subscribe({
@@ -165,7 +165,7 @@ export class WidgetHost {
     const entry = this.spare ?? this.newFrame();
     this.spare = null;
     this.spareOpened = [];
-    this.spareWanted = true;
+    this.spareAfter = entry;
     entry.sink = sink;
     sink.place(entry.iframe);
     this.expectAnswer(entry); // a frame still starting: its start counts
@@ -348,14 +348,14 @@ export class WidgetHost {
     },
     "nw-widget-ack": (_, e) => this.answered(e),
     "nw-frame-height": (_, e, m) => {
-      if (!e.sink) return;
-      e.sink.height(m.height);
-      if (this.spareWanted) {
-        // Not at once: frames share a renderer process, and a spare's start would
-        // compete with the views being built.
-        this.spareWanted = false;
-        whenIdle(() => this.prepareSpare());
-      }
+      if (e.sink) e.sink.height(m.height);
+    },
+    "nw-widget-shown": (_, e) => {
+      if (!e.sink || this.spareAfter !== e) return;
+      // Not before: frames share a renderer process, and a spare's start would compete
+      // with the views being built and painted (the page is idle well before the frame).
+      this.spareAfter = null;
+      whenIdle(() => this.prepareSpare());
     },
     "nw-widget-send": (win, e, m) => {
       const model = this.mirror.get(m.comm_id);
