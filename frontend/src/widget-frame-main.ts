@@ -13,9 +13,39 @@ function post(msg: FromFrame, transfer: ArrayBuffer[] = []): void {
   parent.postMessage(msg, "*", transfer);
 }
 
-function reportHeight(): void {
+function reportHeight(): number {
   const height = Math.max(document.documentElement.scrollHeight, document.body?.scrollHeight ?? 0);
   post({ type: "nw-frame-height", height });
+  return height;
+}
+
+/** The page sizes a frame within these (view/frame.ts fitFrameHeight). */
+const MAX_HEIGHT = 20_000;
+/** How long the page may take to give the frame its height. */
+const RESIZE_MS = 2_000;
+
+/**
+ * Reports the height of the views just built, then says they are shown once the page
+ * has given the frame that height (or RESIZE_MS passed) and the frame after that is
+ * painted: the page holds back a spare frame's start until then.
+ */
+function reportShown(): void {
+  const want = Math.min(reportHeight(), MAX_HEIGHT) - 1;
+  const painted = (): void => {
+    requestAnimationFrame(() => setTimeout(() => post({ type: "nw-widget-shown" }), 0));
+  };
+  if (innerHeight >= want) return painted();
+  const resized = () => {
+    if (innerHeight < want) return;
+    finish();
+  };
+  const finish = () => {
+    clearTimeout(timer);
+    removeEventListener("resize", resized);
+    painted();
+  };
+  const timer = setTimeout(finish, RESIZE_MS);
+  addEventListener("resize", resized);
 }
 
 function kernelMessage(m: Extract<ToFrame, { type: "nw-widget-comm" }>): KernelMessageLike {
@@ -55,7 +85,7 @@ function show(m: FrameManager, v: FrameView): Shown {
 }
 
 /** Shows `views` in order: new ones are made, gone ones removed, the rest kept. */
-function arrange(m: FrameManager, views: readonly FrameView[]): Promise<unknown> {
+function arrange(m: FrameManager, views: readonly FrameView[]): Promise<unknown[]> {
   const keep = new Set(views.map((v) => v.key));
   for (const [key, s] of shown) {
     if (keep.has(key)) continue;
@@ -78,13 +108,27 @@ function arrange(m: FrameManager, views: readonly FrameView[]): Promise<unknown>
   return Promise.all(made);
 }
 
+/**
+ * Resolves once the views' children (a Box's) are built too. The page then gets the
+ * height at once, in the task that built them, before this frame's first paint: the
+ * resize observer would say it only in the rendering step after, and the frame would
+ * paint its old, smaller viewport first and the views a frame later.
+ */
+async function built(views: readonly unknown[]): Promise<void> {
+  const children: unknown[] = [];
+  for (const v of views as ({ children_views?: { views?: unknown[] } } | null)[]) {
+    for (const c of v?.children_views?.views ?? []) children.push(c);
+  }
+  if (children.length > 0) await built(await Promise.all(children));
+}
+
 async function init(m: Extract<ToFrame, { type: "nw-widget-init" }>): Promise<void> {
   bridge = new Bridge(m.prefix, post);
   manager = new FrameManager(bridge);
   const loading = manager.loadSnapshot(m.models);
-  await arrange(manager, m.views);
+  await built(await arrange(manager, m.views));
   await loading;
-  reportHeight();
+  reportShown();
 }
 
 const handlers: { [K in ToFrame["type"]]: (m: Extract<ToFrame, { type: K }>) => void } = {
@@ -95,7 +139,7 @@ const handlers: { [K in ToFrame["type"]]: (m: Extract<ToFrame, { type: K }>) => 
   "nw-widget-models": (m) => void manager?.loadSnapshot(m.models),
   "nw-widget-views": (m) => {
     post({ type: "nw-widget-ack" });
-    if (manager) void arrange(manager, m.views);
+    if (manager) void arrange(manager, m.views).then(built).then(reportShown);
   },
   "nw-widget-comm": (m) => {
     if (!manager || !bridge) return;
@@ -108,14 +152,20 @@ const handlers: { [K in ToFrame["type"]]: (m: Extract<ToFrame, { type: K }>) => 
   },
   "nw-widget-idle": (m) => bridge?.idle(m.parent),
   "nw-widget-static": () => void manager?.goStatic(),
+  "nw-widget-batch": (m) => {
+    for (const one of m.messages) if (one.type !== "nw-widget-batch") handle(one);
+  },
 };
+
+function handle(msg: ToFrame): void {
+  const handler = handlers[msg?.type as ToFrame["type"]] as ((m: ToFrame) => void) | undefined;
+  handler?.(msg);
+}
 
 window.addEventListener("message", (ev: MessageEvent) => {
   // Only the page speaks to this frame; widget code in it cannot reach the page but this way.
   if (ev.source !== parent) return;
-  const msg = ev.data as ToFrame & { type?: unknown; content?: JSONObject };
-  const handler = handlers[msg?.type as ToFrame["type"]] as ((m: ToFrame) => void) | undefined;
-  handler?.(msg);
+  handle(ev.data as ToFrame);
 });
 
 new ResizeObserver(reportHeight).observe(document.documentElement);

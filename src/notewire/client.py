@@ -24,7 +24,7 @@ import pycrdt
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from notewire.protocol.frames import AWARENESS, SYNC, JsonFrame, YFrame, decode, encode_json
+from notewire.protocol.frames import AWARENESS, SYNC, JsonFrame, YFrame, decode_all, encode_json
 
 _SYNC_STEP1 = 0
 _DONE = frozenset(("done", "error", "idle"))
@@ -99,7 +99,8 @@ class NotebookClient:
     async def _read(self) -> None:
         try:
             async for data in self.ws:
-                self._receive(decode(data))
+                for frame in decode_all(data):
+                    self._receive(frame)
                 async with self._changed:
                     self._changed.notify_all()
         except websockets.ConnectionClosed:

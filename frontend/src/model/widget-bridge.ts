@@ -44,7 +44,10 @@ export type ToFrame =
   /** The kernel finished the frame's message `parent` (ipywidgets' throttle waits for it). */
   | { readonly type: "nw-widget-idle"; readonly parent: string }
   /** The kernel went away: every model is static now, nothing is in flight any more. */
-  | { readonly type: "nw-widget-static" };
+  | { readonly type: "nw-widget-static" }
+  /** Several of the above, in order: what the page had for the frame when its task
+   * ended (a burst of comm messages costs one postMessage, one task in the frame). */
+  | { readonly type: "nw-widget-batch"; readonly messages: readonly ToFrame[] };
 
 /** Frame -> page. */
 export type FromFrame =
@@ -54,6 +57,9 @@ export type FromFrame =
    * it is alive (the page replaces a frame that does not answer). */
   | { readonly type: "nw-widget-ack" }
   | { readonly type: "nw-frame-height"; readonly height: number }
+  /** The views it was given are painted at the height it asked for: the page may now
+   * start work that would compete with them for the frames' renderer (a spare frame). */
+  | { readonly type: "nw-widget-shown" }
   | {
       readonly type: "nw-widget-send";
       readonly comm_id: string;
@@ -87,6 +93,8 @@ export function parseFrameMessage(data: unknown, prefix: string): FromFrame | nu
     }
     case "nw-widget-ack":
       return { type: "nw-widget-ack" };
+    case "nw-widget-shown":
+      return { type: "nw-widget-shown" };
     case "nw-frame-height": {
       const h = data["height"];
       return typeof h === "number" && Number.isFinite(h) ? { type: "nw-frame-height", height: h } : null;

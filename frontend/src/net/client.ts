@@ -17,7 +17,7 @@ import {
   type ServerMessage,
 } from "../model/protocol";
 import { applyServerMessage, initialSession, setConnection, type SessionState } from "../model/session";
-import { binaryFrame, decodeFrame, encodeMessage, FRAME_AWARENESS, FRAME_SYNC } from "./frames";
+import { binaryFrame, decodeFrames, encodeMessage, FRAME_AWARENESS, FRAME_SYNC, type Frame } from "./frames";
 import { socketUrl } from "./urls";
 
 /** The part of the browser's WebSocket this client uses. */
@@ -368,8 +368,19 @@ export class NotebookClient {
   }
 
   private receive(data: string | ArrayBuffer): void {
+    let frames: Frame[];
     try {
-      const frame = decodeFrame(data);
+      frames = decodeFrames(data);
+    } catch (e) {
+      if (!(e instanceof MalformedMessage)) throw e;
+      this.emit("protocolError", e);
+      return;
+    }
+    for (const frame of frames) this.receiveFrame(frame);
+  }
+
+  private receiveFrame(frame: Frame): void {
+    try {
       switch (frame.kind) {
         case "json": {
           const file = parseFileMessage(frame.json);

@@ -5,6 +5,8 @@ import { MalformedMessage, type ClientMessage } from "../model/protocol";
 export const FRAME_SYNC = 0x00;
 export const FRAME_AWARENESS = 0x01;
 export const FRAME_JSON = 0x02;
+/** Several frames the server had waiting, in order: each as `u32 BE length` and its bytes. */
+export const FRAME_BATCH = 0x03;
 
 export type Frame =
   | { readonly kind: "json"; readonly json: unknown; readonly buffers: Uint8Array[] }
@@ -22,6 +24,26 @@ function parseJSON(text: string): unknown {
   } catch (e) {
     throw new MalformedMessage(`a frame is not JSON: ${(e as Error).message}`);
   }
+}
+
+/** The frames one WebSocket message holds: a batch's, in order, or the message itself. */
+export function decodeFrames(data: string | ArrayBuffer | Uint8Array): Frame[] {
+  if (typeof data === "string") return [decodeFrame(data)];
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (bytes[0] !== FRAME_BATCH) return [decodeFrame(bytes)];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const frames: Frame[] = [];
+  let at = 1;
+  while (at < bytes.length) {
+    if (at + 4 > bytes.length) throw new MalformedMessage("a batch ends inside a frame's length");
+    const len = view.getUint32(at);
+    at += 4;
+    if (len === 0 || at + len > bytes.length) throw new MalformedMessage("a batch's frame overruns it, or is empty");
+    if (bytes[at] === FRAME_BATCH) throw new MalformedMessage("a batch inside a batch");
+    frames.push(decodeFrame(bytes.subarray(at, at + len)));
+    at += len;
+  }
+  return frames;
 }
 
 /** Reads one frame as the browser's WebSocket delivers it (binaryType "arraybuffer"). */

@@ -109,6 +109,8 @@ export class WidgetHost {
   /** Every frame made, by the name in its src. */
   private readonly named = new Map<string, FrameEntry>();
   private readonly waiting = new Map<string, Set<() => void>>();
+  /** Messages for each frame not posted yet (`post`). */
+  private readonly outbox = new Map<Window, ToFrame[]>();
   private nextFrame = 1;
   private nextName = 1;
   private greeted = false;
@@ -117,8 +119,8 @@ export class WidgetHost {
   private spareBox: HTMLElement | null = null;
   /** Models opened since the spare was made: it gets them, with what they reach. */
   private spareOpened: string[] = [];
-  /** A frame was taken: the next spare is made once that frame has shown its views. */
-  private spareWanted = false;
+  /** The frame that took the spare: the next spare is made once it has shown its views. */
+  private spareAfter: FrameEntry | null = null;
 
   constructor(private readonly client: NotebookClient) {
     client.subscribe({
@@ -163,7 +165,7 @@ export class WidgetHost {
     const entry = this.spare ?? this.newFrame();
     this.spare = null;
     this.spareOpened = [];
-    this.spareWanted = true;
+    this.spareAfter = entry;
     entry.sink = sink;
     sink.place(entry.iframe);
     this.expectAnswer(entry); // a frame still starting: its start counts
@@ -304,9 +306,25 @@ export class WidgetHost {
     this.expectAnswer(e);
   }
 
+  /** Queues `msg` for `win`; what is queued goes in one postMessage when this task
+   * ends (a burst of comm messages: one message for the frame, not hundreds). */
   private post(win: Window, msg: ToFrame): void {
-    // "*": the frame's origin is opaque ("null"), so no origin can be named.
-    win.postMessage(msg, "*");
+    let queue = this.outbox.get(win);
+    if (!queue) {
+      this.outbox.set(win, (queue = []));
+      if (this.outbox.size === 1) queueMicrotask(() => this.flush());
+    }
+    queue.push(msg);
+  }
+
+  private flush(): void {
+    const all = [...this.outbox];
+    this.outbox.clear();
+    for (const [win, queue] of all) {
+      const msg: ToFrame = queue.length === 1 ? queue[0]! : { type: "nw-widget-batch", messages: queue };
+      // "*": the frame's origin is opaque ("null"), so no origin can be named.
+      win.postMessage(msg, "*");
+    }
   }
 
   private onFrame(ev: MessageEvent): void {
@@ -330,14 +348,14 @@ export class WidgetHost {
     },
     "nw-widget-ack": (_, e) => this.answered(e),
     "nw-frame-height": (_, e, m) => {
-      if (!e.sink) return;
-      e.sink.height(m.height);
-      if (this.spareWanted) {
-        // Not at once: frames share a renderer process, and a spare's start would
-        // compete with the views being built.
-        this.spareWanted = false;
-        whenIdle(() => this.prepareSpare());
-      }
+      if (e.sink) e.sink.height(m.height);
+    },
+    "nw-widget-shown": (_, e) => {
+      if (!e.sink || this.spareAfter !== e) return;
+      // Not before: frames share a renderer process, and a spare's start would compete
+      // with the views being built and painted (the page is idle well before the frame).
+      this.spareAfter = null;
+      whenIdle(() => this.prepareSpare());
     },
     "nw-widget-send": (win, e, m) => {
       const model = this.mirror.get(m.comm_id);

@@ -35,7 +35,13 @@ export class FrameManager extends ManagerBase {
 
   constructor(private readonly bridge: Bridge) {
     super();
+    // The page sets the frame's height to fit the views, so a change of height alone is
+    // the views' own doing: only a new width is news to them (telling them of a height
+    // they set ran Lumino's resize handling through every view after each new output).
+    let width = window.innerWidth;
     window.addEventListener("resize", () => {
+      if (window.innerWidth === width) return;
+      width = window.innerWidth;
       for (const v of this.views) MessageLoop.postMessage(v.luminoWidget, Widget.ResizeMessage.UnknownSize);
     });
   }

@@ -172,6 +172,35 @@ describe("messages", () => {
     assert.equal(client.session.kernel.display_name, "K");
   });
 
+  test("a 0x03 batch delivers its frames in order, a 0x02 one with its buffers", () => {
+    const { server, client } = setup();
+    const got: unknown[] = [];
+    client.subscribe({ message: (m) => m.type.startsWith("comm_") && got.push([m.type, "buffers" in m ? (m.buffers as unknown[]).length : 0]) });
+    const inner = [
+      encodeMessage({ type: "comm_msg", content: { comm_id: "a", data: {} }, buffers: [new Uint8Array([9])] } as never),
+      encodeMessage({ type: "comm_close", content: { comm_id: "a", data: {} } } as never),
+    ].map((f) => (typeof f === "string" ? new Uint8Array([2, 0, 0, 0, 0, ...new TextEncoder().encode(f)]) : f));
+    const batch = new Uint8Array(1 + inner.reduce((n, f) => n + 4 + f.length, 0));
+    const view = new DataView(batch.buffer);
+    batch[0] = 3;
+    let at = 1;
+    for (const f of inner) {
+      view.setUint32(at, f.length);
+      batch.set(f, at + 4);
+      at += 4 + f.length;
+    }
+    const errors: unknown[] = [];
+    client.subscribe({ protocolError: (e) => errors.push(e.message) });
+    server.send(batch);
+    server.send(batch.subarray(0, batch.length - 1)); // cut short: refused whole
+    server.pump();
+    assert.deepEqual(got, [
+      ["comm_msg", 1],
+      ["comm_close", 0],
+    ]);
+    assert.equal(errors.length, 1);
+  });
+
   test("client messages go out as JSON, with buffers as 0x02", () => {
     const { server, client, sockets } = setup();
     client.send({ type: "run", cells: ["a", "b"] });

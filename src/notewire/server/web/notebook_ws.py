@@ -9,7 +9,8 @@ past it they are dropped and the writer sends the difference between the documen
 the state it last sent instead (computing that walks the whole document, so it is the
 fallback, not the rule). JSON messages queue up to a limit too (a broadcast is encoded
 once); a browser that falls that far behind is disconnected and catches up exactly by
-the Yjs sync when it reconnects.
+the Yjs sync when it reconnects. Those waiting when the writer runs go out together in
+one batch frame (a burst of widget comm messages: one WebSocket message, not 300).
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ import pycrdt
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from notewire.protocol import ProtocolError
-from notewire.protocol.frames import AWARENESS, SYNC, JsonFrame, YFrame, decode, encode_json
+from notewire.protocol.frames import (
+    AWARENESS,
+    SYNC,
+    JsonFrame,
+    YFrame,
+    decode,
+    encode_batch,
+    encode_json,
+)
 
 from ..session.session import NotebookSession
 
@@ -32,6 +41,7 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING_MESSAGES = 10_000  # JSON messages waiting for one browser
 MAX_CONCURRENT_COMMANDS = 32
+BATCH_BYTES = 1 << 20  # a batch frame takes frames while it is smaller than this
 CLOSE_TOO_SLOW = 4008  # application code: reconnect and resync
 CLOSE_NOTEBOOK_CLOSED = 4009  # the notebook was closed on the server (its kernel shut down)
 _SYNC_STEP1 = 0
@@ -125,7 +135,12 @@ class Connection:
 
     async def _send_outbox(self) -> None:
         while self._outbox:
-            frame = self._outbox.popleft()
+            frames = [self._outbox.popleft()]
+            size = len(frames[0])
+            while self._outbox and size < BATCH_BYTES:
+                frames.append(self._outbox.popleft())
+                size += len(frames[-1])
+            frame = frames[0] if len(frames) == 1 else encode_batch(frames)
             if isinstance(frame, str):
                 await self.ws.send_text(frame)
             else:
