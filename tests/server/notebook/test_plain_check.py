@@ -113,3 +113,16 @@ def test_the_notebooks_people_have_pass_it() -> None:
         target[path[-1]] = value
         assert not plainly_valid(broken), path
         assert not _schema_valid(broken) or path[0] == "nbformat_minor", path
+
+
+def test_a_metadata_key_set_to_null_is_refused_as_the_schema_refuses_it() -> None:
+    # Found by the property above: `kernelspec: null` passed the plain check.
+    base = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    for metadata in (
+        {"kernelspec": None},
+        {"language_info": None},
+        {"language_info": {"name": "python", "codemirror_mode": None}},
+    ):
+        nb = {**base, "metadata": metadata}
+        assert not _schema_valid(nb)
+        assert not plainly_valid(nb), metadata

@@ -57,20 +57,20 @@ def plainly_valid(nb: Any) -> bool:
 def _notebook_metadata(md: Any) -> bool:
     if type(md) is not dict:
         return False
-    spec = md.get("kernelspec")
-    if spec is not None and not (
-        type(spec) is dict and _str(spec.get("name")) and _str(spec.get("display_name"))
-    ):
-        return False
-    info = md.get("language_info")
-    if info is not None:
+    # A key present with null is refused by the schema as much as a wrong type: `in`,
+    # not `.get(...) is not None`.
+    if "kernelspec" in md:
+        spec = md["kernelspec"]
+        if not (type(spec) is dict and _str(spec.get("name")) and _str(spec.get("display_name"))):
+            return False
+    if "language_info" in md:
+        info = md["language_info"]
         if type(info) is not dict or not _str(info.get("name")):
             return False
         for key in ("file_extension", "mimetype", "pygments_lexer"):
             if key in info and not _str(info[key]):
                 return False
-        mode = info.get("codemirror_mode")
-        if mode is not None and type(mode) not in (str, dict):
+        if "codemirror_mode" in info and type(info["codemirror_mode"]) not in (str, dict):
             return False
     if "orig_nbformat" in md:  # transient; rare: left to the schema
         return False
