@@ -371,14 +371,14 @@ class Canvas:
 
     def _on_input(self, view: str, event: Event, now: float) -> None:
         # A move is held until the kernel has taken the messages waiting for it (they
-        # come in one go while it drew a frame): only the newest of a run of moves with
-        # the same buttons and modifiers reaches the renderer, before anything else does
-        # and before the next frame (docs/canvas-protocol.md, 6). A pan's position is
-        # absolute: the moves in between would each cost a handler for a state no frame
-        # shows.
+        # come in one go while it drew a frame): only the newest of a run of moves from
+        # one view with the same buttons and modifiers reaches the renderer, before
+        # anything else does and before the next frame (docs/canvas-protocol.md, 6). A
+        # pan's position is absolute: the moves in between would each cost a handler
+        # for a state no frame shows.
         if event["type"] == "pointer_move":
             held = self._held_move
-            if held is not None and not _same_gesture(held[1], event):
+            if held is not None and (held[0] != view or not _same_gesture(held[1], event)):
                 self._pass_held_move()
             self._held_move = (view, event, now)
             self.flow.input(now)
