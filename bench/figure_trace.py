@@ -13,9 +13,10 @@ frame or a later one), the time splits into:
 - `to kernel`: -> the kernel's comm handler starts (ZeroMQ, and any wait while the kernel
   was busy drawing; `to kernel, idle` is the same over the messages that found the
   kernel idle, i.e. the relay alone);
-- `handler`: the kernel's comm handler (the matplotlib event, the pan);
+- `handler`: the kernel's comm handler (a move is only held there: the newest held
+  move reaches matplotlib, the pan, just before the next frame);
 - `wait frame`: the handler is done -> the kernel starts rendering the frame that
-  reflects the move (other moves' handlers, a frame the window holds back);
+  reflects the move (the held move's matplotlib event, a frame the window holds back);
 - `draw`, `encode`: that frame's Agg drawing and image encoding; `frame overhead`: the
   rest of the canvas's work for it (the diff, the copy it keeps, sending);
 - `to page`: the kernel sent it -> the page's WebSocket got it (IOPub, the server's

@@ -210,6 +210,29 @@ def test_interaction_is_lossy_then_a_lossless_settle_frame_repaints_it() -> None
     assert np.array_equal(image(settle), painter.pixels[:10, :10])
 
 
+def test_moves_waiting_together_reach_the_renderer_as_the_newest_in_order() -> None:
+    canvas, painter, host, comm = make()
+    attach(host, comm)
+    for x in (1, 2, 3):  # taken in one go, as while the kernel drew a frame
+        comm.deliver(event("pointer_move", x=x, y=0, buttons=[1]))
+    comm.deliver(event("pointer_move", x=4, y=0, buttons=[1], modifiers=["Shift"]))
+    comm.deliver(event("pointer_move", x=5, y=0, buttons=[1], modifiers=["Shift"]))
+    comm.deliver(event("pointer_up", x=5, y=0, button=1, buttons=[]))
+    comm.deliver(event("pointer_move", x=6, y=0, buttons=[]))
+    comm.deliver(event("pointer_move", "v2", x=7, y=0, buttons=[]))  # another view's
+    moves = [(e["type"], e["x"]) for e in painter.events if e["type"] != "resize"]
+    assert moves == [
+        ("pointer_move", 3),
+        ("pointer_move", 5),
+        ("pointer_up", 5),
+        ("pointer_move", 6),
+    ]
+    host.run()  # before the next frame: the held one
+    moves = [(e["type"], e["x"]) for e in painter.events if e["type"] != "resize"]
+    assert moves[-1] == ("pointer_move", 7) and len(moves) == 5
+    assert canvas.last_view == "v2"
+
+
 def test_transparent_pictures_are_never_lossy() -> None:
     canvas, painter, host, comm = make(painter=Painter(alpha=100))
     attach(host, comm)

@@ -75,6 +75,11 @@ def test_pans_match_a_full_draw_and_coarse_lines_stay_close() -> None:
     assert drawer.incremental_frames == 3
     shares, _ = frames(fig, lambda i: shift(ax, 0.7, 0.05))  # a 2-D pan redraws both axes
     assert max(shares) <= EXACT
+    # A drag that turns back holds x still for a frame: the background stays.
+    steps = (0.7, 0.0, -0.7, -0.7)
+    shares, drawer = frames(fig, lambda i: shift(ax, steps[i]), n=len(steps))
+    assert max(shares) <= EXACT
+    assert (drawer.builds, drawer.incremental_frames) == (1, len(steps))
     shares, _ = frames(fig, lambda i: shift(ax, 0.7), coarse=True)
     assert 0 < max(shares) <= COARSE
     assert matplotlib.rcParams["path.simplify_threshold"] == pytest.approx(1 / 9)  # put back

@@ -192,6 +192,7 @@ class Canvas:
         self._picture_ratio = 0.0
         self._draft = False  # the picture is a renderer's draft: settling redraws it
         self._input: tuple[str, float] | None = None  # (view, timestamp) of the last input
+        self._held_move: tuple[str, Event, float] | None = None  # (view, event, received)
         self._picture_input: tuple[str, float] | None = None  # the last input it reflects
         self._shown: enc.Pixels | None = None  # what the browsers have (for diffs)
         self._lossy_region: Rect | None = None  # sent lossy since the last lossless frame
@@ -354,9 +355,9 @@ class Canvas:
                 if self.flow.detach(view):
                     self._ratio_changed()
             case InputEvent(view, event):
-                self.last_view = view
-                self._on_event(event, now)
+                self._on_input(view, event, now)
             case Action(view, name):
+                self._pass_held_move()
                 action = self._actions.get(name)
                 if action is None or name not in toolbar_names(self._state["toolbar"]):
                     log.warning("ignored canvas action %r: not a toolbar button", name)
@@ -367,6 +368,31 @@ class Canvas:
                 self.close()
                 return
         self._schedule_pump()
+
+    def _on_input(self, view: str, event: Event, now: float) -> None:
+        # A move is held until the kernel has taken the messages waiting for it (they
+        # come in one go while it drew a frame): only the newest of a run of moves from
+        # one view with the same buttons and modifiers reaches the renderer, before
+        # anything else does and before the next frame (docs/canvas-protocol.md, 6). A
+        # pan's position is absolute: the moves in between would each cost a handler
+        # for a state no frame shows.
+        if event["type"] == "pointer_move":
+            held = self._held_move
+            if held is not None and (held[0] != view or not _same_gesture(held[1], event)):
+                self._pass_held_move()
+            self._held_move = (view, event, now)
+            self.flow.input(now)
+            return
+        self._pass_held_move()
+        self.last_view = view
+        self._on_event(event, now)
+
+    def _pass_held_move(self) -> None:
+        held, self._held_move = self._held_move, None
+        if held is not None:
+            view, event, received = held
+            self.last_view = view
+            self._on_event(event, received)
 
     def _on_event(self, event: Event, now: float) -> None:
         if event["type"] in _INPUT_TYPES:
@@ -421,6 +447,8 @@ class Canvas:
         """Send at most one frame, then arrange to be called again when needed."""
         if self._closed or self._comm is None:
             return
+        with self._output():  # user code called for it prints into the canvas's cell
+            self._pass_held_move()
         self.flow.set_busy(self._host.busy)
         now = self._host.now()
         decision = self.flow.poll(now)
@@ -600,3 +628,7 @@ class Canvas:
 
 def _nothing() -> None:
     pass
+
+
+def _same_gesture(a: Event, b: Event) -> bool:
+    return a.get("buttons") == b.get("buttons") and a.get("modifiers") == b.get("modifiers")

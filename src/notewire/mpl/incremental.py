@@ -274,7 +274,10 @@ class IncrementalDrawer:
     def _fits(
         self, background: _Background, key: tuple[Any, ...], artists: list[Any], changing: list[Any]
     ) -> bool:
-        if background.key != key or background.still != self._still(background.redraw):
+        # The axes whose labels the background holds must still be where they were; one
+        # that holds still only now (a drag turning back) is drawn whole, as before: a
+        # new background for it would cost a full draw at every turn.
+        if background.key != key or not background.still <= self._still(background.redraw):
             return False
         redrawn = set(map(id, background.redraw))
         if any(id(a) not in redrawn for a in changing):
