@@ -92,7 +92,7 @@ from websockets.protocol import State
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
-from notewire.protocol.frames import SYNC, JsonFrame, YFrame, decode, encode_json
+from notewire.protocol.frames import SYNC, JsonFrame, YFrame, decode_all, encode_json
 
 SERVERS = ("jupyter_server", "notewire", "notewire_kernel")
 TITLES = {
@@ -491,7 +491,11 @@ class NotewireConn(Conn):
         self._flush()
 
     def handle(self, data: str | bytes) -> None:
-        frame = decode(data)
+        # The server's writer sends what waits for a browser as one batch frame.
+        for frame in decode_all(data):
+            self._handle_frame(frame)
+
+    def _handle_frame(self, frame: JsonFrame | YFrame) -> None:
         if isinstance(frame, YFrame):
             if frame.kind == SYNC:
                 self._remote = True

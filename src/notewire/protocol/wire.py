@@ -83,11 +83,26 @@ class ReplayGuard:
             self._seen.popitem(last=False)
 
 
+# The last parent header encoded, and its JSON: a request's busy, outputs, reply and
+# idle all carry the same one (headers are immutable, so identity means same JSON).
+_last_parent: tuple[Header | None, bytes] = (None, b"{}")
+
+
+def _parent_json(parent: Header | None) -> bytes:
+    global _last_parent
+    last = _last_parent  # one read: another thread may replace it meanwhile
+    if parent is last[0]:
+        return last[1]
+    encoded = dumps(parent.to_dict()) if parent is not None else b"{}"
+    _last_parent = (parent, encoded)
+    return encoded
+
+
 def to_frames(msg: Message, signer: Signer, idents: Sequence[bytes] = ()) -> list[Buffer]:
     """Serialize and sign `msg`. Buffers are appended as given, uncopied."""
     parts = [
         dumps(msg.header.to_dict()),
-        dumps(msg.parent_header.to_dict()) if msg.parent_header else b"{}",
+        _parent_json(msg.parent_header),
         dumps(msg.metadata),
         dumps(msg.content),
     ]

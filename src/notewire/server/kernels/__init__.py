@@ -30,7 +30,7 @@ from .local import LocalKernels
 from .manager import KernelManager, ManagerConfig
 from .pool import KernelPool
 from .process import ExitCause, KernelProcess
-from .routing import Incoming, Subscription, decode_content
+from .routing import Incoming, Listener, Subscription, decode_content
 from .specs import KernelSpec, find_kernel_specs, get_kernel_spec, kernel_dirs, load_kernel_spec
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "KernelState",
     "KernelTimeout",
     "LaunchConfig",
+    "Listener",
     "LocalKernels",
     "LossCause",
     "ManagerConfig",

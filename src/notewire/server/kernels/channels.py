@@ -6,7 +6,9 @@ Incoming messages, decoded once into `Incoming` with typed content, are handed t
 msg_id. A request waits on a subscription to its own msg_id, so replies and iopub
 output are matched by parent and concurrent requests never steal each other's
 messages. A full queue makes the receive loop wait (back-pressure); a message is never
-dropped for a slow reader. Only a message that no subscription selects is discarded,
+dropped for a slow reader. A *listener* takes every message on its channels in a
+callback run by the receive loop (a notebook's iopub reader: no task switch per
+message). Only a message that no subscription selects is discarded,
 because nobody asked for it; those are counted in `unclaimed`.
 
 A transport subclasses `KernelChannels`, implements `send`, and calls `_route` for
@@ -27,7 +29,7 @@ from notewire.protocol import Header, Message, make_message, new_id
 from notewire.protocol.content import InputRequest, KernelInfoReply, Status, Stream
 
 from .errors import KernelClosed, KernelError, KernelTimeout
-from .routing import Incoming, MessageChannel, Subscription
+from .routing import Incoming, Listener, MessageChannel, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ class KernelChannels:
         self.session = session or new_id()
         self.unclaimed = 0
         self._by_parent: dict[str, list[Subscription]] = {}
-        self._wildcards: list[Subscription] = []
+        self._wildcards: list[Subscription | Listener] = []
         self._closed = False
 
     @property
@@ -135,7 +137,18 @@ class KernelChannels:
             self._by_parent.setdefault(parent, []).append(sub)
         return sub
 
-    def _unsubscribe(self, sub: Subscription) -> None:
+    def listen(
+        self, callback: Callable[[Incoming], None], channels: Iterable[MessageChannel] = ("iopub",)
+    ) -> Listener:
+        """Call `callback` with every message on `channels` from now on, from the
+        receive loop (routing.Listener), until the listener is closed."""
+        if self._closed:
+            raise KernelClosed("client closed")
+        listener = Listener(frozenset(channels), callback, self._unsubscribe)
+        self._wildcards.append(listener)
+        return listener
+
+    def _unsubscribe(self, sub: Subscription | Listener) -> None:
         if sub.parent is None:
             with contextlib.suppress(ValueError):
                 self._wildcards.remove(sub)

@@ -36,6 +36,7 @@ from notewire.protocol import (
 from .channels import ClientConfig, ExecutionResult, InputHandler, KernelChannels
 from .errors import KernelClosed, KernelError, KernelTimeout
 from .routing import Incoming, MessageChannel, decode_content
+from .zmq_io import LoopSocket
 
 __all__ = [
     "ClientConfig",
@@ -77,15 +78,17 @@ class KernelClient(KernelChannels):
         self._stdin_changed = asyncio.Condition()
         self._run_task: asyncio.Task[None] | None = None
         identity = new_id().encode("ascii")
-        self._sockets: dict[str, zmq.asyncio.Socket] = {}
+        loop = asyncio.get_running_loop()
+        # The message sockets are plain ones on the loop (zmq_io.py); the heartbeat's
+        # REQ keeps pyzmq's asyncio socket, which its timeouts rely on.
+        self._sockets: dict[str, LoopSocket] = {}
         for channel, kind in (
             ("shell", zmq.DEALER),
             ("control", zmq.DEALER),
             ("stdin", zmq.DEALER),
             ("iopub", zmq.SUB),
-            ("hb", zmq.REQ),
         ):
-            sock = context.socket(kind)
+            sock: zmq.Socket[bytes] = zmq.Socket(context, kind)
             sock.setsockopt(zmq.LINGER, 0)
             if channel in ("shell", "stdin"):
                 sock.setsockopt(zmq.IDENTITY, identity)  # spec: stdin shares shell's identity
@@ -93,9 +96,11 @@ class KernelClient(KernelChannels):
                 sock.setsockopt(zmq.RCVHWM, config.iopub_hwm)
                 sock.setsockopt(zmq.SUBSCRIBE, b"")
             if channel == "stdin":
+                # An asyncio socket: the monitor is made in the (asyncio) context.
                 self._stdin_monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
             sock.connect(info.endpoint(channel))  # type: ignore[arg-type]
-            self._sockets[channel] = sock
+            self._sockets[channel] = LoopSocket(sock, loop)
+        self._hb = self._new_heartbeat()
 
     # --- lifetime ------------------------------------------------------------------
 
@@ -125,10 +130,11 @@ class KernelClient(KernelChannels):
         if self._closed:
             return
         self._closed = True
-        self._sockets["stdin"].disable_monitor()
+        self._sockets["stdin"].sock.disable_monitor()
         self._stdin_monitor.close(linger=0)
         for sock in self._sockets.values():
-            sock.close(linger=0)
+            sock.close()
+        self._hb.close(linger=0)
         self._fail_all()
 
     # --- receiving -------------------------------------------------------------------
@@ -168,12 +174,15 @@ class KernelClient(KernelChannels):
             raise ValueError("iopub is receive-only")
         await self._sockets[channel].send_multipart(to_frames(msg, self._signer))
 
-    def _reset_heartbeat(self) -> None:
-        self._sockets["hb"].close(linger=0)
+    def _new_heartbeat(self) -> zmq.asyncio.Socket:
         sock = self._context.socket(zmq.REQ)
         sock.setsockopt(zmq.LINGER, 0)
         sock.connect(self.info.endpoint("hb"))
-        self._sockets["hb"] = sock
+        return sock
+
+    def _reset_heartbeat(self) -> None:
+        self._hb.close(linger=0)
+        self._hb = self._new_heartbeat()
 
     async def ping(self) -> float:
         """One heartbeat round trip; returns its duration in seconds. Raises
@@ -182,7 +191,7 @@ class KernelClient(KernelChannels):
         async with self._hb_lock:
             if self._closed:
                 raise KernelClosed("client closed")
-            sock = self._sockets["hb"]
+            sock = self._hb
             payload = b"ping-" + new_id().encode("ascii")
             start = time.perf_counter()
             try:

@@ -3,6 +3,9 @@
 A message is decoded once, where it enters the server, into an `Incoming` with typed
 content. A `Subscription` is a bounded queue that selects messages by channel and,
 optionally, by parent msg_id; a full queue holds the sender back instead of dropping.
+A `Listener` selects by channel and takes each message in a callback, on the receive
+loop itself: no queue and no task switch per message, and the loop reads the next
+message only once the callback has returned.
 """
 
 from __future__ import annotations
@@ -138,6 +141,49 @@ class Subscription:
             self._queue.get_nowait()
 
     def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Listener:
+    """Calls `callback` with every message on `channels`, in arrival order, from the
+    receive loop: the callback must not block, and reading waits while it runs (that
+    is its back-pressure). A callback that raises is logged; later messages still
+    come. Use it as a context manager (or call `close()`) to stop the calls."""
+
+    parent: str | None = None  # listeners take messages whatever their parent
+
+    def __init__(
+        self,
+        channels: frozenset[MessageChannel],
+        callback: Callable[[Incoming], None],
+        unsubscribe: Callable[[Listener], None],
+    ) -> None:
+        self.channels = channels
+        self._callback = callback
+        self._unsubscribe = unsubscribe
+        self.closed = False
+
+    async def deliver(self, incoming: Incoming) -> None:
+        if self.closed:
+            return
+        try:
+            self._callback(incoming)
+        except Exception:  # one bad message must not stop the receive loop
+            log.exception("handling %s from the kernel failed", incoming.msg_type)
+
+    def fail(self, exc: BaseException) -> None:
+        """The client closed: nothing more will come."""
+        self.closed = True
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._unsubscribe(self)
+
+    def __enter__(self) -> Listener:
         return self
 
     def __exit__(self, *exc: object) -> None:

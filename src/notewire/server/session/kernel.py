@@ -30,6 +30,7 @@ from ..kernels import (
     KernelDied,
     KernelError,
     KernelManager,
+    Listener,
     NoSuchKernelSpec,
     RunningKernel,
 )
@@ -62,13 +63,16 @@ class KernelStatus:
         return body
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Execution:
-    """An execute_request in flight, and the cell its output belongs to."""
+    """An execute_request in flight, and the cell its output belongs to. `on_idle`, if
+    set, is called when its idle status arrives, after that status has been applied
+    (not when the kernel dies: then only `idle` is set)."""
 
     msg_id: str
     cell_id: str
     idle: asyncio.Event
+    on_idle: Callable[[], None] | None = None
 
 
 IopubHandler = Callable[[Incoming, str | None], None]  # message, the cell it belongs to
@@ -100,6 +104,7 @@ class NotebookKernel:
         self._parents: OrderedDict[str, str] = OrderedDict()  # msg_id -> cell id
         self._executions: dict[str, Execution] = {}
         self._background: list[asyncio.Task[None]] = []
+        self._listener: Listener | None = None
 
     # --- status --------------------------------------------------------------------
 
@@ -177,13 +182,20 @@ class NotebookKernel:
 
     def _attach(self, handle: RunningKernel) -> None:
         """Start reading the kernel's iopub and watching its process."""
-        for task in self._background:
-            task.cancel()
-        sub = handle.client.subscribe(("iopub",))
+        self._stop_background()
+        # Applied on the client's receive loop, message by message: a queue and a task
+        # of our own would cost a task switch per message, on every execute's path.
+        self._listener = handle.client.listen(self._route, ("iopub",))
         self._background = [
-            self._tasks.create_task(self._pump(sub), name=f"iopub-{handle.id[:8]}"),
             self._tasks.create_task(self._watch(handle), name=f"watch-{handle.id[:8]}"),
         ]
+
+    def _stop_background(self) -> None:
+        for task in self._background:
+            task.cancel()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     async def _watch(self, handle: RunningKernel) -> None:
         while True:
@@ -232,8 +244,7 @@ class NotebookKernel:
         await handle.interrupt()
 
     async def shutdown(self) -> None:
-        for task in self._background:
-            task.cancel()
+        self._stop_background()
         handle, self.handle = self.handle, None
         self._fail_executions()
         if handle is not None:
@@ -247,14 +258,6 @@ class NotebookKernel:
         return self.handle
 
     # --- iopub ---------------------------------------------------------------------
-
-    async def _pump(self, sub: Any) -> None:
-        with sub:
-            async for incoming in sub:
-                try:
-                    self._route(incoming)
-                except Exception:  # one bad message must not stop the notebook's output
-                    log.exception("applying %s from the kernel failed", incoming.msg_type)
 
     def _route(self, incoming: Incoming) -> None:
         parent = incoming.parent_id
@@ -273,6 +276,10 @@ class NotebookKernel:
             if execution is not None and content.execution_state == "idle":
                 del self._executions[execution.msg_id]
                 execution.idle.set()
+                self._on_iopub(incoming, cell_id)
+                if execution.on_idle is not None:
+                    execution.on_idle()
+                return
         self._on_iopub(incoming, cell_id)
 
     # --- requests ------------------------------------------------------------------

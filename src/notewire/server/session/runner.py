@@ -110,7 +110,23 @@ class RunQueue:
                         break
                     if isinstance(incoming.content, InputRequest):
                         self._on_input(incoming, cell_id)
-            await execution.idle.wait()
+            reply = incoming
+            status = str(reply.msg.content.get("status", "error"))
+            finished = False
+
+            def finish() -> None:
+                nonlocal finished
+                finished = True
+                self._state.finish_cell(cell_id, reply, "done" if status == "ok" else "error")
+
+            if not execution.idle.is_set():
+                # The idle's reader ends the cell as it applies the idle: the browsers
+                # hear of it without waiting for this task's turn on the loop.
+                execution.on_idle = finish
+            try:
+                await execution.idle.wait()
+            finally:
+                execution.on_idle = None  # cancelled: the cell is not ours to end now
         except KernelDied as exc:
             if not exc.cause.requested:
                 self._state.fail_cell(cell_id, "KernelDied", f"The kernel {exc.cause.describe()}.")
@@ -120,6 +136,6 @@ class RunQueue:
         except KernelClosed:  # shut down under it
             self._state.finish_cell(cell_id, None, "idle")
             return False
-        status = str(incoming.msg.content.get("status", "error"))
-        self._state.finish_cell(cell_id, incoming, "done" if status == "ok" else "error")
+        if not finished:  # the idle came first, or the kernel died before it
+            finish()
         return status == "ok"
