@@ -22,6 +22,7 @@ def test_all_lists_every_public_name() -> None:
         "process",
         "routing",
         "specs",
+        "zmq_io",
     }
     assert set(kernels.__all__) == public - modules
     for name in kernels.__all__:
