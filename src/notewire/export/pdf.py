@@ -125,8 +125,10 @@ class Printer:
         """
         deadline = time.monotonic() + timeout
         browser = self._running()
-        # Twice as many parts as cores: the print's cost grows faster than the page.
-        parts = pdf_parts.split(html, max(2, os.cpu_count() or 1) * 2, self.part_bytes)
+        # Twice as many parts as cores (the print's cost grows faster than the page), and
+        # no more than MAX_PARTS renderers at once, each holding its part in memory.
+        most = min(pdf_parts.MAX_PARTS, max(2, os.cpu_count() or 1) * 2)
+        parts = pdf_parts.split(html, most, self.part_bytes)
         with tempfile.TemporaryDirectory(prefix="notewire-print-") as tmp:
             pages = [Path(tmp) / f"part-{index}.html" for index in range(len(parts))]
             for page, part in zip(pages, parts, strict=True):

@@ -16,6 +16,9 @@ from notewire.export.html import CELL_MARKER, CELLS_END
 
 # About this much HTML per part: below it a notebook prints whole.
 PART_BYTES = 1_500_000
+# Renderers printing one notebook at once, whatever the cores: each holds its part's page
+# (a few hundred MB for a 5 MB part), and a server may be printing several notebooks.
+MAX_PARTS = 8
 # A link to an anchor of the page (`<a href="#...">`, other than the heading's own
 # pilcrow): it would point into another part's file once cut, so such a page prints
 # whole.
