@@ -135,11 +135,11 @@ class Printer:
                 page.write_text(as_printed(part), encoding="utf-8")
             pdfs = [page.with_suffix(".pdf") for page in pages]
 
-            def print_part(page: Path) -> None:
-                _print_part(browser, page, page.with_suffix(".pdf"), deadline)
+            def print_part(page: Path, pdf: Path) -> None:
+                _print_part(browser, page, pdf, deadline)
 
             with ThreadPoolExecutor(len(pages), thread_name_prefix="print") as pool:
-                list(pool.map(print_part, pages))  # raises a part's failure
+                list(pool.map(print_part, pages, pdfs))  # raises a part's failure
             partial = out.with_name(f".{out.name}.part")
             try:
                 if len(pdfs) == 1:
