@@ -121,6 +121,38 @@ async def test_completion_popup_and_inspect_tooltip(server: Server, session: Ses
     assert tab.errors == []
 
 
+ENDLESS_ANIMATIONS = """() => document.getAnimations()
+    .filter((a) => a.playState === 'running' && a.effect.getTiming().iterations === Infinity)
+    .map((a) => a.animationName || a.id || 'unnamed')"""
+CURSOR_LAYER = ".nw-cell:nth-child({n}) .cm-cursorLayer"
+CURSOR_HIDDEN = "(s) => document.querySelector(s)?.style.visibility === 'hidden'"
+CURSOR_SHOWN = "(s) => document.querySelector(s)?.style.visibility === ''"
+
+
+async def test_the_cursor_blinks_without_an_endless_animation(
+    server: Server, session: Session
+) -> None:
+    """A focused editor's cursor blinks, but no endless animation runs: one would make
+    Chromium draw a frame at every display refresh, and every keystroke wait for it."""
+    write_notebook(server.root / "blink.ipynb", cells=["first = 1", "second = 2"])
+    tab = await session.notebook(server, "blink.ipynb")
+    page = tab.page
+    await tab.type_in_cell(0, "0")
+    await tab.edit_mode()
+    assert await page.evaluate(ENDLESS_ANIMATIONS) == []
+    first, second = CURSOR_LAYER.format(n=1), CURSOR_LAYER.format(n=2)
+    await page.wait_for_function(CURSOR_HIDDEN, arg=first)
+    await page.wait_for_function(CURSOR_SHOWN, arg=first)
+    # The focus moves on: the first cursor is left shown, the second one blinks.
+    await page.wait_for_function(CURSOR_HIDDEN, arg=first)
+    await tab.type_in_cell(1, "0")
+    await page.wait_for_function(CURSOR_SHOWN, arg=first)
+    await page.wait_for_function(CURSOR_HIDDEN, arg=second)
+    assert await page.evaluate(ENDLESS_ANIMATIONS) == []
+    assert await tab.sources() == ["first = 10", "second = 20"]
+    assert tab.errors == []
+
+
 async def test_interrupt_a_sleeping_loop_with_i_i(server: Server, session: Session) -> None:
     write_notebook(
         server.root / "loop.ipynb",

@@ -29,7 +29,6 @@ import {
   crosshairCursor,
   Decoration,
   type DecorationSet,
-  drawSelection,
   dropCursor,
   EditorView,
   highlightSpecialChars,
@@ -47,6 +46,7 @@ import type { CellType } from "../model/document";
 import { readCompleteReply, readInspectReply, toCodePoints } from "../model/completion";
 import type { JSONObject } from "../model/protocol";
 import { ansiNodes } from "./ansi-dom";
+import { cursorWithTimedBlink } from "./cursor-blink";
 import { quietFontsReady } from "./fonts-ready";
 import { whileBuilding } from "./selection-hub";
 
@@ -277,7 +277,7 @@ export function createEditor(opts: EditorOptions): CellEditor {
         // tooltip drawn inside the cell: tooltips live in <body>.
         tooltips({ parent: document.body }),
         highlightSpecialChars(),
-        drawSelection(),
+        cursorWithTimedBlink(),
         dropCursor(),
         EditorState.allowMultipleSelections.of(true),
         indentOnInput(),
