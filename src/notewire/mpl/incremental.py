@@ -18,7 +18,8 @@ settles on lays the figure out again.
 
 While the user drags, lines may be drawn with a coarser path simplification (`coarse`):
 the draw of a long line is its cost, and at screen rate the difference is a few
-antialiased pixels, and long lines from four points per pixel column (decimate.py).
+antialiased pixels, and long lines from four points per pixel column (decimate.py),
+painted as one span per pixel column when they are dense (spans.py).
 The settle frame is a full draw at full quality.
 
 The redrawn axes' Axis objects skip work whose result is known (`_lean`): an axis whose
@@ -43,6 +44,7 @@ from matplotlib.image import _draw_list_compositing_images  # type: ignore[attr-
 from matplotlib.transforms import Bbox
 
 from .decimate import reduced_lines
+from .spans import spanned_lines
 
 COARSE_THRESHOLD = 1.0  # px: path.simplify_threshold while the user drags (default 1/9)
 _MARGIN = 0.1  # inch around an extent: tick labels change width as the view moves
@@ -258,6 +260,7 @@ class IncrementalDrawer:
             with (
                 _coarse(background.redraw) if coarse else contextlib.nullcontext(),
                 reduced_lines(background.redraw) if coarse else contextlib.nullcontext(),
+                spanned_lines(background.redraw) if coarse else contextlib.nullcontext(),
                 _hidden(labels),
                 _lean(axes, background.still, background.ticks, coarse),
             ):
