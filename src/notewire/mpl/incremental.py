@@ -45,6 +45,7 @@ from matplotlib.transforms import Bbox
 
 from .decimate import reduced_lines
 from .spans import spanned_lines
+from .textcache import TextCache
 
 COARSE_THRESHOLD = 1.0  # px: path.simplify_threshold while the user drags (default 1/9)
 _MARGIN = 0.1  # inch around an extent: tick labels change width as the view moves
@@ -206,6 +207,7 @@ class IncrementalDrawer:
         self.incremental_frames = 0
         self.full_frames = 0
         self.builds = 0  # backgrounds drawn
+        self.text = TextCache()  # drafts' labels, at whole pixels
 
     def invalidate(self) -> None:
         self._background = None
@@ -261,6 +263,7 @@ class IncrementalDrawer:
                 _coarse(background.redraw) if coarse else contextlib.nullcontext(),
                 reduced_lines(background.redraw) if coarse else contextlib.nullcontext(),
                 spanned_lines(background.redraw) if coarse else contextlib.nullcontext(),
+                self.text.drawing(renderer) if coarse else contextlib.nullcontext(),
                 _hidden(labels),
                 _lean(axes, background.still, background.ticks, coarse),
             ):

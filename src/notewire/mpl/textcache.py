@@ -1,0 +1,124 @@
+"""Text in draft frames from glyph bitmaps rendered once, at whole-pixel positions.
+
+While the user pans, an axis's tick labels move and are drawn again every frame: Agg
+lays each string out and renders each glyph with FreeType, at the label's sub-pixel
+position (a quarter of a draft frame on a plain line plot). The labels are mostly the
+same strings frame after frame. In a draft, a string is drawn at its position rounded
+to whole pixels: rendered once by Agg there (its glyph bitmaps recorded as Agg draws
+them), then the same bitmaps are composited at the new whole-pixel offset, which is
+what Agg would draw at that position (FreeType's output does not change under a
+whole-pixel shift). So a cached label is Agg's label moved by less than half a pixel;
+the frame the view settles on is a full draw, at the exact positions.
+
+Mathtext and usetex strings, and text drawn by anything but Agg's draw_text, are drawn
+as usual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import get_hinting_flag
+
+MAX_STRINGS = 512  # recorded strings kept (tick labels of a few axes, with room)
+
+_Glyphs = list[tuple[np.ndarray, int, int]]  # bitmap, its place from the string's origin
+
+
+class _Recorder:
+    """Stands in for Agg's C++ renderer while a string is drawn: it records the glyph
+    bitmaps it is given (and draws them)."""
+
+    def __init__(self, agg: Any, x: int, y: int) -> None:
+        self._agg, self._x, self._y = agg, x, y
+        self.glyphs: _Glyphs = []
+
+    def draw_text_image(self, image: Any, x: int, y: int, angle: float, gc: Any) -> None:
+        self.glyphs.append((np.array(image, copy=True), x - self._x, y - self._y))
+        self._agg.draw_text_image(image, x, y, angle, gc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._agg, name)
+
+
+class TextCache:
+    """Recorded strings, least recently used dropped first."""
+
+    def __init__(self, limit: int = MAX_STRINGS) -> None:
+        self._glyphs: OrderedDict[tuple[Any, ...], _Glyphs] = OrderedDict()
+        self._limit = limit
+        self.hits = 0
+        self.misses = 0
+
+    def draw_text(
+        self,
+        renderer: Any,
+        agg_draw_text: Any,
+        gc: Any,
+        x: float,
+        y: float,
+        s: str,
+        prop: Any,
+        angle: float,
+        mtext: Any,
+    ) -> None:
+        """Agg's draw_text of `s` at (x, y) rounded to whole pixels (y down)."""
+        key = (
+            s,
+            prop,
+            angle,
+            renderer.dpi,
+            gc.get_antialiased(),
+            get_hinting_flag(),
+            mtext.get_fontfeatures() if mtext is not None else None,
+            mtext.get_language() if mtext is not None else None,
+        )
+        at_x, at_y = round(x), round(y)
+        glyphs = self._glyphs.get(key)
+        if glyphs is None:
+            self.misses += 1
+            agg = renderer._renderer
+            recorder = renderer._renderer = _Recorder(agg, at_x, at_y)
+            try:
+                agg_draw_text(gc, at_x, at_y, s, prop, angle, False, mtext)
+            finally:
+                renderer._renderer = agg
+            self._glyphs[(s, prop.copy(), *key[2:])] = recorder.glyphs  # prop may change
+            if len(self._glyphs) > self._limit:
+                self._glyphs.popitem(last=False)
+            return
+        self.hits += 1
+        self._glyphs.move_to_end(key)
+        agg = renderer._renderer
+        for image, dx, dy in glyphs:
+            agg.draw_text_image(image, at_x + dx, at_y + dy, 0, gc)
+
+    @contextlib.contextmanager
+    def drawing(self, renderer: Any) -> Iterator[None]:
+        """Within it, plain text `renderer` (Agg's) draws goes through the cache."""
+        agg_draw_text = renderer.draw_text
+
+        def draw_text(
+            gc: Any,
+            x: float,
+            y: float,
+            s: str,
+            prop: Any,
+            angle: float,
+            ismath: Any = False,
+            mtext: Any = None,
+        ) -> None:
+            if ismath:
+                agg_draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            else:
+                self.draw_text(renderer, agg_draw_text, gc, x, y, s, prop, angle, mtext)
+
+        renderer.draw_text = draw_text
+        try:
+            yield
+        finally:
+            del renderer.draw_text
