@@ -12,6 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
+from notewire.mpl import textcache
 from notewire.mpl.incremental import IncrementalDrawer
 from notewire.mpl.textcache import TextCache
 
@@ -50,18 +51,29 @@ def test_a_cached_string_is_agg_at_the_whole_pixel_position(angle: float) -> Non
     assert (cache.misses, cache.hits) == (1, 2)
 
 
-def test_drafts_draw_labels_from_the_cache_and_settled_frames_do_not() -> None:
+def _drafts() -> tuple[Any, IncrementalDrawer, np.ndarray]:
     x = np.linspace(0, 10, 50)
     fig = Figure(figsize=(4, 3), dpi=100)
     ax = fig.add_subplot()
     ax.plot(x, np.sin(x))
+    ax.set_title("kept layouts")
     drawer = IncrementalDrawer(FigureCanvasAgg(fig))
     drawer.full()
     for _ in range(3):
         x0, x1 = ax.get_xlim()
         ax.set_xlim(x0 + 0.13, x1 + 0.13)
         assert drawer.draw(coarse=True)
+    return ax, drawer, np.asarray(fig.canvas.get_renderer().buffer_rgba()).copy()  # type: ignore[attr-defined]
+
+
+def test_drafts_draw_labels_from_the_cache_and_settled_frames_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ax, drawer, kept = _drafts()
     assert drawer.text.hits > 0 and drawer.text.misses > 0
+    with monkeypatch.context() as patch:  # text laid out afresh: the same picture
+        patch.setattr(textcache, "_layout_key", lambda text, renderer: None)
+        assert np.array_equal(_drafts()[2], kept)
     before = (drawer.text.hits, drawer.text.misses)
     x0, x1 = ax.get_xlim()
     ax.set_xlim(x0 + 0.13, x1 + 0.13)

@@ -10,8 +10,11 @@ what Agg would draw at that position (FreeType's output does not change under a
 whole-pixel shift). So a cached label is Agg's label moved by less than half a pixel;
 the frame the view settles on is a full draw, at the exact positions.
 
+The layout of each Text (Text._get_layout: its box and lines relative to its position,
+asked twice a frame for each tick label) is kept too, by everything it depends on.
+
 Mathtext and usetex strings, and text drawn by anything but Agg's draw_text, are drawn
-as usual.
+as usual; wrapped and usetex text is laid out as usual.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import get_hinting_flag
+from matplotlib.text import Text
 
 MAX_STRINGS = 512  # recorded strings kept (tick labels of a few axes, with room)
 
@@ -51,6 +55,7 @@ class TextCache:
     def __init__(self, limit: int = MAX_STRINGS) -> None:
         self._glyphs: OrderedDict[tuple[Any, ...], _Glyphs] = OrderedDict()
         self._limit = limit
+        self._layouts: dict[tuple[Any, ...], Any] = {}  # Text._get_layout's, by what it uses
         self.hits = 0
         self.misses = 0
 
@@ -117,8 +122,45 @@ class TextCache:
             else:
                 self.draw_text(renderer, agg_draw_text, gc, x, y, s, prop, angle, mtext)
 
+        layouts = self._layouts
+        text_layout = Text._get_layout
+
+        def get_layout(text: Text, renderer: Any) -> Any:
+            key = _layout_key(text, renderer)
+            if key is None:
+                return text_layout(text, renderer)
+            layout = layouts.get(key)
+            if layout is None:
+                layout = layouts[key] = text_layout(text, renderer)
+                if len(layouts) > self._limit:
+                    layouts.pop(next(iter(layouts)))
+            return layout
+
         renderer.draw_text = draw_text
+        Text._get_layout = get_layout  # type: ignore[method-assign]
         try:
             yield
         finally:
             del renderer.draw_text
+            Text._get_layout = text_layout  # type: ignore[method-assign]
+
+
+def _layout_key(text: Text, renderer: Any) -> tuple[Any, ...] | None:
+    """What Text._get_layout's result (relative to the text's position) depends on;
+    None for text it is not kept for (wrapped, usetex)."""
+    t: Any = text
+    if t._wrap or t.get_usetex():
+        return None
+    return (
+        t._text,
+        t._fontproperties.copy(),
+        t.get_rotation(),
+        t.get_rotation_mode(),
+        t._horizontalalignment,
+        t._verticalalignment,
+        t._multialignment,
+        t._linespacing,
+        t._parse_math,
+        t.get_figure(root=True).dpi,
+        id(renderer),
+    )
