@@ -132,7 +132,7 @@ def paint(
     pixels = buffer.view(np.uint32).reshape(-1)
     stride = buffer.shape[1]
     j, rows = _runs(core0, core1)
-    _blend(pixels, rows * stride + j + col0, rgba[3], rgba)
+    blend(pixels, rows * stride + j + col0, rgba[3], rgba)
     j, rows = _runs(np.concatenate((r0, core1)), np.concatenate((core0, r1)))
     j %= len(r0)
     # float32 and in place: these rows are a third of a dense line's pixels
@@ -148,7 +148,7 @@ def paint(
         share *= reach[abs(d)]
         np.maximum(cover, share, out=cover)  # cover >= 0: negative shares drop out
     cover *= rgba[3]
-    _blend(pixels, rows * stride + j + col0, cover, rgba)
+    blend(pixels, rows * stride + j + col0, cover, rgba)
     return True
 
 
@@ -160,7 +160,7 @@ def _runs(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return i, starts[i] + np.arange(total) - np.repeat(np.cumsum(count) - count, count)
 
 
-def _blend(
+def blend(
     pixels: np.ndarray, at: np.ndarray, alpha: float | np.ndarray, rgba: Sequence[float]
 ) -> None:
     """Agg's plain RGBA blend (the colour over straight, not premultiplied, pixels) at
@@ -172,7 +172,7 @@ def _blend(
         pixels[at] = np.rint(np.append(color, 255)).astype(np.uint8).view(np.uint32)[0]
         return
     if solid.any():
-        _blend(pixels, at[solid], 1.0, rgba)
+        blend(pixels, at[solid], 1.0, rgba)
     keep = (alpha > 0) & ~solid
     at, alpha = at[keep], alpha[keep]
     under = pixels[at].view(np.uint8).reshape(-1, 4).astype(np.float32)
@@ -188,7 +188,7 @@ def _blend(
     pixels[at] = result.astype(np.uint8).view(np.uint32).reshape(-1)
 
 
-def _clip_box(gc: Any, width: int, height: int) -> tuple[int, int, int, int] | None:
+def clip_box(gc: Any, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The clip as pixel columns and rows (top down), rounded as Agg rounds it; None
     when it is not a rectangle."""
     path, _ = gc.get_clip_path()
@@ -216,7 +216,7 @@ def _paint_path(renderer: Any, gc: Any, path: Path, transform: Any, face: Any) -
         return False
     buffer = np.asarray(renderer.buffer_rgba())
     height, width = buffer.shape[:2]
-    clip = _clip_box(gc, width, height)
+    clip = clip_box(gc, width, height)
     if clip is None:
         return False
     xy = transform.transform(path.vertices)
