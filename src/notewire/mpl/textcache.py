@@ -20,6 +20,7 @@ as usual; wrapped and usetex text is laid out as usual.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -69,9 +70,14 @@ class TextCache:
         s: str,
         prop: Any,
         angle: float,
-        mtext: Any,
+        ismath: Any = False,
+        mtext: Any = None,
     ) -> None:
-        """Agg's draw_text of `s` at (x, y) rounded to whole pixels (y down)."""
+        """Agg's draw_text of `s` at (x, y) rounded to whole pixels (y down); mathtext
+        as Agg draws it."""
+        if ismath:
+            agg_draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            return
         key = (
             s,
             prop,
@@ -106,22 +112,6 @@ class TextCache:
     def drawing(self, renderer: Any) -> Iterator[None]:
         """Within it, plain text `renderer` (Agg's) draws goes through the cache."""
         agg_draw_text = renderer.draw_text
-
-        def draw_text(
-            gc: Any,
-            x: float,
-            y: float,
-            s: str,
-            prop: Any,
-            angle: float,
-            ismath: Any = False,
-            mtext: Any = None,
-        ) -> None:
-            if ismath:
-                agg_draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-            else:
-                self.draw_text(renderer, agg_draw_text, gc, x, y, s, prop, angle, mtext)
-
         layouts = self._layouts
         text_layout = Text._get_layout
 
@@ -136,7 +126,7 @@ class TextCache:
                     layouts.pop(next(iter(layouts)))
             return layout
 
-        renderer.draw_text = draw_text
+        renderer.draw_text = functools.partial(self.draw_text, renderer, agg_draw_text)
         Text._get_layout = get_layout  # type: ignore[method-assign]
         try:
             yield
