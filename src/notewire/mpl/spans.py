@@ -236,7 +236,7 @@ def _spanned_draw(line: Line2D) -> Any:
 
         renderer.draw_path = draw_path
         try:
-            Line2D.draw(line, renderer)
+            type(line).draw(line, renderer)  # a subclass keeps its own
         finally:
             del renderer.draw_path
 
