@@ -80,6 +80,7 @@ def stamp(
     height = buffer.shape[0]
     col0, row0, col1, row1 = clip
     reach = alpha.shape[0] // 2
+    x, y = np.clip(x, -1e6, 1e6), np.clip(y, -1e6, 1e6)  # far off: off the picture
     cols = np.floor(x + 0.5).astype(np.int64) - col0 + reach  # as Agg places markers
     rows = np.floor(height - y + 0.5).astype(np.int64) - row0 + reach
     h, w = row1 - row0, col1 - col0
