@@ -47,7 +47,7 @@ def reduce_columns(xy: np.ndarray, columns: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate((starts, ends, low, high)))
 
 
-def _qualifies(line: Any) -> bool:
+def qualifies(line: Any) -> bool:
     return bool(
         getattr(line, "_subslice", False)
         and line.get_drawstyle() == "default"
@@ -85,7 +85,7 @@ def _reduced_transform_path(line: Any, kept: list[tuple[Any, Any]]) -> Any:
 def reduced_lines(artists: Sequence[Any]) -> Iterator[None]:
     """Within it, the long lines of these axes are drawn reduced (the module docstring)."""
     lines = [
-        line for a in artists if isinstance(a, Axes) for line in a.get_lines() if _qualifies(line)
+        line for a in artists if isinstance(a, Axes) for line in a.get_lines() if qualifies(line)
     ]
     kept: list[tuple[Any, Any]] = []
     for line in lines:

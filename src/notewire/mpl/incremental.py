@@ -18,7 +18,10 @@ settles on lays the figure out again.
 
 While the user drags, lines may be drawn with a coarser path simplification (`coarse`):
 the draw of a long line is its cost, and at screen rate the difference is a few
-antialiased pixels, and long lines from four points per pixel column (decimate.py).
+antialiased pixels, and long lines from four points per pixel column (decimate.py),
+painted as one span per pixel column when they are dense (spans.py); many markers of
+one colour are stamped with numpy (stamps.py), and text comes from glyph bitmaps
+rendered once per string (textcache.py).
 The settle frame is a full draw at full quality.
 
 The redrawn axes' Axis objects skip work whose result is known (`_lean`): an axis whose
@@ -43,6 +46,9 @@ from matplotlib.image import _draw_list_compositing_images  # type: ignore[attr-
 from matplotlib.transforms import Bbox
 
 from .decimate import reduced_lines
+from .spans import spanned_lines
+from .stamps import stamped_markers
+from .textcache import TextCache
 
 COARSE_THRESHOLD = 1.0  # px: path.simplify_threshold while the user drags (default 1/9)
 _MARGIN = 0.1  # inch around an extent: tick labels change width as the view moves
@@ -204,6 +210,7 @@ class IncrementalDrawer:
         self.incremental_frames = 0
         self.full_frames = 0
         self.builds = 0  # backgrounds drawn
+        self.text = TextCache()  # drafts' labels, at whole pixels
 
     def invalidate(self) -> None:
         self._background = None
@@ -258,6 +265,9 @@ class IncrementalDrawer:
             with (
                 _coarse(background.redraw) if coarse else contextlib.nullcontext(),
                 reduced_lines(background.redraw) if coarse else contextlib.nullcontext(),
+                spanned_lines(background.redraw) if coarse else contextlib.nullcontext(),
+                self.text.drawing(renderer) if coarse else contextlib.nullcontext(),
+                stamped_markers(renderer) if coarse else contextlib.nullcontext(),
                 _hidden(labels),
                 _lean(axes, background.still, background.ticks, coarse),
             ):
