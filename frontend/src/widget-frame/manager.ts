@@ -37,10 +37,9 @@ export class FrameManager extends ManagerBase {
   renderMime?: RenderMimeRegistry;
   private readonly views = new Set<DOMWidgetView>();
   /** Views built ahead (`prepare`), by model id: the next view asked of the model. */
-  private readonly early = new Map<string, Promise<DOMWidgetView>>();
+  private readonly early = new Map<string, Promise<WidgetView>>();
   private preparing = true;
   private taken = 0;
-  private asideEl: HTMLElement | null = null;
 
   constructor(private readonly bridge: Bridge) {
     super();
@@ -79,12 +78,9 @@ export class FrameManager extends ManagerBase {
    * opens it), builds a view of each new live model of ipywidgets' controls, so that
    * the output that comes after shows views built already: a box of 100 sliders finds
    * its children's views made while the kernel was still making the sliders (the
-   * sliders' comm_opens come before the box's). A view that no other has taken (yet)
-   * is attached, out of sight (`aside`), so that what ipywidgets does once a view is
-   * in the page (its layout and style, a slider's readout) is done then too; a view
-   * that takes it as a child, or the output that shows it, detaches it first. Models
-   * that count their views (`_view_count`) are left out: a view built and never shown
-   * would miscount.
+   * sliders' comm_opens come before the box's). A view is built detached, as every
+   * view is before it is shown; showing it attaches it. Models that count their views
+   * (`_view_count`) are left out: a view built and never shown would miscount.
    */
   prepare(models: readonly ModelSnapshot[]): void {
     if (!this.preparing) return;
@@ -93,28 +89,10 @@ export class FrameManager extends ManagerBase {
       const { _view_module: module, _view_name: name, _view_count: count } = m.state;
       if (!m.live || module !== CONTROLS || typeof name !== "string" || !name || count != null) continue;
       if (this.early.has(m.model_id)) continue;
-      const view = this.get_model(m.model_id).then((model) => super.create_view<DOMWidgetView>(model as base.DOMWidgetModel));
-      view.then(
-        (v) => {
-          if (this.early.get(m.model_id) === view) Widget.attach(v.luminoWidget, this.aside());
-        },
-        () => {}, // a failure is the caller's to see, when it asks for the view
-      );
+      const view = this.get_model(m.model_id).then((model) => super.create_view(model));
+      view.catch(() => {}); // a failure is the caller's to see, when it asks for the view
       this.early.set(m.model_id, view);
     }
-  }
-
-  /** Where views built ahead are attached: in the document, laid out, never seen, and
-   * adding nothing to the height the frame reports (the page sizes the frame by it). */
-  private aside(): HTMLElement {
-    if (!this.asideEl) {
-      this.asideEl = document.createElement("div");
-      this.asideEl.className = "nw-widget-aside";
-      this.asideEl.setAttribute("aria-hidden", "true");
-      this.asideEl.inert = true;
-      document.body.append(this.asideEl);
-    }
-    return this.asideEl;
   }
 
   /** The frame shows its views (built): it builds none ahead any more, and those it
@@ -123,11 +101,7 @@ export class FrameManager extends ManagerBase {
     this.preparing = false;
     const left = [...this.early.values()];
     this.early.clear();
-    const aside = this.asideEl;
-    this.asideEl = null;
-    // Removed while still in the document: Lumino detaches an attached view as it goes.
-    const removed = left.map((view) => view.then((v) => v.remove(), () => {}));
-    void Promise.all(removed).then(() => aside?.remove());
+    for (const view of left) void view.then((v) => v.remove(), () => {});
   }
 
   /** A view of `model`: the one built ahead when there is one (given the options the
@@ -139,7 +113,6 @@ export class FrameManager extends ManagerBase {
     // How many views came from those built ahead, for whoever looks (tests, a curious user).
     document.documentElement.dataset["viewsAhead"] = String(++this.taken);
     return early.then((view) => {
-      if (view.luminoWidget.isAttached && !view.luminoWidget.parent) Widget.detach(view.luminoWidget);
       view.options = { ...view.options, ...this.setViewOptions(options) };
       return view;
     });
