@@ -126,6 +126,11 @@ async function init(m: Extract<ToFrame, { type: "nw-widget-init" }>): Promise<vo
   bridge = new Bridge(m.prefix, post);
   manager = new FrameManager(bridge);
   const loading = manager.loadSnapshot(m.models);
+  if (m.views.length === 0) {
+    manager.prepare(m.models); // a spare: see FrameManager.prepare
+    return;
+  }
+  manager.stopPreparing();
   await built(await arrange(manager, m.views));
   await loading;
   reportShown();
@@ -136,10 +141,21 @@ const handlers: { [K in ToFrame["type"]]: (m: Extract<ToFrame, { type: K }>) => 
     post({ type: "nw-widget-ack" });
     if (!manager) void init(m);
   },
-  "nw-widget-models": (m) => void manager?.loadSnapshot(m.models),
+  "nw-widget-models": (m) => {
+    if (!manager) return;
+    void manager.loadSnapshot(m.models);
+    if (shown.size === 0) manager.prepare(m.models);
+  },
   "nw-widget-views": (m) => {
     post({ type: "nw-widget-ack" });
-    if (manager) void arrange(manager, m.views).then(built).then(reportShown);
+    const mgr = manager;
+    if (!mgr) return;
+    void arrange(mgr, m.views)
+      .then(built)
+      .then(() => {
+        mgr.stopPreparing();
+        reportShown();
+      });
   },
   "nw-widget-comm": (m) => {
     if (!manager || !bridge) return;

@@ -42,6 +42,10 @@ class NotebookClient:
         self.kernel: dict[str, Any] = {}
         self.save_status: dict[str, Any] = {}
         self.messages: list[dict[str, Any]] = []  # every JSON message, in order
+        # for each of `messages`, the number of the WebSocket message that brought it
+        # (a batch frame brings several under one number)
+        self.arrivals: list[int] = []
+        self._received = 0  # WebSocket messages received
         self.buffers: list[tuple[bytes, ...]] = []  # the buffers of each of `messages`
         self.synced = asyncio.Event()
         self.step2_sizes: list[int] = []  # bytes of each SyncStep2 received
@@ -99,6 +103,7 @@ class NotebookClient:
     async def _read(self) -> None:
         try:
             async for data in self.ws:
+                self._received += 1
                 for frame in decode_all(data):
                     self._receive(frame)
                 async with self._changed:
@@ -129,6 +134,7 @@ class NotebookClient:
             return
         body = frame.body
         self.messages.append(body)
+        self.arrivals.append(self._received)
         self.buffers.append(frame.buffers)
         kind = body["type"]
         if kind == "hello":

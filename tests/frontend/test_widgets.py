@@ -143,6 +143,46 @@ async def test_two_views_of_one_model_both_follow_the_kernel(
     assert tab.errors == []
 
 
+async def test_a_spare_frame_builds_the_views_of_new_widgets_before_their_output_comes(
+    server: Server, session: Session
+) -> None:
+    write_notebook(
+        server.root / "ahead.ipynb",
+        cells=[
+            "import ipywidgets as w\nw.IntSlider(description='warm')",
+            "hidden = [w.IntSlider(description='hidden') for _ in range(3)]\n"
+            "s = w.IntSlider(value=7, description='twice')\n"
+            "b = w.VBox([w.IntSlider(value=i, description=f'x{i}') for i in range(5)])\n"
+            "display(b, s, s)",
+        ],
+    )
+    tab = await session.notebook(server, "ahead.ipynb")
+    await run_cell(tab, 0)
+    await expect(widget(tab, 0).locator(".widget-label")).to_have_text(
+        "warm", timeout=KERNEL_TIMEOUT_MS
+    )
+    # The notebook shows widgets: a spare frame loads, hidden, for the next output.
+    spare = await tab.page.wait_for_selector(".nw-widget-spare iframe", state="attached")
+    frame = await spare.content_frame()
+    assert frame is not None
+    await frame.wait_for_load_state("load")
+    await run_cell(tab, 1)
+    views = tab.cell(1).frame_locator("iframe.nw-widget-frame").first
+    labels = views.locator(".widget-slider .widget-label")
+    await expect(labels).to_have_text(
+        ["x0", "x1", "x2", "x3", "x4", "twice", "twice"], timeout=KERNEL_TIMEOUT_MS
+    )
+    # The box, its sliders and the first view of `s` were built ahead; the second view
+    # of `s` is a view of its own; the hidden sliders' views were dropped, never shown.
+    await expect(views.locator("html")).to_have_attribute("data-views-ahead", "7")
+    # A view built ahead is live like any other.
+    handle = views.locator(".widget-slider").nth(5).locator(".noUi-handle")
+    await handle.focus()
+    await handle.press("ArrowRight")
+    await expect(views.locator(".widget-slider .widget-readout").nth(6)).to_have_text("8")
+    assert tab.errors == []
+
+
 def foreign_widget_notebook(model_id: str) -> str:
     """A notebook as if downloaded (never signed): a saved widget view of `model_id`,
     and a cell that makes a live model of that id."""

@@ -4,7 +4,9 @@ real ipywidgets, and the Python client speaking the browser protocol
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 from importlib.resources import files
 from typing import Any
 
@@ -229,3 +231,50 @@ async def test_browsers_cannot_change_a_widgets_code_and_bad_msg_ids_are_refused
         await nb.send(update(model, "bad id with spaces", n=3))
         error = await nb.next_message("error", after=start)
         assert "msg_id" in error["message"]
+
+
+# The browser's side of the burst test, in a process of its own, as a browser is (a
+# client in the server's process would slow its event loop down enough to batch the
+# burst with no help). Prints, for each comm_open the cell brings, its comm id and the
+# number of the WebSocket message that brought it.
+BURST_BROWSER = """
+import asyncio, json, sys
+from notewire.client import NotebookClient
+
+async def main(url, token, source):
+    async with NotebookClient.connect(url, "b.ipynb", token=token) as nb:
+        cell = nb.add_cell(source)
+        await nb.run_and_wait([cell])
+        got = [(m["content"]["comm_id"], n) for m, n in zip(nb.messages, nb.arrivals)
+               if m["type"] == "comm_open"]
+        print(json.dumps(got))
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+# A kernel that makes a comm every half millisecond: the pace of ipywidgets' sliders
+# on a busy machine, and slower than the server relays them, so each would go alone.
+BURST_CELL = """
+import time, comm
+for i in range(200):
+    comm.create_comm(target_name="nw-burst", comm_id=f"c{i:03}")
+    time.sleep(0.0005)
+"""
+
+
+async def test_a_burst_of_comm_opens_reaches_the_browser_in_few_websocket_messages(
+    server: Server,
+) -> None:
+    # notewire's kernel publishes each comm_open as it is made: the server gathers a
+    # burst rather than send the browser a WebSocket message for each.
+    write_notebook(server.root / "b.ipynb", kernel="notewire")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", BURST_BROWSER, server.url, server.token, BURST_CELL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 100)
+    assert proc.returncode == 0, err.decode()
+    got = json.loads(out)
+    assert [c for c, _ in got] == [f"c{i:03}" for i in range(200)]  # all, in order
+    carried_by = {n for _, n in got}
+    assert len(carried_by) <= len(got) // 2, f"{len(carried_by)} WebSocket messages"

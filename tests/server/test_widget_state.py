@@ -203,7 +203,7 @@ class RecordingPeer:
         self.sent.append(body)
         self.times.append(asyncio.get_running_loop().time())
 
-    def send_frame(self, frame: str | bytes) -> None:
+    def send_frame(self, frame: str | bytes, *, burst: bool = False) -> None:
         self.send_json(decode(frame).body)  # type: ignore[union-attr]
 
     def send_awareness(self, payload: bytes) -> None: ...

@@ -20,6 +20,10 @@ import { loadWidgetModule } from "./amd";
 import { toDataView, type Bridge, type KernelMessageLike } from "./bridge";
 
 const WIDGET_TARGET = "jupyter.widget";
+const CONTROLS = "@jupyter-widgets/controls";
+/** Views a spare builds ahead at most (`prepare`): bounds a kernel that makes many
+ * widgets and shows none. */
+const MAX_EARLY = 500;
 
 let anywidget: Promise<ReturnType<typeof anywidgetFactory>> | null = null;
 
@@ -32,6 +36,10 @@ export class FrameManager extends ManagerBase {
   /** The registry the Output widget renders with; set when it is first loaded. */
   renderMime?: RenderMimeRegistry;
   private readonly views = new Set<DOMWidgetView>();
+  /** Views built ahead (`prepare`), by model id: the next view asked of the model. */
+  private readonly early = new Map<string, Promise<WidgetView>>();
+  private preparing = true;
+  private taken = 0;
 
   constructor(private readonly bridge: Bridge) {
     super();
@@ -63,6 +71,51 @@ export class FrameManager extends ManagerBase {
     this.views.add(v);
     v.once("remove", () => this.views.delete(v));
     return v;
+  }
+
+  /**
+   * While the frame is a spare (it shows nothing yet and gets each model as the kernel
+   * opens it), builds a view of each new live model of ipywidgets' controls, so that
+   * the output that comes after shows views built already: a box of 100 sliders finds
+   * its children's views made while the kernel was still making the sliders (the
+   * sliders' comm_opens come before the box's). A view is built detached, as every
+   * view is before it is shown; showing it attaches it. Models that count their views
+   * (`_view_count`) are left out: a view built and never shown would miscount.
+   */
+  prepare(models: readonly ModelSnapshot[]): void {
+    if (!this.preparing) return;
+    for (const m of models) {
+      if (this.early.size >= MAX_EARLY) return;
+      const { _view_module: module, _view_name: name, _view_count: count } = m.state;
+      if (!m.live || module !== CONTROLS || typeof name !== "string" || !name || count != null) continue;
+      if (this.early.has(m.model_id)) continue;
+      const view = this.get_model(m.model_id).then((model) => super.create_view(model));
+      view.catch(() => {}); // a failure is the caller's to see, when it asks for the view
+      this.early.set(m.model_id, view);
+    }
+  }
+
+  /** The frame shows its views (built): it builds none ahead any more, and those it
+   * built and no view took are removed. */
+  stopPreparing(): void {
+    this.preparing = false;
+    const left = [...this.early.values()];
+    this.early.clear();
+    for (const view of left) void view.then((v) => v.remove(), () => {});
+  }
+
+  /** A view of `model`: the one built ahead when there is one (given the options the
+   * caller gives: a box's child learns its parent), else a new one. */
+  override create_view(model: WidgetModel, options: Record<string, unknown> = {}): Promise<WidgetView> {
+    const early = this.early.get(model.model_id);
+    if (!early) return super.create_view(model, options);
+    this.early.delete(model.model_id);
+    // How many views came from those built ahead, for whoever looks (tests, a curious user).
+    document.documentElement.dataset["viewsAhead"] = String(++this.taken);
+    return early.then((view) => {
+      view.options = { ...view.options, ...this.setViewOptions(options) };
+      return view;
+    });
   }
 
   override _create_comm(target: string, modelId: string): Promise<IClassicComm> {

@@ -95,7 +95,10 @@ class CommRelay:
         except WidgetError:
             pass  # relayed all the same: the browsers' managers say what is wrong with it
         body = {"type": msg_type, "content": content, "metadata": metadata, "parent": parent_id}
-        self.peers.send_json(body, buffers)
+        # A comm_open comes in a burst as often as not: a cell of 100 sliders opens 302
+        # comms, published one by one as the kernel makes them (notewire's kernel sends
+        # each at once; ipykernel's IOPub thread happens to send them in bunches).
+        self.peers.send_json(body, buffers, burst=msg_type == "comm_open")
 
     def kernel_idle(self, parent_id: str | None) -> None:
         """The kernel is idle after handling `parent_id`."""

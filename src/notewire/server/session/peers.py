@@ -23,8 +23,10 @@ class Peer(Protocol):
     def send_json(self, body: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
         """Queue a JSON message (without waiting)."""
 
-    def send_frame(self, frame: str | bytes) -> None:
-        """Queue a message already encoded (one broadcast is encoded once for all)."""
+    def send_frame(self, frame: str | bytes, *, burst: bool = False) -> None:
+        """Queue a message already encoded (one broadcast is encoded once for all).
+        `burst`: it is likely one of many coming at once (a cell creating widgets),
+        so the peer may hold it a moment to send them together."""
 
     def send_awareness(self, payload: bytes) -> None:
         """Queue an awareness message from another peer."""
@@ -62,11 +64,13 @@ class Peers:
     def __iter__(self) -> Iterator[Peer]:
         return iter(list(self._peers))
 
-    def send_json(self, body: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
+    def send_json(
+        self, body: dict[str, Any], buffers: Sequence[bytes] = (), *, burst: bool = False
+    ) -> None:
         if self._peers:
             frame = encode_json(body, buffers)
             for peer in self:
-                peer.send_frame(frame)
+                peer.send_frame(frame, burst=burst)
 
     def doc_changed(self, update: bytes) -> None:
         self.feed.append(update)

@@ -11,6 +11,15 @@ fallback, not the rule). JSON messages queue up to a limit too (a broadcast is e
 once); a browser that falls that far behind is disconnected and catches up exactly by
 the Yjs sync when it reconnects. Those waiting when the writer runs go out together in
 one batch frame (a burst of widget comm messages: one WebSocket message, not 300).
+
+A kernel that publishes each message the moment it is made (notewire's does) sends a
+cell's 302 comm_opens as a trickle, one every few tenths of a millisecond, which the
+writer would otherwise send as 302 WebSocket messages, each costing the browser a task
+in the page and one in the widget frame (together more than the kernel's own work). So
+a message the session marks as part of a burst (a comm_open) holds the writer for
+BURST_HOLD, and what came meanwhile goes with it in one frame; the rest of the queue,
+the document's updates included, waits with it, so order is kept. Other messages, the
+replies to what a user does among them, go out at once.
 """
 
 from __future__ import annotations
@@ -42,6 +51,9 @@ log = logging.getLogger(__name__)
 MAX_PENDING_MESSAGES = 10_000  # JSON messages waiting for one browser
 MAX_CONCURRENT_COMMANDS = 32
 BATCH_BYTES = 1 << 20  # a batch frame takes frames while it is smaller than this
+# Seconds a burst (comm_opens) is gathered for: a cell of 100 sliders then reaches the
+# browser in some 25 frames rather than 300, and one widget shows at most this later.
+BURST_HOLD = 0.004
 CLOSE_TOO_SLOW = 4008  # application code: reconnect and resync
 CLOSE_NOTEBOOK_CLOSED = 4009  # the notebook was closed on the server (its kernel shut down)
 _SYNC_STEP1 = 0
@@ -55,6 +67,7 @@ class Connection:
         self.session = session
         self._outbox: deque[str | bytes] = deque()
         self._wake = asyncio.Event()
+        self._burst = False  # a message of a burst is queued: gather the rest first
         self._synced = False  # the browser sent its SyncStep1 for the current document
         self._sent_state = b""  # state vector of the document as last sent
         self._feed = session.peers.feed
@@ -76,7 +89,8 @@ class Connection:
     def send_json(self, body: dict[str, Any], buffers: Sequence[bytes] = ()) -> None:
         self._queue(encode_json(body, buffers))
 
-    def send_frame(self, frame: str | bytes) -> None:
+    def send_frame(self, frame: str | bytes, *, burst: bool = False) -> None:
+        self._burst |= burst
         self._queue(frame)
 
     def send_awareness(self, payload: bytes) -> None:
@@ -122,6 +136,9 @@ class Connection:
     async def _write(self) -> None:
         while True:
             await self._wake.wait()
+            if self._burst:
+                await asyncio.sleep(BURST_HOLD)
+                self._burst = False
             self._wake.clear()
             if self._close_code == CLOSE_NOTEBOOK_CLOSED:
                 await self._send_outbox()  # what the session said last ("deleted") goes first
