@@ -26,6 +26,7 @@ import { estimateCellHeight } from "../model/estimate";
 import { createEditor, type CellEditor, type EditorSnapshot, type KernelHelp } from "./editor";
 import { renderMarkdown } from "./markdown";
 import { fullOutputUrl } from "./api";
+import { whenIdle } from "./idle";
 import { OutputArea, type OutputsState } from "./outputs";
 import type { Placed } from "./cell-list";
 import { outputText, type Match } from "../model/notebook-search";
@@ -70,8 +71,8 @@ export class CellView implements Disposable {
   /** The cell is near the screen: its outputs are built, its editor is wanted. */
   private near = false;
   /**
-   * The source shows in an editor, not its light form. Built a frame after `near`
-   * (`buildEditor`, one a frame: view/cell-list.ts), or at once when the keyboard or
+   * The source shows in an editor, not its light form. Built after `near`, when the
+   * page is idle (`buildEditor`: view/cell-list.ts), or at once when the keyboard or
    * find needs it (`ensureEditor`).
    */
   private editorOn = false;
@@ -87,7 +88,7 @@ export class CellView implements Disposable {
    */
   private findable: HTMLElement | null = null;
   private findableText = "";
-  private findableIdle = 0;
+  private cancelFindable: (() => void) | null = null;
   private sourceFrame = 0;
   /** The cell's source, held from the start: a deleted cell's Map no longer reads. */
   private readonly source: Y.Text;
@@ -270,16 +271,16 @@ export class CellView implements Disposable {
 
   /** Fills the findable text when the page is idle (the outputs are not built). */
   private scheduleFindable(): void {
-    if (this.findableIdle) return;
-    this.findableIdle = requestIdleCallback(() => {
-      this.findableIdle = 0;
+    if (this.cancelFindable) return;
+    this.cancelFindable = whenIdle(() => {
+      this.cancelFindable = null;
       this.prepareFindable();
-    });
+    }, 10_000);
   }
 
   private dropFindable(): void {
-    if (this.findableIdle) cancelIdleCallback(this.findableIdle);
-    this.findableIdle = 0;
+    this.cancelFindable?.();
+    this.cancelFindable = null;
     this.findable?.remove();
     this.findable = null;
     this.findableText = "";
