@@ -173,17 +173,19 @@ export class CellView implements Disposable {
 
   /**
    * Takes the built outputs out of the page (the cell is far off screen), keeping how
-   * the user left them (shown in full, scrolled). The cell keeps its height: it is
-   * skipped by the browser (`content-visibility`), which remembers the height it was
-   * last drawn at, and its outputs are built again before it comes near the screen.
-   * Outputs with state of their own stay: an input() prompt, and those drawn by code
-   * (live figures, widgets, sandboxed HTML and scripts: frames and canvases).
+   * the user left them (shown in full, scrolled). The cell keeps its height: their place
+   * keeps theirs (the list has the cell laid out once more without them, view/cell-list.ts,
+   * and the browser remembers the height it last drew a skipped cell at), and they are
+   * built again before the cell comes near the screen. Outputs with state of their own
+   * stay: an input() prompt, and those drawn by code (live figures, widgets, sandboxed
+   * HTML and scripts: frames and canvases).
    */
   private dropOutputs(): void {
     const area = this.outputs;
     if (!this.live || this.pendingInput || area?.holdsState()) return;
     if (area) {
       this.outputsState = area.state();
+      if (this.outputsState.height > 0) this.outputsSlot.style.minHeight = `${this.outputsState.height}px`;
       area.destroy();
       area.el.remove();
       this.outputs = null;
@@ -388,6 +390,7 @@ export class CellView implements Disposable {
       return;
     }
     if (!this.live) {
+      this.outputsSlot.style.minHeight = "";
       this.estimate(this.source.toString());
       if (this.findable) this.scheduleFindable();
       return;
@@ -401,6 +404,7 @@ export class CellView implements Disposable {
         reply: (r, v) => this.host.reply(r, v),
         fullOutput: (view) => fullOutputUrl(this.host.path, this.id, view),
       });
+      this.outputsSlot.style.minHeight = "";
       this.outputsSlot.appendChild(this.outputs.el);
       if (this.outputsState) this.outputs.restore(this.outputsState);
       this.outputsState = null;

@@ -238,14 +238,14 @@ const STATEFUL = "iframe, canvas, .nw-widget-slot, .nw-widget-pending, .nw-canva
  * One ResizeObserver for every output area, which first has each area read its list's
  * sizes and then has each show or hide its "show all" button: with an observer of their
  * own, every area's read forced a layout after the write of the one before, once per
- * area built in the frame. An area's check returns its write.
+ * area built in the frame. An area's check is given its new height and returns its write.
  */
-const overflowChecks = new WeakMap<Element, () => () => void>();
+const overflowChecks = new WeakMap<Element, (height: number) => () => void>();
 let overflowObserver: ResizeObserver | null = null;
 
-function watchOverflow(el: HTMLElement, check: () => () => void): void {
+function watchOverflow(el: HTMLElement, check: (height: number) => () => void): void {
   overflowObserver ??= new ResizeObserver((entries) => {
-    const writes = entries.map((e) => overflowChecks.get(e.target)?.());
+    const writes = entries.map((e) => overflowChecks.get(e.target)?.(e.borderBoxSize[0]?.blockSize ?? 0));
     for (const write of writes) write?.();
   });
   overflowChecks.set(el, check);
@@ -261,6 +261,8 @@ function unwatchOverflow(el: HTMLElement): void {
 export interface OutputsState {
   readonly expanded: boolean;
   readonly scrollTop: number;
+  /** Its height in the page (px; 0 when never laid out). */
+  readonly height: number;
 }
 
 export class OutputArea implements Disposable {
@@ -282,6 +284,8 @@ export class OutputArea implements Disposable {
    * with no layout (reading `scrollTop` then forced one per area taken down).
    */
   private scrolled = 0;
+  /** The area's height when last laid out (px), for the place it leaves (`state`). */
+  private height = 0;
   private input: InputRequest | null = null;
   private outputsDropped = 0;
   private readonly widgets = new WidgetRuns();
@@ -300,7 +304,10 @@ export class OutputArea implements Disposable {
       this.more.textContent = this.expanded ? "collapse" : "show all";
     });
     this.list.addEventListener("scroll", () => (this.scrolled = this.list.scrollTop), { passive: true });
-    watchOverflow(this.list, () => this.checkOverflow());
+    watchOverflow(this.el, (height) => {
+      this.height = height;
+      return this.checkOverflow();
+    });
     outputs.observeDeep(this.onChange);
     this.render();
   }
@@ -420,7 +427,7 @@ export class OutputArea implements Disposable {
   }
 
   state(): OutputsState {
-    return { expanded: this.expanded, scrollTop: this.scrollTo || this.scrolled };
+    return { expanded: this.expanded, scrollTop: this.scrollTo || this.scrolled, height: this.height };
   }
 
   /** Puts a new area back the way `state` found an earlier one. */
@@ -458,7 +465,7 @@ export class OutputArea implements Disposable {
   destroy(): void {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.outputs.unobserveDeep(this.onChange);
-    unwatchOverflow(this.list);
+    unwatchOverflow(this.el);
     for (const v of this.views.values()) v.destroy();
     this.views.clear();
     this.widgets.destroy();
