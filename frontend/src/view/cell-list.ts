@@ -8,12 +8,13 @@
 // (`content-visibility`, notewire.css) at the height its cells' estimates add up to.
 //
 // Only the cells near the screen have their editor and outputs built (`makeLive`, then
-// `buildEditor`, one editor a frame), and those that leave it go back to their light
+// `buildEditor` when the page is idle), and those that leave it go back to their light
 // form (`makeLight`: no editor, and outputs only where they hold state): the editors and
 // outputs in the page, which every keystroke pays for (listeners, paint, garbage
 // collection), are those near the screen and the one being edited, however far the
 // user has scrolled.
 import { h } from "./dom";
+import { whenIdle, type Deadline } from "./idle";
 
 /** Cells per chunk. */
 const CHUNK = 32;
@@ -22,18 +23,36 @@ const CELL_CHROME_PX = 12;
 /** Cells this far above or below the screen have their outputs built, ready for a scroll. */
 const LIVE_MARGIN_PX = 1200;
 /**
- * Cells this far have their editor built too, one a frame. Fewer than the outputs: each
- * editor listens to every scroll and takes part in every frame.
+ * Cells this far have their editor built too, when the page is idle. Fewer than the
+ * outputs: each editor listens to every scroll and takes part in every frame.
  */
 const EDITOR_MARGIN_PX = 600;
+/**
+ * Idle milliseconds an editor is built in (about what building one takes on a slow
+ * machine): a shorter idle period is left alone, so the next frame is not late.
+ */
+const EDITOR_IDLE_MS = 8;
+/**
+ * An editor wanted this long is built even though the page was never idle (a page
+ * that animates without pause): one, then the wait starts again.
+ */
+const EDITOR_WAIT_MS = 1500;
 /**
  * Live cells go back to their light form (view/cell-view.ts) once this far from the screen:
  * farther than they are built, so that scrolling back and forth a little builds
  * nothing again.
  */
 const LIGHT_MARGIN_PX = 1800;
-/** Milliseconds of building a frame, after the first cell. */
-const BUILD_BUDGET_MS = 6;
+/**
+ * Milliseconds of building a frame, after the first cell, for cells off screen (those on
+ * it are built at once): the style, layout and paint of what was built cost the frame
+ * two to three times as much again (an HTML table: 10 ms of sanitizing, 30 ms in all,
+ * on a loaded 2-core machine).
+ */
+const BUILD_BUDGET_MS = 2;
+/** Cells laid out in their light form a frame (`settle`), and how long they may wait for idle time. */
+const SETTLE_BATCH = 16;
+const SETTLE_WAIT_MS = 5000;
 
 /** Something with a place on the screen: an element, a Range, a position in an editor. */
 export interface Placed {
@@ -62,9 +81,16 @@ export class CellList {
   /** The cells made live and not yet back to their light form. */
   private readonly live = new Set<ListedCell>();
   private liveCheck = 0;
-  private findableIdle = 0;
+  /** The cells near the screen still without their editor, nearest first. */
+  private editorQueue: ListedCell[] = [];
+  private cancelEditors: (() => void) | null = null;
+  private cancelFindable: (() => void) | null = null;
   /** Cells from here on have not had `prepareFindable` yet. */
   private findableNext = 0;
+  /** Cells back in their light form and not laid out since (`settle`). */
+  private unsettled: HTMLElement[] = [];
+  private cancelSettle: (() => void) | null = null;
+  private settleFrame = 0;
   private readonly sizes = new ResizeObserver(() => this.scheduleLiveCheck());
 
   constructor() {
@@ -123,19 +149,53 @@ export class CellList {
    * opening a notebook and typing never wait for it.
    */
   private scheduleFindable(): void {
-    if (this.findableIdle) return;
-    this.findableIdle = requestIdleCallback((deadline) => {
-      this.findableIdle = 0;
+    if (this.cancelFindable) return;
+    this.cancelFindable = whenIdle((deadline) => {
+      this.cancelFindable = null;
       while (this.findableNext < this.cells.length && deadline.timeRemaining() > 2) {
         this.cells[this.findableNext++]!.prepareFindable();
       }
       if (this.findableNext < this.cells.length) this.scheduleFindable();
-    });
+    }, 10_000);
+  }
+
+  /**
+   * Builds the editors near the screen when the page is idle, nearest first: building
+   * one and laying it out costs a few milliseconds, and while the user scrolls, a cell
+   * is gone again before its editor would be used (paging through a notebook built
+   * one a frame, and had long frames). Until then the cell shows its source as plain
+   * text, in the editor's font, and a key or a click builds its editor at once.
+   */
+  private scheduleEditors(): void {
+    if (this.cancelEditors || this.editorQueue.length === 0) return;
+    this.cancelEditors = whenIdle((deadline) => this.buildEditors(deadline), EDITOR_WAIT_MS);
+  }
+
+  private buildEditors(deadline: Deadline): void {
+    this.cancelEditors = null;
+    let built = 0;
+    while (this.editorQueue.length > 0) {
+      const enough = deadline.timeRemaining() >= EDITOR_IDLE_MS || (deadline.didTimeout && built === 0);
+      if (!enough) break;
+      const cell = this.editorQueue.shift()!;
+      if (!cell.wantsEditor) continue;
+      cell.buildEditor();
+      built++;
+    }
+    this.scheduleEditors();
   }
 
   clear(): void {
-    if (this.findableIdle) cancelIdleCallback(this.findableIdle);
-    this.findableIdle = 0;
+    if (this.settleFrame) cancelAnimationFrame(this.settleFrame);
+    this.settleFrame = 0;
+    this.cancelSettle?.();
+    this.cancelSettle = null;
+    this.unsettled = [];
+    this.cancelFindable?.();
+    this.cancelFindable = null;
+    this.cancelEditors?.();
+    this.cancelEditors = null;
+    this.editorQueue = [];
     this.cells = [];
     this.index.clear();
     this.live.clear();
@@ -158,9 +218,9 @@ export class CellList {
    * frame, typing included). The work is spread over frames, BUILD_BUDGET_MS of it a
    * frame, the cells on screen first: scrolling fast through a notebook would otherwise
    * build a screenful of editors and outputs in one frame (87-111 ms frames were seen).
+   * The editors wait for idle time (`scheduleEditors`).
    */
   private makeVisibleLive(): void {
-    const start = performance.now();
     const cells = this.cells;
     const first = this.firstBelow(-LIGHT_MARGIN_PX);
     const bottom = window.innerHeight + LIVE_MARGIN_PX;
@@ -183,26 +243,63 @@ export class CellList {
     // keystroke pays for), then the building, nearest first, within the budget.
     for (const cell of this.live) {
       const i = this.index.get(cell)!;
-      if ((i < first || i >= end) && cell.makeLight()) this.live.delete(cell);
+      if ((i < first || i >= end) && cell.makeLight()) {
+        this.live.delete(cell);
+        this.settle(cell);
+      }
     }
     wanted.sort((a, b) => a.distance - b.distance);
     let built = 0;
-    for (const { cell } of wanted) {
-      if (built > 0 && performance.now() - start > BUILD_BUDGET_MS) break;
+    const buildStart = performance.now();
+    for (const { cell, distance } of wanted) {
+      if (distance > 0 && built > 0 && performance.now() - buildStart > BUILD_BUDGET_MS) break;
       cell.makeLive();
       this.live.add(cell);
       built++;
     }
-    // One editor a frame, the nearest first: building one and laying it out costs a few
-    // milliseconds, and a screenful in one frame made scrolling stutter.
-    let editors = 0;
-    for (const { cell } of inRange) if (cell.wantsEditor) editors++;
-    if (editors > 0) {
-      inRange.sort((a, b) => a.distance - b.distance);
-      inRange.find(({ cell }) => cell.wantsEditor)?.cell.buildEditor();
-    }
+    this.editorQueue = inRange
+      .filter(({ cell }) => cell.wantsEditor)
+      .sort((a, b) => a.distance - b.distance)
+      .map(({ cell }) => cell);
+    this.scheduleEditors();
     // What was built changed the heights, or work is left: look again next frame.
-    if (wanted.length || editors > 0) this.scheduleLiveCheck();
+    if (wanted.length) this.scheduleLiveCheck();
+  }
+
+  /**
+   * Has the browser lay out a cell that went back to its light form, once, with its
+   * chunk. The browser skips the layout of a cell off screen (`content-visibility`), and
+   * the layout it last made of it kept pointing at the editor and outputs taken out:
+   * every element and layout box of every cell scrolled past stayed in memory (paging
+   * through 500 cells kept 130,000 nodes), and every later keystroke's garbage
+   * collection went through them. Done when the page is idle, a few cells at a time,
+   * drawn for a frame: while the user scrolls, drawing them in the frame that took them
+   * down made its style and layout cost half as much again.
+   */
+  private settle(cell: ListedCell): void {
+    this.unsettled.push(cell.el);
+    this.scheduleSettle();
+  }
+
+  private scheduleSettle(): void {
+    if (this.cancelSettle || this.settleFrame || this.unsettled.length === 0) return;
+    this.cancelSettle = whenIdle(() => {
+      this.cancelSettle = null;
+      const batch = new Set<HTMLElement>();
+      for (const el of this.unsettled.splice(0, SETTLE_BATCH)) {
+        batch.add(el);
+        if (el.parentElement && el.parentElement !== this.el) batch.add(el.parentElement);
+      }
+      for (const el of batch) el.classList.add("nw-settle");
+      // Drawn in the next frame; taken back in the one after.
+      this.settleFrame = requestAnimationFrame(() => {
+        this.settleFrame = requestAnimationFrame(() => {
+          this.settleFrame = 0;
+          for (const el of batch) el.classList.remove("nw-settle");
+          this.scheduleSettle();
+        });
+      });
+    }, SETTLE_WAIT_MS);
   }
 
   /** The first cell whose bottom is below `y` (viewport px), by binary search. */

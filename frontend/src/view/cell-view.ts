@@ -26,6 +26,7 @@ import { estimateCellHeight } from "../model/estimate";
 import { createEditor, type CellEditor, type EditorSnapshot, type KernelHelp } from "./editor";
 import { renderMarkdown } from "./markdown";
 import { fullOutputUrl } from "./api";
+import { whenIdle } from "./idle";
 import { OutputArea, type OutputsState } from "./outputs";
 import type { Placed } from "./cell-list";
 import { outputText, type Match } from "../model/notebook-search";
@@ -70,8 +71,8 @@ export class CellView implements Disposable {
   /** The cell is near the screen: its outputs are built, its editor is wanted. */
   private near = false;
   /**
-   * The source shows in an editor, not its light form. Built a frame after `near`
-   * (`buildEditor`, one a frame: view/cell-list.ts), or at once when the keyboard or
+   * The source shows in an editor, not its light form. Built after `near`, when the
+   * page is idle (`buildEditor`: view/cell-list.ts), or at once when the keyboard or
    * find needs it (`ensureEditor`).
    */
   private editorOn = false;
@@ -87,7 +88,7 @@ export class CellView implements Disposable {
    */
   private findable: HTMLElement | null = null;
   private findableText = "";
-  private findableIdle = 0;
+  private cancelFindable: (() => void) | null = null;
   private sourceFrame = 0;
   /** The cell's source, held from the start: a deleted cell's Map no longer reads. */
   private readonly source: Y.Text;
@@ -172,17 +173,19 @@ export class CellView implements Disposable {
 
   /**
    * Takes the built outputs out of the page (the cell is far off screen), keeping how
-   * the user left them (shown in full, scrolled). The cell keeps its height: it is
-   * skipped by the browser (`content-visibility`), which remembers the height it was
-   * last drawn at, and its outputs are built again before it comes near the screen.
-   * Outputs with state of their own stay: an input() prompt, and those drawn by code
-   * (live figures, widgets, sandboxed HTML and scripts: frames and canvases).
+   * the user left them (shown in full, scrolled). The cell keeps its height: their place
+   * keeps theirs (the list has the cell laid out once more without them, view/cell-list.ts,
+   * and the browser remembers the height it last drew a skipped cell at), and they are
+   * built again before the cell comes near the screen. Outputs with state of their own
+   * stay: an input() prompt, and those drawn by code (live figures, widgets, sandboxed
+   * HTML and scripts: frames and canvases).
    */
   private dropOutputs(): void {
     const area = this.outputs;
     if (!this.live || this.pendingInput || area?.holdsState()) return;
     if (area) {
       this.outputsState = area.state();
+      if (this.outputsState.height > 0) this.outputsSlot.style.minHeight = `${this.outputsState.height}px`;
       area.destroy();
       area.el.remove();
       this.outputs = null;
@@ -270,16 +273,16 @@ export class CellView implements Disposable {
 
   /** Fills the findable text when the page is idle (the outputs are not built). */
   private scheduleFindable(): void {
-    if (this.findableIdle) return;
-    this.findableIdle = requestIdleCallback(() => {
-      this.findableIdle = 0;
+    if (this.cancelFindable) return;
+    this.cancelFindable = whenIdle(() => {
+      this.cancelFindable = null;
       this.prepareFindable();
-    });
+    }, 10_000);
   }
 
   private dropFindable(): void {
-    if (this.findableIdle) cancelIdleCallback(this.findableIdle);
-    this.findableIdle = 0;
+    this.cancelFindable?.();
+    this.cancelFindable = null;
     this.findable?.remove();
     this.findable = null;
     this.findableText = "";
@@ -387,6 +390,7 @@ export class CellView implements Disposable {
       return;
     }
     if (!this.live) {
+      this.outputsSlot.style.minHeight = "";
       this.estimate(this.source.toString());
       if (this.findable) this.scheduleFindable();
       return;
@@ -400,6 +404,7 @@ export class CellView implements Disposable {
         reply: (r, v) => this.host.reply(r, v),
         fullOutput: (view) => fullOutputUrl(this.host.path, this.id, view),
       });
+      this.outputsSlot.style.minHeight = "";
       this.outputsSlot.appendChild(this.outputs.el);
       if (this.outputsState) this.outputs.restore(this.outputsState);
       this.outputsState = null;

@@ -234,10 +234,35 @@ class RichView implements OutputView {
 /** What an output drawn by code is shown in (view/frame.ts, widget-output.ts, canvas-output.ts, gl-output.ts). */
 const STATEFUL = "iframe, canvas, .nw-widget-slot, .nw-widget-pending, .nw-canvas-output, .nw-gl-output";
 
+/**
+ * One ResizeObserver for every output area, which first has each area read its list's
+ * sizes and then has each show or hide its "show all" button: with an observer of their
+ * own, every area's read forced a layout after the write of the one before, once per
+ * area built in the frame. An area's check is given its new height and returns its write.
+ */
+const overflowChecks = new WeakMap<Element, (height: number) => () => void>();
+let overflowObserver: ResizeObserver | null = null;
+
+function watchOverflow(el: HTMLElement, check: (height: number) => () => void): void {
+  overflowObserver ??= new ResizeObserver((entries) => {
+    const writes = entries.map((e) => overflowChecks.get(e.target)?.(e.borderBoxSize[0]?.blockSize ?? 0));
+    for (const write of writes) write?.();
+  });
+  overflowChecks.set(el, check);
+  overflowObserver.observe(el);
+}
+
+function unwatchOverflow(el: HTMLElement): void {
+  overflowObserver?.unobserve(el);
+  overflowChecks.delete(el);
+}
+
 /** How the user left an output area: what a rebuilt one restores (view/cell-view.ts). */
 export interface OutputsState {
   readonly expanded: boolean;
   readonly scrollTop: number;
+  /** Its height in the page (px; 0 when never laid out). */
+  readonly height: number;
 }
 
 export class OutputArea implements Disposable {
@@ -254,7 +279,13 @@ export class OutputArea implements Disposable {
   private expanded = false;
   /** A scroll position to restore once the list has been laid out (`restore`). */
   private scrollTo = 0;
-  private readonly resize: ResizeObserver;
+  /**
+   * The list's scroll position, as its scroll events left it: read when the area goes,
+   * with no layout (reading `scrollTop` then forced one per area taken down).
+   */
+  private scrolled = 0;
+  /** The area's height when last laid out (px), for the place it leaves (`state`). */
+  private height = 0;
   private input: InputRequest | null = null;
   private outputsDropped = 0;
   private readonly widgets = new WidgetRuns();
@@ -272,8 +303,11 @@ export class OutputArea implements Disposable {
       this.el.classList.toggle("nw-expanded", this.expanded);
       this.more.textContent = this.expanded ? "collapse" : "show all";
     });
-    this.resize = new ResizeObserver(() => this.checkOverflow());
-    this.resize.observe(this.list);
+    this.list.addEventListener("scroll", () => (this.scrolled = this.list.scrollTop), { passive: true });
+    watchOverflow(this.el, (height) => {
+      this.height = height;
+      return this.checkOverflow();
+    });
     outputs.observeDeep(this.onChange);
     this.render();
   }
@@ -368,15 +402,19 @@ export class OutputArea implements Disposable {
     this.more.click();
   }
 
-  private checkOverflow(): void {
-    // Reading scrollHeight after the browser laid out (ResizeObserver), never mid-render.
+  /** Reads the list's sizes (laid out: `watchOverflow`); returns what to change. */
+  private checkOverflow(): () => void {
     const over = this.list.scrollHeight > this.list.clientHeight + 1;
-    this.more.hidden = !(over || this.expanded);
     // Once laid out (a cell skipped off screen has no size yet).
-    if (this.scrollTo && this.list.clientHeight > 0) {
-      if (over) this.list.scrollTop = this.scrollTo;
-      this.scrollTo = 0;
-    }
+    const laidOut = this.list.clientHeight > 0;
+    return () => {
+      const hidden = !(over || this.expanded);
+      if (this.more.hidden !== hidden) this.more.hidden = hidden;
+      if (this.scrollTo && laidOut) {
+        if (over) this.list.scrollTop = this.scrollTo;
+        this.scrollTo = 0;
+      }
+    };
   }
 
   /**
@@ -389,7 +427,7 @@ export class OutputArea implements Disposable {
   }
 
   state(): OutputsState {
-    return { expanded: this.expanded, scrollTop: this.list.scrollTop };
+    return { expanded: this.expanded, scrollTop: this.scrollTo || this.scrolled, height: this.height };
   }
 
   /** Puts a new area back the way `state` found an earlier one. */
@@ -427,7 +465,7 @@ export class OutputArea implements Disposable {
   destroy(): void {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.outputs.unobserveDeep(this.onChange);
-    this.resize.disconnect();
+    unwatchOverflow(this.el);
     for (const v of this.views.values()) v.destroy();
     this.views.clear();
     this.widgets.destroy();

@@ -19,6 +19,7 @@ import type { NotebookClient } from "../net/client";
 import type { ServerMessage } from "../model/protocol";
 import type { SessionState } from "../model/session";
 import { h } from "./dom";
+import { whenIdle } from "./idle";
 import { parseFrameMessage, type FrameView, type FromFrame, type ToFrame } from "../model/widget-bridge";
 import {
   applyCommTo,
@@ -89,12 +90,6 @@ const ANSWER_MS = 10_000;
 
 /** The widget frame's shell, under its build's hash (build.mjs), so it is cached for good. */
 declare const WIDGET_FRAME_SRC: string;
-
-/** Calls `cb` when the page is idle (Safari has no requestIdleCallback: soon, then). */
-function whenIdle(cb: () => void): void {
-  if (typeof requestIdleCallback === "function") requestIdleCallback(cb, { timeout: 2000 });
-  else setTimeout(cb, 200);
-}
 
 // One random part per page, so msg_ids of two browsers (or two page loads) never meet.
 const PAGE_TAG = Math.random().toString(36).slice(2, 10);
@@ -355,7 +350,7 @@ export class WidgetHost {
       // Not before: frames share a renderer process, and a spare's start would compete
       // with the views being built and painted (the page is idle well before the frame).
       this.spareAfter = null;
-      whenIdle(() => this.prepareSpare());
+      whenIdle(() => this.prepareSpare(), 2000);
     },
     "nw-widget-send": (win, e, m) => {
       const model = this.mirror.get(m.comm_id);
