@@ -116,12 +116,16 @@ class Session:
         path: str = "/tree/",
         *,
         color_scheme: Literal["light", "dark"] | None = None,
+        init_script: str | None = None,
     ) -> Tab:
         """A new context, logged in with the server's token, showing `path` (in the
-        system colour scheme `color_scheme`, when given)."""
+        system colour scheme `color_scheme`, when given; `init_script` runs in every
+        document before its own scripts)."""
         context = await self.browser.new_context(
             viewport={"width": 1200, "height": 900}, color_scheme=color_scheme
         )
+        if init_script:
+            await context.add_init_script(init_script)
         self.contexts.append(context)
         page = await context.new_page()
         tab = Tab(page, f"page{len(self.tabs) + 1}")
@@ -138,12 +142,14 @@ class Session:
         path: str,
         *,
         color_scheme: Literal["light", "dark"] | None = None,
+        init_script: str | None = None,
     ) -> Tab:
         """A new context showing the notebook at `path`, in sync with the server."""
         tab = await self.page(
             server,
             "/notebooks/" + "/".join(quote(p) for p in path.split("/")),
             color_scheme=color_scheme,
+            init_script=init_script,
         )
         await tab.connected()
         return tab

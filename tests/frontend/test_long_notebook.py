@@ -137,6 +137,31 @@ async def test_editors_far_from_the_screen_go_and_come_back_with_their_history(
     assert tab.errors == [] and other.errors == []
 
 
+# A page that is never idle: editors near the screen wait for idle time, so none is built.
+NEVER_IDLE = "window.requestIdleCallback = () => 1; window.cancelIdleCallback = () => {};"
+
+
+async def test_code_waiting_for_its_editor_is_coloured_as_the_editor_colours_it(
+    server: Server, session: Session
+) -> None:
+    sources = ["# first\nx = 1", "def f(y):\n    return 'two'"]
+    write_notebook(server.root / "colours.ipynb", cells=sources)
+    tab = await session.notebook(server, "colours.ipynb", init_script=NEVER_IDLE)
+    waiting = tab.cell(1).locator(".nw-static-source")
+    await expect(waiting).to_have_text(sources[1])
+    await expect(tab.cells.locator(".cm-editor")).to_have_count(0)
+    classes = "(el) => [...el.querySelectorAll('span')].map((s) => [s.className, s.textContent])"
+    static = await waiting.evaluate(classes)
+    assert ["tok-keyword", "def"] in static and ["tok-string", "'two'"] in static, static
+    # A click builds its editor, which colours the code the same way.
+    await waiting.click()
+    editor = tab.editor(1)
+    await expect(editor).to_have_text(sources[1].replace("\n", ""))
+    coloured = await editor.evaluate(classes)
+    assert [c for c in static if c[0]] == [c for c in coloured if c[0].startswith("tok-")]
+    assert tab.errors == []
+
+
 async def test_outputs_far_from_the_screen_go_and_come_back_as_left(
     server: Server, session: Session
 ) -> None:

@@ -24,6 +24,7 @@ import type { InputRequest } from "../model/protocol";
 import { clear, h, type Disposable } from "./dom";
 import { estimateCellHeight } from "../model/estimate";
 import { createEditor, type CellEditor, type EditorSnapshot, type KernelHelp } from "./editor";
+import { showHighlightedPython } from "./highlight";
 import { renderMarkdown } from "./markdown";
 import { fullOutputUrl } from "./api";
 import { whenIdle } from "./idle";
@@ -358,7 +359,11 @@ export class CellView implements Disposable {
       this.staticSource = h("pre", { class: "nw-static-source" });
       this.input.appendChild(this.staticSource);
     }
-    this.staticSource.textContent = text.endsWith("\n") || text === "" ? `${text} ` : text;
+    const shown = text.endsWith("\n") || text === "" ? `${text} ` : text;
+    // Near the screen, the code is seen before its editor comes (it is built when the
+    // page is idle): coloured as the editor will colour it. Far from it, plain text.
+    if (this.near && type === "code") showHighlightedPython(this.staticSource, shown);
+    else this.staticSource.textContent = shown;
   }
 
   /** The height the cell takes until the browser has drawn it once (notewire.css). */

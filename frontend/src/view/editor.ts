@@ -18,7 +18,6 @@ import { python } from "@codemirror/lang-python";
 import {
   bracketMatching,
   defaultHighlightStyle,
-  HighlightStyle,
   indentOnInput,
   indentUnit,
   syntaxHighlighting,
@@ -38,7 +37,6 @@ import {
   tooltips,
   type Tooltip,
 } from "@codemirror/view";
-import { tags } from "@lezer/highlight";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
@@ -47,6 +45,7 @@ import { readCompleteReply, readInspectReply, toCodePoints } from "../model/comp
 import type { JSONObject } from "../model/protocol";
 import { ansiNodes } from "./ansi-dom";
 import { cursorWithTimedBlink } from "./cursor-blink";
+import { codeHighlight } from "./highlight";
 import { quietFontsReady } from "./fonts-ready";
 import { whileBuilding } from "./selection-hub";
 
@@ -80,23 +79,6 @@ export interface KernelHelp {
   complete(code: string, cursorPos: number): Promise<JSONObject>;
   inspect(code: string, cursorPos: number): Promise<JSONObject>;
 }
-
-// The dark theme's colours come from CSS variables (see notewire.css), so one
-// highlight style serves both schemes.
-const highlight = HighlightStyle.define([
-  { tag: tags.keyword, class: "tok-keyword" },
-  { tag: [tags.string, tags.special(tags.string)], class: "tok-string" },
-  { tag: tags.comment, class: "tok-comment" },
-  { tag: [tags.number, tags.bool, tags.null], class: "tok-number" },
-  { tag: [tags.function(tags.variableName), tags.function(tags.propertyName)], class: "tok-function" },
-  { tag: [tags.definition(tags.variableName), tags.className], class: "tok-def" },
-  { tag: [tags.operator, tags.operatorKeyword], class: "tok-operator" },
-  { tag: tags.heading, class: "tok-heading" },
-  { tag: tags.emphasis, class: "tok-em" },
-  { tag: tags.strong, class: "tok-strong" },
-  { tag: tags.link, class: "tok-link" },
-  { tag: tags.meta, class: "tok-meta" },
-]);
 
 function language(type: CellType): Extension {
   if (type === "code") return python();
@@ -282,7 +264,7 @@ export function createEditor(opts: EditorOptions): CellEditor {
         EditorState.allowMultipleSelections.of(true),
         indentOnInput(),
         indentUnit.of("    "),
-        syntaxHighlighting(highlight),
+        syntaxHighlighting(codeHighlight),
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         bracketMatching(),
         closeBrackets(),
