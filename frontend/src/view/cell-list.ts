@@ -87,8 +87,9 @@ export class CellList {
   private cancelFindable: (() => void) | null = null;
   /** Cells from here on have not had `prepareFindable` yet. */
   private findableNext = 0;
-  /** Cells back in their light form and not laid out since (`settle`). */
-  private unsettled: HTMLElement[] = [];
+  /** Cells back in their light form and not laid out since (`settle`): a set, so that
+   * a cell scrolled past again and again waits once, and it holds at most every cell. */
+  private readonly unsettled = new Set<HTMLElement>();
   private cancelSettle: (() => void) | null = null;
   private settleFrame = 0;
   private readonly sizes = new ResizeObserver(() => this.scheduleLiveCheck());
@@ -190,7 +191,7 @@ export class CellList {
     this.settleFrame = 0;
     this.cancelSettle?.();
     this.cancelSettle = null;
-    this.unsettled = [];
+    this.unsettled.clear();
     this.cancelFindable?.();
     this.cancelFindable = null;
     this.cancelEditors?.();
@@ -277,16 +278,19 @@ export class CellList {
    * down made its style and layout cost half as much again.
    */
   private settle(cell: ListedCell): void {
-    this.unsettled.push(cell.el);
+    this.unsettled.add(cell.el);
     this.scheduleSettle();
   }
 
   private scheduleSettle(): void {
-    if (this.cancelSettle || this.settleFrame || this.unsettled.length === 0) return;
+    if (this.cancelSettle || this.settleFrame || this.unsettled.size === 0) return;
     this.cancelSettle = whenIdle(() => {
       this.cancelSettle = null;
       const batch = new Set<HTMLElement>();
-      for (const el of this.unsettled.splice(0, SETTLE_BATCH)) {
+      let taken = 0;
+      for (const el of this.unsettled) {
+        if (taken++ === SETTLE_BATCH) break;
+        this.unsettled.delete(el); // deleting while iterating a Set is well defined
         batch.add(el);
         if (el.parentElement && el.parentElement !== this.el) batch.add(el.parentElement);
       }
