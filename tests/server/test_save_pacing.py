@@ -13,12 +13,15 @@ class Clock:
         return self.now
 
 
-def test_a_run_end_is_saved_at_once_then_run_ends_are_coalesced() -> None:
+def test_a_run_end_is_saved_once_settled_then_run_ends_are_coalesced() -> None:
     clock = Clock()
-    pacing = SavePacing(interval=10.0, spacing=1.0, clock=clock)
+    pacing = SavePacing(interval=10.0, spacing=1.0, clock=clock, settle=0.5)
     assert not pacing.due()
     pacing.run_ended(queue_idle=True)
-    assert pacing.due() and pacing.next_look(2.0) == 0.0  # the first is never held
+    # The first is held only while the browsers show the run's result.
+    assert not pacing.due() and pacing.next_look(2.0) == 0.5
+    clock.now += 0.5
+    assert pacing.due() and pacing.next_look(2.0) == 0.0
     pacing.ended(pacing.began())
     clock.now += 0.25
     pacing.run_ended(queue_idle=False)  # a queue still running: saved at its end
@@ -29,6 +32,17 @@ def test_a_run_end_is_saved_at_once_then_run_ends_are_coalesced() -> None:
     assert pacing.due()
     pacing.nothing_to_save()  # a save by hand came first
     assert not pacing.due()
+
+
+def test_a_run_that_ends_while_one_settles_is_saved_with_it() -> None:
+    clock = Clock()
+    pacing = SavePacing(interval=10.0, spacing=1.0, clock=clock, settle=0.5)
+    pacing.run_ended(queue_idle=True)
+    clock.now += 0.4
+    pacing.run_ended(queue_idle=True)  # the user ran the next cell at once
+    assert not pacing.due() and pacing.next_look(2.0) == 0.5
+    clock.now += 0.5
+    assert pacing.due()
 
 
 def test_an_expensive_save_spaces_the_next_ones_further() -> None:
