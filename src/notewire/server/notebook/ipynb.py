@@ -46,6 +46,7 @@ from nbformat.validator import ValidationError, iter_validate  # noqa: E402
 
 from notewire.protocol.jsonutil import nested_too_deep, too_deep_message  # noqa: E402
 
+from .json_text import indented  # noqa: E402
 from .pieces import loads_in_pieces  # noqa: E402
 from .plain_check import plainly_valid  # noqa: E402
 
@@ -117,17 +118,11 @@ def serialize_notebook(nb: dict[str, Any]) -> bytes:
         dup = next(i for i in ids if ids.count(i) > 1)
         raise NotebookFormatError(f"cell id {dup!r} is used by more than one cell")
     # nbformat.write = writes + a final newline: lines split into lists, transient
-    # keys stripped, then this exact json.dumps. nbformat deep-copies the notebook into
-    # NotebookNodes first; _to_disk copies only the containers it changes.
-    text = json.dumps(
-        _to_disk(nb),
-        indent=1,
-        sort_keys=True,
-        separators=(",", ": "),
-        ensure_ascii=False,
-        default=_ascii_bytes,
-    )
-    return (text + "\n").encode("utf-8")
+    # keys stripped, then json.dumps(indent=1, sort_keys=True, separators=(",", ": "),
+    # ensure_ascii=False). nbformat deep-copies the notebook into NotebookNodes first;
+    # _to_disk copies only the containers it changes. json_text writes the same text
+    # several times faster.
+    return (indented(_to_disk(nb), _ascii_bytes) + "\n").encode("utf-8")
 
 
 def _to_disk(nb: dict[str, Any]) -> dict[str, Any]:
