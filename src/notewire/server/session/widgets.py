@@ -86,20 +86,23 @@ class Model:
 
 
 def _references(value: Any) -> Iterator[str]:
-    """Model ids in a state: `IPY_MODEL_<id>` strings, and the views an Output
-    widget's outputs show."""
-    if isinstance(value, str):
-        if value.startswith(_REF):
-            yield value[len(_REF) :]
-    elif isinstance(value, list):
-        for item in value:
-            yield from _references(item)
-    elif isinstance(value, dict):
-        view = value.get(VIEW_MIME)
-        if isinstance(view, dict) and isinstance(view.get("model_id"), str):
-            yield view["model_id"]
-        for item in value.values():
-            yield from _references(item)
+    """Model ids in a state, in document order: `IPY_MODEL_<id>` strings, and the views
+    an Output widget's outputs show. A loop, not a recursion of generators: every save
+    walks the state of every model shown (a generator per value cost a save 5 ms for
+    300 sliders)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            if item.startswith(_REF):
+                yield item[len(_REF) :]
+        elif isinstance(item, list):
+            todo.extend(reversed(item))
+        elif isinstance(item, dict):
+            view = item.get(VIEW_MIME)
+            if isinstance(view, dict) and isinstance(view.get("model_id"), str):
+                yield view["model_id"]
+            todo.extend(reversed(item.values()))
 
 
 def _without_buffers(state: dict[str, Any], buffers: dict[Path, bytes]) -> dict[str, Any]:
