@@ -4,8 +4,8 @@ A run that ends with the queue dry is saved `settle` seconds later, so that its 
 is on disk (a queue of many cells is saved once, at its end). Not at once: the browsers
 are then showing the run's result, which is what the user waits for, and a save (the
 document's snapshot, its JSON, the write) would take CPU from them (a cell showing 100
-sliders was shown ~25 ms later on 2 cores); a run that follows within that time is
-saved with it. Runs that keep ending one after the
+sliders was shown 25-70 ms later on 2 cores, the save holding the GIL the relay needs);
+a run that ends within that time is saved with it. Runs that keep ending one after the
 other (a user running cells in turn, a client that runs a cell in a loop) are
 coalesced: after one such save the next waits `spacing` seconds, or ten times what the
 last save cost, whichever is longer, so a big notebook is not rewritten per cell and
