@@ -35,7 +35,7 @@ class SavePacing:
         self._settle = settle  # seconds between the end of a run and its save
         self._clock = clock
         self._last = clock()  # when the last save began (or the session opened)
-        self._last_save = -math.inf  # the same, before any save: the first is never held
+        self._last_save = -math.inf  # the same; before any save, `spacing` holds none
         self._cost = 0.0  # how long the last save took
         self._run_pending = False  # a run ended with the queue dry, unsaved since
         self._run_ended = -math.inf  # when the last run ended with the queue dry

@@ -88,8 +88,8 @@ class Model:
 def _references(value: Any) -> Iterator[str]:
     """Model ids in a state, in document order: `IPY_MODEL_<id>` strings, and the views
     an Output widget's outputs show. A loop, not a recursion of generators: every save
-    walks the state of every model shown (a generator per value cost a save 5 ms for
-    300 sliders)."""
+    walks the state of every model shown (a generator per value took 2-4 ms a save for
+    300 sliders, 1.4-2 times this loop's time)."""
     todo = [value]
     while todo:
         item = todo.pop()
