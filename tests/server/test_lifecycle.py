@@ -75,7 +75,7 @@ async def test_opening_a_notebook_removes_temp_files_of_interrupted_saves(
     assert writing.exists() and all(p.exists() for p in others)
 
 
-async def test_a_finished_run_is_saved_at_once_and_a_queue_once(tmp_path: Path) -> None:
+async def test_a_finished_run_is_saved_soon_and_a_queue_once(tmp_path: Path) -> None:
     # Autosave's interval is an hour here: only the end of a run can save.
     config = SessionConfig(autosave_interval=3600, disk_check_interval=0.1)
     root = tmp_path / "root"
