@@ -254,11 +254,15 @@ asyncio.run(main(*sys.argv[1:]))
 
 # A kernel that makes a comm every half millisecond: the pace of ipywidgets' sliders
 # on a busy machine, and slower than the server relays them, so each would go alone.
+# Paced by a spin, not a sleep: on a loaded machine a sleep's wake-up can come
+# milliseconds late, and the pace would be the load's.
 BURST_CELL = """
 import time, comm
 for i in range(200):
     comm.create_comm(target_name="nw-burst", comm_id=f"c{i:03}")
-    time.sleep(0.0005)
+    until = time.perf_counter() + 0.0005
+    while time.perf_counter() < until:
+        pass
 """
 
 

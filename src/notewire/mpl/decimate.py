@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 from matplotlib.path import Path
 from matplotlib.transforms import TransformedPath
 
@@ -47,7 +48,7 @@ def reduce_columns(xy: np.ndarray, columns: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate((starts, ends, low, high)))
 
 
-def qualifies(line: Any) -> bool:
+def _qualifies(line: Any) -> bool:
     return bool(
         getattr(line, "_subslice", False)
         and line.get_drawstyle() == "default"
@@ -81,12 +82,17 @@ def _reduced_transform_path(line: Any, kept: list[tuple[Any, Any]]) -> Any:
     return transform_path
 
 
+def long_lines(artists: Sequence[Any]) -> list[Line2D]:
+    """The lines of these axes that are drawn reduced (and, dense, as spans: spans.py)."""
+    return [
+        line for a in artists if isinstance(a, Axes) for line in a.get_lines() if _qualifies(line)
+    ]
+
+
 @contextlib.contextmanager
 def reduced_lines(artists: Sequence[Any]) -> Iterator[None]:
     """Within it, the long lines of these axes are drawn reduced (the module docstring)."""
-    lines = [
-        line for a in artists if isinstance(a, Axes) for line in a.get_lines() if qualifies(line)
-    ]
+    lines = long_lines(artists)
     kept: list[tuple[Any, Any]] = []
     for line in lines:
         line._transform_path = _reduced_transform_path(line, kept)

@@ -24,11 +24,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.path import Path
 
-from .decimate import qualifies
+from .decimate import long_lines
 
 MIN_POINTS_PER_COLUMN = 2.0  # sparser lines: Agg (slanted segments need its geometry)
 MAX_HALF_WIDTH = 2.5  # px; wider strokes reach too far for the column model
@@ -45,13 +44,9 @@ def column_spans(
     x0, x1, y0, y1 = x0[inside], x1[inside], y0[inside], y1[inside]
     c0 = np.maximum(np.floor(np.maximum(x0, first)), first).astype(np.int64)
     c1 = np.minimum(np.floor(np.minimum(x1, stop - 1)), stop - 1).astype(np.int64)
-    count = np.maximum(c1 - c0 + 1, 0)
-    total = int(count.sum())
-    if total == 0:
+    seg, k = _runs(c0, c1 + 1)  # each segment's columns
+    if len(k) == 0:
         return None
-    seg = np.repeat(np.arange(len(count)), count)
-    offsets = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-    k = c0[seg] + offsets
     sx0, sx1, sy0, sy1 = x0[seg], x1[seg], y0[seg], y1[seg]
     dx = sx1 - sx0
     flat = dx == 0  # a vertical segment: both ends
@@ -247,9 +242,7 @@ def _spanned_draw(line: Line2D) -> Any:
 def spanned_lines(artists: Sequence[Any]) -> Iterator[None]:
     """Within it, the dense lines of these axes are painted as spans (the module
     docstring); the renderer must be Agg's."""
-    lines = [
-        line for a in artists if isinstance(a, Axes) for line in a.get_lines() if qualifies(line)
-    ]
+    lines = long_lines(artists)
     for line in lines:
         line.draw = _spanned_draw(line)  # type: ignore[method-assign]
     try:
