@@ -46,7 +46,8 @@ load, as for a daily user), a 1280x900 window.
      end, 80 % of a screen every two frames, as a reader pages through it; then the
      keys are typed into the last cell again. Also shown: the editors (.cm-editor) in
      the page at the end, and the frame times while paging (the time between
-     consecutive animation frames: median, p95, worst).
+     consecutive animation frames: median, p95, worst, and the share of frames a vsync
+     late or more). A pass that has not reached the end in 120 s fails the app.
 
 Goals: notewire's open at most 0.3x JupyterLab's; keystroke-to-paint median under
 10 ms and p95 under 16 ms (one frame at 60 Hz), after open and after paging; frames
@@ -491,9 +492,11 @@ async ([sel, marker]) => {
 # From the top to the end of the notebook a page at a time (80 % of the scroller's
 # height), two frames a page (the page builds what came near in the first); resolves
 # with the number of editors in the page at the end and the time between consecutive
-# frames while paging (the frame times a reader sees).
+# frames while paging (the frame times a reader sees). Gives up after `limitMs`
+# (`ended` false, with where it was): a page whose end keeps moving would otherwise
+# keep the harness paging for ever.
 PAGE_THROUGH = """
-async ([sel, editors]) => {
+async ([sel, editors, limitMs]) => {
   const s = document.querySelector(sel.scroller);
   const frames = [];
   let last = null;
@@ -506,16 +509,23 @@ async ([sel, editors]) => {
   await frame();
   await frame();
   frames.length = 0;
-  for (let still = 0; still < 3; ) {
+  const start = performance.now();
+  let still = 0;
+  while (still < 3 && performance.now() - start < limitMs) {
     const before = s.scrollTop;
     s.scrollTop = before + Math.max(200, Math.min(s.clientHeight, innerHeight) * 0.8);
     await frame();
     await frame();
     still = s.scrollTop === before ? still + 1 : 0;
   }
-  return { editors: document.querySelectorAll(editors).length, frames };
+  return {
+    editors: document.querySelectorAll(editors).length, frames, ended: still >= 3,
+    top: s.scrollTop, height: s.scrollHeight,
+  };
 }
 """
+# How long paging through may take, in seconds (about 13 s at 60 frames a second).
+PAGING_LIMIT_S = 120
 
 
 # The key typed into the last cell has reached its editor.
@@ -635,7 +645,16 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
         # Again after paging through every cell from the top, as a user reading the
         # notebook does: each cell has come near the screen once.
         sel = SELECTORS[app.name]
-        paged = await page.evaluate(PAGE_THROUGH, [sel, EDITORS])
+        # The page's frames pace the pass; a page that stops producing them (a hung
+        # renderer) is a failure, not a wait without end.
+        paged = await asyncio.wait_for(
+            page.evaluate(PAGE_THROUGH, [sel, EDITORS, PAGING_LIMIT_S * 1000]), PAGING_LIMIT_S + 60
+        )
+        if not paged["ended"]:
+            raise BenchError(
+                f"paging through did not reach the end in {PAGING_LIMIT_S} s: at "
+                f"{paged['top']:.0f} px of {paged['height']:.0f}"
+            )
         result.editors_paged = paged["editors"]
         result.paging_frame_ms = paged["frames"]
         await page.wait_for_function(
@@ -712,6 +731,12 @@ def over_frame(xs: list[float]) -> float | None:
     return 100 * sum(1 for x in xs if x > 16) / len(xs) if xs else None
 
 
+def late_frames(xs: list[float]) -> float | None:
+    """The share of frames that came a vsync late or more (over 1.5 frames apart: the
+    times between animation frames are whole vsyncs, give or take a fraction), in percent."""
+    return 100 * sum(1 for x in xs if x > 1.5 * FRAME_S * 1000) / len(xs) if xs else None
+
+
 def fmt(x: float | None, unit: str = "ms") -> str:
     if x is None:
         return "-"
@@ -774,6 +799,7 @@ def table(results: dict[str, AppResult], meta: dict[str, Any]) -> str:
         ("after paging through all cells: editors in the page", lambda r: r.editors_paged, ""),
         ("while paging through: frame time (median)", lambda r: median(r.paging_frame_ms), ""),
         ("while paging through: frame time (p95)", lambda r: p95(r.paging_frame_ms), "< 16.7 ms"),
+        ("while paging through: frames late", lambda r: late_frames(r.paging_frame_ms), ""),
         (
             "while paging through: frame time (worst)",
             lambda r: max(r.paging_frame_ms) if r.paging_frame_ms else None,
@@ -783,7 +809,7 @@ def table(results: dict[str, AppResult], meta: dict[str, Any]) -> str:
     ]
 
     def unit(name: str) -> str:
-        if name.endswith("over 16 ms"):
+        if name.endswith("over 16 ms") or name.endswith("frames late"):
             return "%"
         return "" if "editors" in name or "calls" in name else "ms"
 
