@@ -147,7 +147,6 @@ class CommRelay:
 
     def _flush_outputs(self) -> None:
         self._flush = None
-        self._last_flush = asyncio.get_running_loop().time()
         dirty, self._dirty_outputs = self._dirty_outputs, set()
         for model_id in dirty:
             model = self.widgets.get(model_id)
@@ -162,6 +161,10 @@ class CommRelay:
                 msg_id = self._new_id()
                 self._own.add(msg_id)
                 self._send_to_kernel("comm_msg", content, msg_id, ())
+        # Stamped once sent: the next send is then at least FLUSH_DELAY after this one
+        # however long these took (stamped before them, a busy machine's delay between
+        # stamp and send came off the spacing).
+        self._last_flush = asyncio.get_running_loop().time()
 
     # --- from browsers -----------------------------------------------------------------
 
