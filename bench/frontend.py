@@ -647,9 +647,16 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
         sel = SELECTORS[app.name]
         # The page's frames pace the pass; a page that stops producing them (a hung
         # renderer) is a failure, not a wait without end.
-        paged = await asyncio.wait_for(
-            page.evaluate(PAGE_THROUGH, [sel, EDITORS, PAGING_LIMIT_S * 1000]), PAGING_LIMIT_S + 60
-        )
+        try:
+            paged = await asyncio.wait_for(
+                page.evaluate(PAGE_THROUGH, [sel, EDITORS, PAGING_LIMIT_S * 1000]),
+                PAGING_LIMIT_S + 60,
+            )
+        except TimeoutError:
+            raise BenchError(
+                f"paging through: no answer from the page in {PAGING_LIMIT_S + 60} s "
+                "(its frames stopped)"
+            ) from None
         if not paged["ended"]:
             raise BenchError(
                 f"paging through did not reach the end in {PAGING_LIMIT_S} s: at "
