@@ -152,7 +152,7 @@ async def test_a_spare_frame_builds_the_views_of_new_widgets_before_their_output
             "import ipywidgets as w\nw.IntSlider(description='warm')",
             "hidden = [w.IntSlider(description='hidden') for _ in range(3)]\n"
             "s = w.IntSlider(value=7, description='twice')\n"
-            "b = w.VBox([w.IntSlider(value=i, description=f'x{i}') for i in range(5)])\n"
+            "b = w.VBox([w.IntSlider(value=i, description=f'x{i}') for i in range(5)])",
             "display(b, s, s)",
         ],
     )
@@ -167,7 +167,13 @@ async def test_a_spare_frame_builds_the_views_of_new_widgets_before_their_output
     assert frame is not None
     await frame.wait_for_load_state("load")
     await run_cell(tab, 1)
-    views = tab.cell(1).frame_locator("iframe.nw-widget-frame").first
+    # The widgets' output comes once the spare has begun a view of each new model (ten:
+    # three hidden sliders, `s`, the box and its five), however fast the page is.
+    await expect(frame.locator("html")).to_have_attribute(
+        "data-views-begun", "10", timeout=KERNEL_TIMEOUT_MS
+    )
+    await run_cell(tab, 2)
+    views = tab.cell(2).frame_locator("iframe.nw-widget-frame").first
     labels = views.locator(".widget-slider .widget-label")
     await expect(labels).to_have_text(
         ["x0", "x1", "x2", "x3", "x4", "twice", "twice"], timeout=KERNEL_TIMEOUT_MS
