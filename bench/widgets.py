@@ -33,7 +33,12 @@ handle has a box on the page and, in a child frame, lies within the frame's view
      cell, run with Shift+Enter; from the keydown's timeStamp to the frame in which all
      100 new sliders are ready (the old output's sliders are marked before the run and
      not counted). Median of --runs runs of the cell, after one warm-up cell that shows
-     a slider (the widget code is loaded then, not in a measured run).
+     a slider (the widget code is loaded then, not in a measured run). Beside it, the
+     CPU time of each run (median), by who spent it: all of Chromium's processes, the
+     kernel, the server (`cpu_seconds`). It is read just before the key and when the
+     wait ends, up to 0.15 s after the result, so it holds the wait's own polling of
+     the frames and what the page starts once the sliders are shown (notewire: the
+     next spare frame). No goal: it says how much work a run is, beside how long.
   b. move to print: `interact(moved, v=IntSlider(0, 0, 1000))` where `moved` prints
      `moved to <v>`; its slider's handle is focused and ArrowRight pressed (noUiSlider's
      keyboard step; the same 'slide' path as a drag); from the keydown's timeStamp to
@@ -63,6 +68,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -76,6 +82,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import psutil
 
 # the other benchmarks, beside this file (sys.path[0] when it is run as a script)
 from figures import pct
@@ -280,6 +287,8 @@ class Result:
     name: str
     open_ms: float | None = None
     sliders_ms: list[float] = field(default_factory=list)
+    # a: CPU seconds each run took, by who spent them (`cpu_seconds`)
+    sliders_cpu: list[dict[str, float]] = field(default_factory=list)
     move_ms: list[float] = field(default_factory=list)
     reload_ms: list[float] = field(default_factory=list)
     reload_comm: list[int] = field(default_factory=list)
@@ -290,6 +299,31 @@ class Result:
     shots: list[str] = field(default_factory=list)
     late_probes: int = 0
     console_errors: list[str] = field(default_factory=list)
+
+
+def cpu_seconds(app: App) -> dict[str, float]:
+    """CPU seconds spent so far by the app's server, by the kernels under it, and by
+    every Chromium process on the machine (the benchmark's browser: its renderers, the
+    widget frames' included, its GPU and browser processes). Read before and after a
+    run of a, they say where its time went; on a 2-core machine the work, not waiting,
+    bounds a run whose CPU time is near twice its wall time."""
+    out = {"Chromium": 0.0, "kernel": 0.0, "server": 0.0}
+
+    def add(who: str, proc: psutil.Process) -> None:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            out[who] += times.user + times.system
+
+    if app.proc is not None:
+        with contextlib.suppress(psutil.Error):
+            server = psutil.Process(app.proc.pid)
+            add("server", server)
+            for child in server.children(recursive=True):
+                add("kernel", child)
+    for proc in psutil.process_iter(["name"]):
+        if "chrom" in (proc.info["name"] or ""):
+            add("Chromium", proc)
+    return out
 
 
 def notebook(cells: list[str], kernel: str) -> str:
@@ -440,9 +474,12 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
         # a. 100 sliders in one output
         for run in range(args.runs):
             await in_frames(page, "(b) => { b.markOld(); return true; }")
+            before = cpu_seconds(app)
             t0 = await run_cell(page, app, 1, rng)
             t1 = await wait_ready(page, SLIDERS, t, f"run {run + 1} of the {SLIDERS} sliders")
+            after = cpu_seconds(app)
             result.sliders_ms.append(t1 - t0)
+            result.sliders_cpu.append({k: after[k] - before[k] for k in after})
             result.by_timer["a"] = result.by_timer.get("a", 0) + BY_TIMER[0]
             print(f"  {app.title} a, run {run + 1}: {t1 - t0:,.0f} ms", file=sys.stderr)
         await shot(page, "a-sliders")
@@ -574,6 +611,15 @@ def table(results: dict[str, Result], meta: dict[str, Any]) -> str:
             lambda r: median(r.sliders_ms),
             "ms",
             "<= 0.5x",
+        ),
+        *(
+            (
+                f"a. CPU time a run: {who} (median)",
+                lambda r, who=who: median([c[who] * 1000 for c in r.sliders_cpu]),
+                "ms",
+                "",
+            )
+            for who in ("Chromium", "kernel", "server")
         ),
         (
             f"b. slider move -> printed value shown (median of {moves})",
