@@ -301,18 +301,19 @@ class Result:
     console_errors: list[str] = field(default_factory=list)
 
 
-def cpu_seconds(app: App) -> dict[str, float]:
+def cpu_seconds(app: App) -> dict[str, dict[int, float]]:
     """CPU seconds spent so far by the app's server, by the kernels under it, and by
     every Chromium process on the machine (the benchmark's browser: its renderers, the
-    widget frames' included, its GPU and browser processes). Read before and after a
-    run of a, they say where its time went; on a 2-core machine the work, not waiting,
-    bounds a run whose CPU time is near twice its wall time."""
-    out = {"Chromium": 0.0, "kernel": 0.0, "server": 0.0}
+    widget frames' included, its GPU and browser processes), by process id. Read before
+    and after a run of a (`cpu_spent`), they say where its time went; on a 2-core
+    machine the work, not waiting, bounds a run whose CPU time is near twice its wall
+    time."""
+    out: dict[str, dict[int, float]] = {"Chromium": {}, "kernel": {}, "server": {}}
 
     def add(who: str, proc: psutil.Process) -> None:
         with contextlib.suppress(psutil.Error):
             times = proc.cpu_times()
-            out[who] += times.user + times.system
+            out[who][proc.pid] = times.user + times.system
 
     if app.proc is not None:
         with contextlib.suppress(psutil.Error):
@@ -324,6 +325,18 @@ def cpu_seconds(app: App) -> dict[str, float]:
         if "chrom" in (proc.info["name"] or ""):
             add("Chromium", proc)
     return out
+
+
+def cpu_spent(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> dict[str, float]:
+    """CPU seconds spent between two `cpu_seconds`, by who: a process that started
+    meanwhile counts whole; one that ended meanwhile is left out (what it spent cannot
+    be read any more), so its figure may be low, never below zero."""
+    return {
+        who: sum(t - before[who].get(pid, 0.0) for pid, t in pids.items())
+        for who, pids in after.items()
+    }
 
 
 def notebook(cells: list[str], kernel: str) -> str:
@@ -479,7 +492,7 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
             t1 = await wait_ready(page, SLIDERS, t, f"run {run + 1} of the {SLIDERS} sliders")
             after = cpu_seconds(app)
             result.sliders_ms.append(t1 - t0)
-            result.sliders_cpu.append({k: after[k] - before[k] for k in after})
+            result.sliders_cpu.append(cpu_spent(before, after))
             result.by_timer["a"] = result.by_timer.get("a", 0) + BY_TIMER[0]
             print(f"  {app.title} a, run {run + 1}: {t1 - t0:,.0f} ms", file=sys.stderr)
         await shot(page, "a-sliders")
