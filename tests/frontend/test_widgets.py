@@ -287,8 +287,13 @@ async def test_a_jupyter_rfb_widget_shows_frames_and_gets_pointer_events(
     image = frame.locator(".renderview-wrapper img")
     # A frame from get_frame arrived: the image holds its pixels (60 x 40, red).
     await expect(image).to_have_js_property("naturalWidth", 60, timeout=KERNEL_TIMEOUT_MS)
+    # Its size is known once the header is read, before all its pixels are: read them once the
+    # image says it is decoded (decode() rejects when a newer frame replaces it: wait for that one).
     red = await image.evaluate(
-        """(img) => {
+        """async (img) => {
+            for (let tries = 0; tries < 100; tries++) {
+                try { await img.decode(); break; } catch { await new Promise(requestAnimationFrame); }
+            }
             const c = document.createElement("canvas");
             c.width = img.naturalWidth; c.height = img.naturalHeight;
             const g = c.getContext("2d"); g.drawImage(img, 0, 0);
