@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import re
+import signal
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_client.manager import KernelManager
 
 TIMEOUT = 20.0
 
@@ -108,3 +111,20 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 def plain(text: str) -> str:
     """`text` without ANSI colour codes (tracebacks and inspect output are coloured)."""
     return _ANSI.sub("", text)
+
+
+def collect_interrupted(km: KernelManager, kc: BlockingKernelClient, msg_id: str) -> Run:
+    """`collect` for a request the test has interrupted. A kernel that does not answer
+    is asked for its threads' stacks (SIGUSR1, kernel/__main__.py), which it writes to
+    its stderr, in the failed test's captured output: where the interrupt went."""
+    try:
+        return collect(kc, msg_id)
+    except queue.Empty:
+        pid = getattr(km.provisioner, "pid", None)
+        if pid is not None:
+            os.kill(pid, signal.SIGUSR1)
+            time.sleep(1)  # the dump is written at once, by the signal handler; let it land
+        raise AssertionError(
+            f"no answer to {msg_id} within {TIMEOUT} s of the interrupt (kernel pid {pid}); "
+            "its threads' stacks are in the captured stderr"
+        ) from None

@@ -13,6 +13,7 @@ from jupyter_client.manager import KernelManager
 from tests.kernel.helpers import (
     TIMEOUT,
     collect,
+    collect_interrupted,
     execute,
     iopub_until_idle,
     plain,
@@ -126,7 +127,7 @@ def test_interrupt_by_signal(fresh_kernel: tuple[KernelManager, BlockingKernelCl
     msg_id = _wait_started(kc, SLEEPER)
     t0 = time.monotonic()
     km.interrupt_kernel()  # SIGINT, as the kernelspec's interrupt_mode says
-    run = collect(kc, msg_id)
+    run = collect_interrupted(km, kc, msg_id)
     assert run.content["ename"] == "KeyboardInterrupt"
     assert time.monotonic() - t0 < 5
     assert execute(kc, "print('alive')").stdout() == "alive\n"
@@ -138,7 +139,7 @@ def test_interrupt_traceback_shows_only_user_code(
     km, kc = fresh_kernel
     msg_id = _wait_started(kc, "print('started', flush=True)\nwhile True:\n    pass")
     km.interrupt_kernel()
-    run = collect(kc, msg_id)
+    run = collect_interrupted(km, kc, msg_id)
     [error] = run.of_type("error")
     traceback = plain("\n".join(error["traceback"]))
     assert error["ename"] == "KeyboardInterrupt"
@@ -166,7 +167,7 @@ def test_interrupt_while_waiting_for_input(
     msg_id = kc.execute("input('never answered')", allow_stdin=True)
     kc.get_stdin_msg(timeout=TIMEOUT)
     km.interrupt_kernel()
-    assert collect(kc, msg_id).content["ename"] == "KeyboardInterrupt"
+    assert collect_interrupted(km, kc, msg_id).content["ename"] == "KeyboardInterrupt"
 
 
 def test_sigint_while_idle_does_not_kill(

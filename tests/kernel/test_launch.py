@@ -78,3 +78,37 @@ def test_kernel_exits_when_its_launcher_is_killed(tmp_path: Path) -> None:
             kc.stop_channels()
             if not _wait_for_exit(kernel_pid, timeout=0):
                 os.kill(kernel_pid, signal.SIGKILL)
+
+
+def test_sigusr1_writes_every_threads_stack_and_the_kernel_goes_on(tmp_path: Path) -> None:
+    connection_file, _ = write_connection_file(str(tmp_path / "kernel.json"))
+    with subprocess.Popen(
+        [sys.executable, "-m", "notewire.kernel", "-f", connection_file],
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as kernel:
+        assert kernel.stderr is not None
+        kc = BlockingKernelClient(connection_file=connection_file)
+        kc.load_connection_file()
+        kc.start_channels()
+        try:
+            wait_for_welcome(kc)
+            running = kc.execute("import time\nprint('started', flush=True)\ntime.sleep(1.5)")
+            while True:
+                m = kc.get_iopub_msg(timeout=TIMEOUT)
+                if m["msg_type"] == "stream" and m["parent_header"].get("msg_id") == running:
+                    break
+            kernel.send_signal(signal.SIGUSR1)
+            # Written at once by the handler: the main thread in the cell (printing or
+            # sleeping), and the kernel's own threads (the control thread among them).
+            text = ""
+            for line in kernel.stderr:
+                text += line
+                if "ipython-input" in text and "notewire/kernel/control.py" in text:
+                    break
+            assert "Current thread 0x" in text, text
+            assert collect(kc, running).content["status"] == "ok"
+            assert collect(kc, kc.execute("6 * 7")).content["status"] == "ok"
+        finally:
+            kc.stop_channels()
+            kernel.kill()

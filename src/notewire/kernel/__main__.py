@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -33,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.__stderr__,
         format="[notewire.kernel %(levelname)s] %(message)s",
     )
+    # `kill -USR1 PID` writes every thread's stack to the kernel's stderr: what a kernel
+    # that stopped answering is doing, without a debugger (the tests ask for it too).
+    if sys.__stderr__ is not None and hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True)
     try:
         info = read_connection_file(args.connection_file)
     except (OSError, InvalidConnectionInfo) as exc:
