@@ -122,6 +122,30 @@ async def test_an_anywidget_runs_its_esm_in_the_sandbox_and_clicks_reach_the_ker
     assert tab.errors == []
 
 
+async def test_a_slider_readout_too_long_for_its_box_is_marked_overflowing_and_unmarked(
+    server: Server, session: Session
+) -> None:
+    # The frame checks every readout once a frame (widget-frame/readout.ts), not in
+    # each slider's update: the class must still follow the value. (23 digits
+    # overflow the readout; noUiSlider rounds a value that large in its last digits.)
+    write_notebook(
+        server.root / "readout.ipynb",
+        cells=[
+            "import ipywidgets as w\ns = w.IntSlider(value=10**22, max=10**23)\ns",
+            "s.value = 7",
+        ],
+    )
+    tab = await session.notebook(server, "readout.ipynb")
+    await run_cell(tab, 0)
+    readout = widget(tab, 0).locator(".widget-readout")
+    await expect(readout).to_have_text(re.compile(r"^1\d{22}$"), timeout=KERNEL_TIMEOUT_MS)
+    await expect(readout).to_have_class(re.compile(r"\boverflow\b"))
+    await run_cell(tab, 1)
+    await expect(readout).to_have_text("7", timeout=KERNEL_TIMEOUT_MS)
+    await expect(readout).not_to_have_class(re.compile(r"\boverflow\b"))
+    assert tab.errors == []
+
+
 async def test_two_views_of_one_model_both_follow_the_kernel(
     server: Server, session: Session
 ) -> None:

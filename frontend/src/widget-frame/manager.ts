@@ -18,6 +18,7 @@ import type { JSONObject } from "../model/protocol";
 import type { ModelSnapshot } from "../model/widgets";
 import { loadWidgetModule } from "./amd";
 import { toDataView, type Bridge, type KernelMessageLike } from "./bridge";
+import { batchReadoutChecks } from "./readout";
 
 const WIDGET_TARGET = "jupyter.widget";
 const CONTROLS = "@jupyter-widgets/controls";
@@ -44,6 +45,7 @@ export class FrameManager extends ManagerBase {
 
   constructor(private readonly bridge: Bridge) {
     super();
+    batchReadoutChecks();
     // The page sets the frame's height to fit the views, so a change of height alone is
     // the views' own doing: only a new width is news to them (telling them of a height
     // they set ran Lumino's resize handling through every view after each new output).
