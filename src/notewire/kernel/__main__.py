@@ -37,8 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     # `kill -USR1 PID` writes every thread's stack to the kernel's stderr: what a kernel
     # that stopped answering is doing, without a debugger (the tests ask for it too).
-    if sys.__stderr__ is not None and hasattr(signal, "SIGUSR1"):
-        faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True)
+    if hasattr(signal, "SIGUSR1"):
+        try:
+            faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True)
+        except (RuntimeError, ValueError, OSError):  # no stderr, or one without a file
+            pass
     try:
         info = read_connection_file(args.connection_file)
     except (OSError, InvalidConnectionInfo) as exc:
