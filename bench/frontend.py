@@ -524,6 +524,28 @@ async ([sel, editors, limitMs]) => {
   };
 }
 """
+# What a page that stopped answering the paging pass is doing: whether it still runs
+# script and produces animation frames, and where its scroll stands.
+STALLED = """
+async ([sel]) => {
+  const s = document.querySelector(sel.scroller);
+  const frame = await Promise.race([
+    new Promise((r) => requestAnimationFrame(() => r("animation frames run"))),
+    new Promise((r) => setTimeout(() => r("no animation frame in 2 s"), 2000)),
+  ]);
+  return `${frame}; ${document.visibilityState}, focus ${document.hasFocus()}; ` +
+    `scroll ${s ? Math.round(s.scrollTop) : "?"} of ${s ? s.scrollHeight : "?"} px`;
+}
+"""
+
+
+async def stalled_page_state(page: Any, sel: dict[str, str]) -> str:
+    try:
+        return str(await asyncio.wait_for(page.evaluate(STALLED, [sel]), 30))
+    except Exception as e:  # a page that answers nothing at all says so
+        return f"no answer to a script either ({type(e).__name__})"
+
+
 # How long paging through may take, in seconds (about 13 s at 60 frames a second).
 PAGING_LIMIT_S = 120
 
@@ -654,8 +676,8 @@ async def bench_app(browser: Any, app: App, args: argparse.Namespace, shots: Pat
             )
         except TimeoutError:
             raise BenchError(
-                f"paging through: no answer from the page in {PAGING_LIMIT_S + 60} s "
-                "(its frames stopped)"
+                f"paging through: no answer from the page in {PAGING_LIMIT_S + 60} s; "
+                f"the page then: {await stalled_page_state(page, sel)}"
             ) from None
         if not paged["ended"]:
             raise BenchError(
