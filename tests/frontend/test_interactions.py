@@ -88,6 +88,51 @@ async def test_drag_cells_by_their_handle_to_reorder_them(server: Server, sessio
     assert tab.errors == []
 
 
+# A cell's drag is started and given up (Escape, or let go outside the list: `dragend`
+# with no `drop`); then a file dragged in from elsewhere is dropped on a cell.
+GIVE_UP_THEN_DROP_A_FILE = """
+() => {
+  const cells = document.querySelectorAll(".nw-cell");
+  const handle = cells[0].querySelector(".nw-drag");
+  const own = new DataTransfer();
+  handle.dispatchEvent(new DragEvent("dragstart", { bubbles: true, dataTransfer: own }));
+  const marked = cells[0].classList.contains("nw-dragging");
+  handle.dispatchEvent(new DragEvent("dragend", { bubbles: true, dataTransfer: own }));
+  const file = new DataTransfer();
+  file.items.add(new File(["x"], "x.txt", { type: "text/plain" }));
+  const y = cells[2].getBoundingClientRect().bottom - 2;
+  const init = { bubbles: true, cancelable: true, dataTransfer: file, clientY: y };
+  const over = new DragEvent("dragover", init);
+  cells[2].dispatchEvent(over);
+  const drop = new DragEvent("drop", init);
+  cells[2].dispatchEvent(drop);
+  return {
+    marked, overTaken: over.defaultPrevented, dropTaken: drop.defaultPrevented,
+    marks: document.querySelectorAll(".nw-dragging, .nw-drop-before, .nw-drop-after").length,
+  };
+}
+"""
+
+
+async def test_a_drag_given_up_leaves_nothing_for_a_later_drop_to_move(
+    server: Server, session: Session
+) -> None:
+    write_notebook(server.root / "drag-cancel.ipynb", cells=["c0", "c1", "c2", "c3"])
+    tab = await session.notebook(server, "drag-cancel.ipynb")
+    page = tab.page
+    await expect(tab.cells).to_have_count(4)
+    seen = await page.evaluate(GIVE_UP_THEN_DROP_A_FILE)
+    # The drag had started (its cell marked); the file's drag is not taken for it: not
+    # accepted over the list, no marks, and its drop moves nothing.
+    assert seen == {"marked": True, "overTaken": False, "dropTaken": False, "marks": 0}
+    # A real drag after it moves only its own cell (c1 after c2): had the file's drop
+    # moved c0, the order would not be this one.
+    await drag(page, tab.cell(1).locator(".nw-drag"), tab.cell(2), after=True)
+    await tab.wait_sources(["c0", "c2", "c1", "c3"])
+    await server_sources(server, "drag-cancel.ipynb", ["c0", "c2", "c1", "c3"])
+    assert tab.errors == []
+
+
 async def test_cut_copy_paste_cells_and_undo_redo(server: Server, session: Session) -> None:
     write_notebook(server.root / "clip.ipynb", cells=["a", "b", "c", "d"])
     tab = await session.notebook(server, "clip.ipynb")

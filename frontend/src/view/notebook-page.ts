@@ -37,6 +37,7 @@ import { createCellUndo, type CellUndo } from "../model/undo";
 import { NotebookClient, notebookSocketURL } from "../net/client";
 import { documentToNotebook } from "../net/notebook-file";
 import { api, contents, encodePath, kernelSpecs } from "./api";
+import { enableCellDrag } from "./cell-drag";
 import { CellList } from "./cell-list";
 import { CellView, type CellHost } from "./cell-view";
 import { ConnectionBanner } from "./connection-banner";
@@ -225,10 +226,12 @@ export class NotebookPage {
     );
     this.list.el.addEventListener("mousedown", (ev) => this.onMouseDown(ev));
     this.list.el.addEventListener("click", (ev) => this.onClick(ev));
-    this.list.el.addEventListener("dragstart", (ev) => this.onDragStart(ev));
-    this.list.el.addEventListener("dragover", (ev) => this.onDragOver(ev));
-    this.list.el.addEventListener("drop", (ev) => this.onDrop(ev));
-    this.list.el.addEventListener("dragend", () => this.clearDropMarks());
+    enableCellDrag(this.list.el, {
+      selected: () => this.selected(),
+      cellEl: (id) => this.viewOf(id)?.el,
+      cellIds: () => cellIds(this.doc),
+      move: (ids, index) => moveCells(this.doc, ids, index),
+    });
     const addBottom = h(
       "button",
       { type: "button", class: "nw-add-cell", title: "add a code cell at the end" },
@@ -570,54 +573,6 @@ export class NotebookPage {
     if (!id || this.selected().length < 2) return;
     this.keys = activate(this.keys, this.refs(), id, { mode: "command" });
     this.applyKeys();
-  }
-
-  private dragIds: string[] = [];
-
-  private onDragStart(ev: DragEvent): void {
-    const handle = (ev.target as HTMLElement).closest?.(".nw-drag");
-    const cellEl = handle?.closest<HTMLElement>(".nw-cell");
-    if (!handle || !cellEl) return;
-    const id = cellEl.dataset["id"]!;
-    const sel = this.selected();
-    this.dragIds = sel.includes(id) ? sel : [id];
-    ev.dataTransfer?.setData("application/x-notewire-cells", this.dragIds.join(","));
-    if (ev.dataTransfer) ev.dataTransfer.effectAllowed = "move";
-    for (const i of this.dragIds) this.viewOf(i)?.el.classList.add("nw-dragging");
-  }
-
-  private dropTarget(ev: DragEvent): { id: string; after: boolean } | null {
-    const cellEl = (ev.target as HTMLElement).closest?.<HTMLElement>(".nw-cell");
-    if (!cellEl) return null;
-    const rect = cellEl.getBoundingClientRect();
-    return { id: cellEl.dataset["id"]!, after: ev.clientY > rect.top + rect.height / 2 };
-  }
-
-  private clearDropMarks(): void {
-    for (const el of this.list.el.querySelectorAll(".nw-drop-before, .nw-drop-after, .nw-dragging")) {
-      el.classList.remove("nw-drop-before", "nw-drop-after", "nw-dragging");
-    }
-  }
-
-  private onDragOver(ev: DragEvent): void {
-    if (this.dragIds.length === 0) return;
-    ev.preventDefault();
-    const t = this.dropTarget(ev);
-    for (const el of this.list.el.querySelectorAll(".nw-drop-before, .nw-drop-after")) {
-      el.classList.remove("nw-drop-before", "nw-drop-after");
-    }
-    if (t) this.viewOf(t.id)?.el.classList.add(t.after ? "nw-drop-after" : "nw-drop-before");
-  }
-
-  private onDrop(ev: DragEvent): void {
-    const ids = this.dragIds;
-    this.dragIds = [];
-    this.clearDropMarks();
-    const t = this.dropTarget(ev);
-    if (!t || ids.length === 0 || ids.includes(t.id)) return;
-    ev.preventDefault();
-    const rest = cellIds(this.doc).filter((i) => !ids.includes(i));
-    moveCells(this.doc, ids, rest.indexOf(t.id) + (t.after ? 1 : 0));
   }
 
   private moveSelection(delta: number): void {
