@@ -93,20 +93,27 @@ def test_sigusr1_writes_every_threads_stack_and_the_kernel_goes_on(tmp_path: Pat
         kc.start_channels()
         try:
             wait_for_welcome(kc)
-            running = kc.execute("import time\nprint('started', flush=True)\ntime.sleep(1.5)")
+            # The cell runs until the test lets it go: the signal lands while it runs,
+            # however slow the machine.
+            go = tmp_path / "go"
+            running = kc.execute(
+                "import os, time\nprint('started', flush=True)\n"
+                f"while not os.path.exists({str(go)!r}):\n    time.sleep(0.02)"
+            )
             while True:
                 m = kc.get_iopub_msg(timeout=TIMEOUT)
                 if m["msg_type"] == "stream" and m["parent_header"].get("msg_id") == running:
                     break
             kernel.send_signal(signal.SIGUSR1)
-            # Written at once by the handler: the main thread in the cell (printing or
-            # sleeping), and the kernel's own threads (the control thread among them).
+            # Written at once by the handler: the main thread in the cell, and the
+            # kernel's own threads (the control thread among them).
             text = ""
             for line in kernel.stderr:
                 text += line
                 if "ipython-input" in text and "notewire/kernel/control.py" in text:
                     break
             assert "Current thread 0x" in text, text
+            go.touch()
             assert collect(kc, running).content["status"] == "ok"
             assert collect(kc, kc.execute("6 * 7")).content["status"] == "ok"
         finally:
